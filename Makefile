@@ -1,0 +1,50 @@
+# Two promises: `make run` serves the demo on SQLite, `make test` runs every test on SQLite and
+# on a throwaway PostgreSQL. Both set up .venv themselves.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+PYTEST_ARGS ?=
+STAMP  := $(VENV)/.installed
+
+.PHONY: install run test test-sqlite test-postgres lint schema bench clean
+
+$(STAMP): pyproject.toml
+	@echo "==> setting up $(VENV)"
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/shopiq db upgrade
+	$(BIN)/shopiq demo
+	$(BIN)/shopiq serve --host $(HOST) --port $(PORT)
+
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	@echo "==> test suite on SQLite"
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@echo "==> test suite on PostgreSQL"
+	bash tests/with_postgres.sh $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/shopiq schema --check
+
+schema: install
+	$(BIN)/shopiq schema --write
+
+bench: install
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,159 @@
+"""The tables of the partner graph. Every tenant-owned row carries its tenant key
+(partner_id and/or client_id) so the policy filter and any future sharding can use it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, Timestamps, str_enum
+from db.enums import (
+    AccessStatus,
+    AssignmentRole,
+    CatalogStatus,
+    ClientStatus,
+    DomainStatus,
+    LaunchStatus,
+    LogisticsStatus,
+    MerchantRole,
+    PartnerRole,
+    PartnerTier,
+    PaymentStatus,
+    UserStatus,
+)
+
+
+class User(Timestamps, Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[UserStatus] = mapped_column(str_enum(UserStatus), default=UserStatus.ACTIVE)
+    is_platform_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Partner(Timestamps, Base):
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    slug: Mapped[str] = mapped_column(String(63), unique=True)
+    tier: Mapped[PartnerTier] = mapped_column(str_enum(PartnerTier), default=PartnerTier.REGISTERED)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+
+class PartnerMember(Timestamps, Base):
+    __tablename__ = "partner_members"
+    __table_args__ = (UniqueConstraint("partner_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[PartnerRole] = mapped_column(str_enum(PartnerRole))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+
+class Client(Timestamps, Base):
+    """One merchant business = one ShopIQ account. partner_id is the current partner, kept for
+    listing a partner's book; whether that partner may see the client is PartnerAccess's call."""
+
+    __tablename__ = "clients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    business_name: Mapped[str] = mapped_column(String(200))
+    legal_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(32))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    country: Mapped[str] = mapped_column(String(2))
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[ClientStatus] = mapped_column(str_enum(ClientStatus), default=ClientStatus.LEAD)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+    __table_args__ = (Index("ix_clients_business_name_id", "business_name", "id"),)
+
+
+class ClientUser(Timestamps, Base):
+    __tablename__ = "client_users"
+    __table_args__ = (UniqueConstraint("client_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[MerchantRole] = mapped_column(str_enum(MerchantRole))
+
+
+class PartnerAccess(Timestamps, Base):
+    """The partner <-> client relationship. At most one active access per client."""
+
+    __tablename__ = "partner_accesses"
+    __table_args__ = (
+        Index(
+            "uq_partner_accesses_active_client",
+            "client_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    status: Mapped[AccessStatus] = mapped_column(str_enum(AccessStatus))
+    scope: Mapped[str] = mapped_column(String(32), default="full")
+    requested_at: Mapped[datetime]
+    activated_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+
+
+class Assignment(Timestamps, Base):
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("client_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("partner_members.id"), index=True)
+    # The member's user, copied (a membership never changes user) so a merchant can see who works
+    # on their store without being able to read the partner's team.
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[AssignmentRole] = mapped_column(str_enum(AssignmentRole))
+
+
+class Store(Timestamps, Base):
+    """The client's one website: client_id is UNIQUE."""
+
+    __tablename__ = "stores"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    subdomain: Mapped[str] = mapped_column(String(63), unique=True)
+    custom_domain: Mapped[str | None] = mapped_column(String(253), unique=True)
+    domain_status: Mapped[DomainStatus] = mapped_column(
+        str_enum(DomainStatus), default=DomainStatus.NOT_CONNECTED
+    )
+    payment_status: Mapped[PaymentStatus] = mapped_column(
+        str_enum(PaymentStatus), default=PaymentStatus.NOT_STARTED
+    )
+    logistics_status: Mapped[LogisticsStatus] = mapped_column(
+        str_enum(LogisticsStatus), default=LogisticsStatus.NOT_STARTED
+    )
+    catalog_status: Mapped[CatalogStatus] = mapped_column(
+        str_enum(CatalogStatus), default=CatalogStatus.EMPTY
+    )
+    launch_status: Mapped[LaunchStatus] = mapped_column(
+        str_enum(LaunchStatus), default=LaunchStatus.NOT_LAUNCHED
+    )
+    launched_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}

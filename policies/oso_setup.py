@@ -1,0 +1,76 @@
+"""Builds the one Oso instance of the process: classes, the fields data filtering may use,
+the relations that become EXISTS subqueries, and the policy files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from oso import Oso
+from polar.data_filtering import Relation
+
+from db.base import Base
+from db.models import Assignment, Client, Partner, PartnerAccess, PartnerMember, Store
+from policies.sql_filter import SqlFilterAdapter
+from policies.viewer import Membership, MerchantGrant, Viewer
+
+POLICY_DIR = Path(__file__).parent
+
+
+class ClientSeat(Base):
+    """The assignments table seen from a client ("who is assigned here"). Oso's planner allows a
+    type only once as a relation target, and Assignment's own rules already reach
+    Assignment -> Client; this second read-only mapping lets Client's rules reach its seats."""
+
+    __table__ = Assignment.__table__
+
+
+def build_oso() -> Oso:
+    oso = Oso()
+    oso.register_class(Viewer)
+    oso.register_class(Membership)
+    oso.register_class(MerchantGrant)
+    oso.register_class(
+        Partner,
+        fields={"id": int, "accesses": Relation("many", "PartnerAccess", "id", "partner_id")},
+    )
+    oso.register_class(
+        PartnerAccess,
+        fields={"id": int, "partner_id": int, "client_id": int, "status": str},
+    )
+    oso.register_class(
+        Client,
+        fields={
+            "id": int,
+            "accesses": Relation("many", "PartnerAccess", "id", "client_id"),
+            "seats": Relation("many", "ClientSeat", "id", "client_id"),
+        },
+    )
+    oso.register_class(
+        Assignment,
+        fields={
+            "id": int,
+            "client_id": int,
+            "member_id": int,
+            "client": Relation("one", "Client", "client_id", "id"),
+        },
+    )
+    oso.register_class(ClientSeat, fields={"id": int, "client_id": int, "member_id": int})
+    oso.register_class(
+        Store,
+        fields={
+            "id": int,
+            "client_id": int,
+            "client": Relation("one", "Client", "client_id", "id"),
+        },
+    )
+    oso.register_class(
+        PartnerMember,
+        fields={
+            "id": int,
+            "partner_id": int,
+            "partner": Relation("one", "Partner", "partner_id", "id"),
+        },
+    )
+    oso.set_data_filtering_adapter(SqlFilterAdapter())
+    oso.load_files(sorted(str(p) for p in POLICY_DIR.glob("*.polar")))
+    return oso

@@ -1,0 +1,182 @@
+"""Oso data-filtering adapter that turns a policy's partial result into one SQLAlchemy boolean
+predicate on the root model. It never executes anything.
+
+Each disjunct becomes a conjunction of column conditions on the root model plus, for every
+related type the disjunct touches, a correlated EXISTS over that relation (nested along the
+relation path). A predicate, unlike Oso's bundled join-based example, can be ANDed into any list,
+loader, count or single-object query without duplicating rows. Operators map one by one; anything
+unrecognised raises `UnsupportedFilterError`, so a policy we cannot express fails closed."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from polar.data.adapter import DataAdapter
+from polar.data.filter import Condition, DataFilter, Projection
+from polar.data_filtering import Relation
+from sqlalchemy import ColumnElement, and_, exists, false, inspect, or_, select, true
+from sqlalchemy.orm import aliased
+from sqlalchemy.orm.util import AliasedClass
+
+
+class UnsupportedFilterError(Exception):
+    """The policy produced a filter this adapter cannot translate faithfully."""
+
+
+_COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
+    "Eq": lambda a, b: a == b,
+    "Neq": lambda a, b: a != b,
+    "Lt": lambda a, b: a < b,
+    "Leq": lambda a, b: a <= b,
+    "Gt": lambda a, b: a > b,
+    "Geq": lambda a, b: a >= b,
+}
+_MIRROR = {"Eq": "Eq", "Neq": "Neq", "Lt": "Gt", "Leq": "Geq", "Gt": "Lt", "Geq": "Leq"}
+
+
+@dataclass
+class _Edge:
+    child: type[Any]
+    my_field: str
+    other_field: str
+
+
+@dataclass
+class _Plan:
+    root: type[Any]
+    edges: dict[type[Any], list[_Edge]] = field(default_factory=lambda: defaultdict(list))
+
+
+class SqlFilterAdapter(DataAdapter):
+    def build_query(self, data_filter: DataFilter) -> ColumnElement[bool]:
+        return compile_filter(data_filter)
+
+    def execute_query(self, query: Any) -> Any:
+        raise UnsupportedFilterError("the policy adapter builds predicates; it never executes them")
+
+
+def compile_filter(data_filter: DataFilter) -> ColumnElement[bool]:
+    plan = _Plan(root=data_filter.model)
+    for rel in data_filter.relations:
+        spec = data_filter.types[rel.left].fields.get(rel.name)
+        if not isinstance(spec, Relation):
+            raise UnsupportedFilterError(
+                f"{rel.left.__name__}.{rel.name} is not a declared relation"
+            )
+        if data_filter.types[spec.other_type].cls is not rel.right:
+            raise UnsupportedFilterError(
+                f"relation {rel.name} does not lead to {rel.right.__name__}"
+            )
+        plan.edges[rel.left].append(_Edge(rel.right, spec.my_field, spec.other_field))
+    disjuncts = [_conjunction(plan, conj) for conj in data_filter.conditions]
+    if not disjuncts:
+        return false()
+    return or_(*disjuncts) if len(disjuncts) > 1 else disjuncts[0]
+
+
+def _conjunction(plan: _Plan, conditions: Iterable[Condition]) -> ColumnElement[bool]:
+    by_type: dict[type[Any], list[Condition]] = defaultdict(list)
+    constant: list[ColumnElement[bool]] = []
+    reachable = _reachable(plan)
+    for cond in conditions:
+        if cond.cmp not in _COMPARISONS and cond.cmp not in ("In", "Nin"):
+            raise UnsupportedFilterError(f"operator {cond.cmp!r} is not supported")
+        owners = {s.source for s in (cond.left, cond.right) if isinstance(s, Projection)}
+        if not owners:
+            constant.append(true() if _evaluate_constant(cond) else false())
+        elif len(owners) > 1:
+            raise UnsupportedFilterError("a condition comparing two tables is not supported")
+        else:
+            owner = owners.pop()
+            if owner not in reachable:
+                raise UnsupportedFilterError(f"{owner.__name__} is not on a relation path")
+            by_type[owner].append(cond)
+    return and_(*constant, _node(plan, plan.root, plan.root, by_type))
+
+
+def _reachable(plan: _Plan) -> set[type[Any]]:
+    seen = {plan.root}
+    stack = [plan.root]
+    while stack:
+        for edge in plan.edges.get(stack.pop(), []):
+            if edge.child in seen:
+                raise UnsupportedFilterError(
+                    f"{edge.child.__name__} appears twice on a relation path"
+                )
+            seen.add(edge.child)
+            stack.append(edge.child)
+    return seen
+
+
+def _subtree_has_conditions(
+    plan: _Plan, cls: type[Any], by_type: dict[type[Any], list[Condition]]
+) -> bool:
+    if by_type.get(cls):
+        return True
+    return any(_subtree_has_conditions(plan, e.child, by_type) for e in plan.edges.get(cls, []))
+
+
+def _node(
+    plan: _Plan,
+    cls: type[Any],
+    entity: type[Any] | AliasedClass[Any],
+    by_type: dict[type[Any], list[Condition]],
+) -> ColumnElement[bool]:
+    clauses = [_condition(entity, cls, c) for c in by_type.get(cls, [])]
+    for edge in plan.edges.get(cls, []):
+        if not _subtree_has_conditions(plan, edge.child, by_type):
+            continue
+        # An alias keeps the subquery's FROM its own even if the outer query joins the same table.
+        child = aliased(edge.child)
+        link = getattr(child, edge.other_field) == getattr(entity, edge.my_field)
+        inner = _node(plan, edge.child, child, by_type)
+        clauses.append(exists(select(1).select_from(child).where(link, inner)))
+    return and_(true(), *clauses)
+
+
+def _condition(entity: Any, cls: type[Any], cond: Condition) -> ColumnElement[bool]:
+    left, right, op = cond.left, cond.right, cond.cmp
+    if not isinstance(left, Projection):
+        if op in ("In", "Nin"):
+            raise UnsupportedFilterError("membership of a value in a column is not supported")
+        left, right, op = right, left, _MIRROR[op]
+    column = _column(entity, cls, left)
+    if isinstance(right, Projection):
+        raise UnsupportedFilterError("comparing two columns is not supported")
+    if op in ("In", "Nin"):
+        if not isinstance(right, list | tuple | set | frozenset):
+            raise UnsupportedFilterError(f"{op} needs a list of values")
+        values = [_literal(v) for v in right]
+        clause: ColumnElement[bool] = column.in_(values) if op == "In" else column.not_in(values)
+        return clause
+    compared: ColumnElement[bool] = _COMPARISONS[op](column, _literal(right))
+    return compared
+
+
+def _column(entity: Any, cls: type[Any], projection: Projection) -> Any:
+    name = projection.field or inspect(cls).primary_key[0].name
+    if name not in inspect(cls).columns:
+        raise UnsupportedFilterError(f"{cls.__name__}.{name} is not a column")
+    return getattr(entity, name)
+
+
+def _literal(value: Any) -> Any:
+    mapper = inspect(type(value), raiseerr=False)
+    if mapper is not None and getattr(mapper, "is_mapper", False):
+        return getattr(value, mapper.primary_key[0].name)
+    if isinstance(value, bool | int | str | float) or value is None:
+        return value
+    raise UnsupportedFilterError(f"cannot use a {type(value).__name__} as a SQL value")
+
+
+def _evaluate_constant(cond: Condition) -> bool:
+    left = _literal(cond.left)
+    if cond.cmp in ("In", "Nin"):
+        if not isinstance(cond.right, list | tuple | set | frozenset):
+            raise UnsupportedFilterError(f"{cond.cmp} needs a list of values")
+        found = left in [_literal(v) for v in cond.right]
+        return found if cond.cmp == "In" else not found
+    return bool(_COMPARISONS[cond.cmp](left, _literal(cond.right)))

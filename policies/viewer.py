@@ -1,0 +1,72 @@
+"""The viewer: who is asking, with every grant they hold, loaded once per request as plain values
+so that Polar never needs the database while it evaluates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.enums import UserStatus
+from db.models import ClientUser, PartnerMember, User
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    member_id: int
+    partner_id: int
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class MerchantGrant:
+    client_id: int
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    user_id: int | None
+    email: str
+    name: str
+    is_platform_staff: bool
+    memberships: tuple[Membership, ...]
+    merchant_grants: tuple[MerchantGrant, ...]
+
+    @property
+    def grants_key(self) -> tuple[object, ...]:
+        """Everything the policy may look at; equal keys get equal filters."""
+        return (self.is_platform_staff, self.memberships, self.merchant_grants)
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+
+ANONYMOUS = Viewer(None, "", "", False, (), ())
+
+
+async def load_viewer(session: AsyncSession, user_id: int) -> Viewer | None:
+    """The viewer for a signed-in user, or None when the user is unknown or removed."""
+    user = await session.get(User, user_id)
+    if user is None or user.status == UserStatus.REMOVED:
+        return None
+    members = await session.execute(
+        select(PartnerMember.id, PartnerMember.partner_id, PartnerMember.role)
+        .where(PartnerMember.user_id == user_id)
+        .order_by(PartnerMember.id)
+    )
+    grants = await session.execute(
+        select(ClientUser.client_id, ClientUser.role)
+        .where(ClientUser.user_id == user_id)
+        .order_by(ClientUser.client_id)
+    )
+    return Viewer(
+        user_id=user.id,
+        email=user.email,
+        name=user.name,
+        is_platform_staff=user.is_platform_staff,
+        memberships=tuple(Membership(m.id, m.partner_id, str(m.role)) for m in members),
+        merchant_grants=tuple(MerchantGrant(g.client_id, str(g.role)) for g in grants),
+    )

@@ -1,0 +1,1 @@
+"""Application logic: request context, dataloaders, queries and mutations (services)."""

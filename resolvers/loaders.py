@@ -1,0 +1,82 @@
+"""Per-request dataloaders. Each batch is one SQL statement that carries the policy filter for the
+viewer, and runs in its own short session: batches are concurrent tasks and an AsyncSession must
+never be shared between tasks."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
+
+from aiodataloader import DataLoader
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import InstrumentedAttribute
+
+from db.models import Assignment, Client, Partner, PartnerMember, Store, User
+from policies import Authorizer, Viewer
+
+Arrange = Callable[[Sequence[Any], Sequence[Any]], list[Any]]
+
+
+class Loaders:
+    def __init__(
+        self, viewer: Viewer, authz: Authorizer, sessions: async_sessionmaker[AsyncSession]
+    ) -> None:
+        self._viewer = viewer
+        self._authz = authz
+        self._sessions = sessions
+        self.client = self._one(Client, Client.id)
+        self.partner = self._one(Partner, Partner.id)
+        self.member = self._one(PartnerMember, PartnerMember.id)
+        self.store_by_client = self._one(Store, Store.client_id)
+        self.assignments_by_client = self._many(Assignment, Assignment.client_id)
+        self.members_by_partner = self._many(PartnerMember, PartnerMember.partner_id)
+        # Users hold no tenant data of their own and are only reached through a member, an
+        # assignment or the viewer itself, each of which the policy has already let through.
+        self.user: DataLoader[int, User] = DataLoader(
+            self._batch(User, User.id, None, _one_per_key(User.id))
+        )
+
+    def _one(self, model: type[Any], key: InstrumentedAttribute[Any]) -> DataLoader[Any, Any]:
+        policy = self._authz.filter(self._viewer, "read", model)
+        return DataLoader(self._batch(model, key, policy, _one_per_key(key)))
+
+    def _many(self, model: type[Any], key: InstrumentedAttribute[Any]) -> DataLoader[Any, Any]:
+        policy = self._authz.filter(self._viewer, "read", model)
+        return DataLoader(self._batch(model, key, policy, _many_per_key(key)))
+
+    def _batch(
+        self,
+        model: type[Any],
+        key: InstrumentedAttribute[Any],
+        policy: ColumnElement[bool] | None,
+        arrange: Arrange,
+    ) -> Callable[[list[Any]], Coroutine[Any, Any, list[Any]]]:
+        async def load(keys: list[Any]) -> list[Any]:
+            stmt = select(model).where(key.in_(keys)).order_by(model.id)
+            if policy is not None:
+                stmt = stmt.where(policy)
+            async with self._sessions() as session:
+                rows = (await session.execute(stmt)).scalars().all()
+            return arrange(rows, keys)
+
+        return load
+
+
+def _one_per_key(key: InstrumentedAttribute[Any]) -> Arrange:
+    def arrange(rows: Sequence[Any], keys: Sequence[Any]) -> list[Any]:
+        by_key = {getattr(r, key.key): r for r in rows}
+        return [by_key.get(k) for k in keys]
+
+    return arrange
+
+
+def _many_per_key(key: InstrumentedAttribute[Any]) -> Arrange:
+    def arrange(rows: Sequence[Any], keys: Sequence[Any]) -> list[Any]:
+        groups: dict[Any, list[Any]] = defaultdict(list)
+        for row in rows:
+            groups[getattr(row, key.key)].append(row)
+        return [groups.get(k, []) for k in keys]
+
+    return arrange

@@ -1,0 +1,223 @@
+"""onboardClient: the client, its one store, the active partner access, the creator's assignment
+(when a specialist onboards) and the invited merchant owner, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.base import utcnow
+from db.enums import (
+    AccessStatus,
+    AssignmentRole,
+    ClientStatus,
+    MerchantRole,
+    PartnerRole,
+    UserStatus,
+)
+from db.models import Assignment, Client, ClientUser, Partner, PartnerAccess, Store, User
+from resolvers.context import Context
+from resolvers.problems import ErrorCode, Problem
+from resolvers.validation import Checker, slugify
+
+# A country's usual currency, used only when the caller gives a country but no currency.
+DEFAULT_CURRENCY = {
+    "US": "USD",
+    "GB": "GBP",
+    "CA": "CAD",
+    "AU": "AUD",
+    "IN": "INR",
+    "JP": "JPY",
+    "SG": "SGD",
+    "NZ": "NZD",
+    "CH": "CHF",
+    "SE": "SEK",
+    "NO": "NOK",
+    "DK": "DKK",
+    "BR": "BRL",
+    "MX": "MXN",
+    "ZA": "ZAR",
+    "AE": "AED",
+}
+EURO_COUNTRIES = frozenset(
+    "AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK".split()  # noqa: SIM905
+)
+SUBDOMAIN_ATTEMPTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class OnboardClientInput:
+    partner_id: int | None
+    business_name: str
+    contact_email: str
+    legal_name: str | None = None
+    contact_phone: str | None = None
+    industry: str | None = None
+    country: str | None = None
+    currency: str | None = None
+    store_name: str | None = None
+    subdomain: str | None = None
+    merchant_name: str | None = None
+
+
+@dataclass(slots=True)
+class OnboardClientResult:
+    client: Client | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _not_found() -> OnboardClientResult:
+    problem = Problem(("input", "partnerId"), "No partner with that id.", ErrorCode.NOT_FOUND)
+    return OnboardClientResult(problems=[problem])
+
+
+async def onboard_client(ctx: Context, data: OnboardClientInput) -> OnboardClientResult:
+    if data.partner_id is None:
+        return _not_found()
+    try:
+        return await _onboard(ctx, data, data.partner_id)
+    except IntegrityError:
+        # Lost a race (same subdomain or merchant email inserted concurrently); nothing was kept.
+        return OnboardClientResult(
+            problems=[
+                Problem(
+                    None,
+                    "Another change got there first; nothing was saved. Try again.",
+                    ErrorCode.CONFLICT,
+                )
+            ]
+        )
+
+
+async def _onboard(ctx: Context, data: OnboardClientInput, partner_id: int) -> OnboardClientResult:
+    async with ctx.sessions.begin() as session:
+        partner, allowed = await ctx.authz.one_with_permission(
+            session, ctx.viewer, Partner, partner_id, "onboard_client"
+        )
+        if partner is None:
+            return _not_found()
+        if not allowed:
+            return OnboardClientResult(
+                problems=[
+                    Problem(
+                        ("input", "partnerId"),
+                        "Your role does not allow onboarding clients for this partner.",
+                        ErrorCode.FORBIDDEN,
+                    )
+                ]
+            )
+        check = Checker()
+        business_name = check.text("businessName", data.business_name, required=True, max_len=200)
+        email = check.email("contactEmail", data.contact_email, required=True)
+        legal_name = check.text("legalName", data.legal_name, required=False, max_len=200)
+        phone = check.phone("contactPhone", data.contact_phone)
+        industry = check.text("industry", data.industry, required=False, max_len=100)
+        country = check.code("country", data.country or "US", 2, "country")
+        currency = check.code("currency", data.currency or _currency_for(country), 3, "currency")
+        store_name = check.text("storeName", data.store_name, required=False, max_len=200)
+        merchant_name = check.text("merchantName", data.merchant_name, required=False, max_len=200)
+        subdomain = check.subdomain("subdomain", data.subdomain) if data.subdomain else None
+        if check.problems:
+            return OnboardClientResult(problems=check.problems)
+        # The checker recorded a problem for every required value that is missing.
+        assert business_name is not None
+        assert email is not None
+        assert country is not None
+        assert currency is not None
+        if subdomain is None:
+            subdomain = await _free_subdomain(session, slugify(business_name))
+        elif await _subdomain_taken(session, subdomain):
+            return _taken(subdomain)
+
+        now = utcnow()
+        client = Client(
+            partner_id=partner.id,
+            business_name=business_name,
+            legal_name=legal_name,
+            contact_email=email,
+            contact_phone=phone,
+            industry=industry,
+            country=country,
+            currency=currency,
+            status=ClientStatus.ONBOARDING,
+        )
+        session.add(client)
+        await session.flush()
+        session.add_all(
+            [
+                Store(client_id=client.id, name=store_name or business_name, subdomain=subdomain),
+                PartnerAccess(
+                    partner_id=partner.id,
+                    client_id=client.id,
+                    status=AccessStatus.ACTIVE,
+                    requested_at=now,
+                    activated_at=now,
+                ),
+            ]
+        )
+        member = next((m for m in ctx.viewer.memberships if m.partner_id == partner.id), None)
+        if member is not None and member.role == PartnerRole.SPECIALIST:
+            session.add(
+                Assignment(
+                    partner_id=partner.id,
+                    client_id=client.id,
+                    member_id=member.member_id,
+                    user_id=ctx.viewer.user_id,
+                    role=AssignmentRole.LEAD,
+                )
+            )
+        owner = await _merchant_user(session, email, merchant_name or business_name)
+        session.add(
+            ClientUser(client_id=client.id, user_id=owner.id, role=MerchantRole.MERCHANT_OWNER)
+        )
+        await session.flush()
+    return OnboardClientResult(client=client)
+
+
+def _currency_for(country: str | None) -> str:
+    if country in EURO_COUNTRIES:
+        return "EUR"
+    return DEFAULT_CURRENCY.get(country or "", "USD")
+
+
+def _taken(subdomain: str) -> OnboardClientResult:
+    return OnboardClientResult(
+        problems=[
+            Problem(
+                ("input", "subdomain"),
+                f"The subdomain '{subdomain}' is already taken.",
+                ErrorCode.TAKEN,
+            )
+        ]
+    )
+
+
+async def _subdomain_taken(session: AsyncSession, subdomain: str) -> bool:
+    found = await session.execute(select(Store.id).where(Store.subdomain == subdomain))
+    return found.first() is not None
+
+
+async def _free_subdomain(session: AsyncSession, base: str) -> str:
+    rows = await session.execute(
+        select(Store.subdomain).where(Store.subdomain.startswith(base, autoescape=True))
+    )
+    taken = set(rows.scalars())
+    for n in range(1, SUBDOMAIN_ATTEMPTS + 1):
+        candidate = base if n == 1 else f"{base[:58]}-{n}"
+        if candidate not in taken:
+            return candidate
+    return f"{base[:50]}-{utcnow().strftime('%y%m%d%H%M%S')}"
+
+
+async def _merchant_user(session: AsyncSession, email: str, name: str) -> User:
+    user = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
+    if user is None:
+        user = User(email=email, name=name, status=UserStatus.INVITED)
+        session.add(user)
+        await session.flush()
+    elif user.status == UserStatus.REMOVED:
+        user.status = UserStatus.INVITED
+    return user

@@ -1,0 +1,95 @@
+"""Read paths that are not a plain loader call: root lists, connections and single objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import Select, or_
+
+from db.enums import ClientStatus
+from db.models import Assignment, Client, Partner, PartnerMember, Store
+from resolvers.context import Context
+from resolvers.pagination import Page, PageArgs, paginate
+
+M = TypeVar("M")
+MAX_SEARCH_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class ClientFilter:
+    statuses: tuple[ClientStatus, ...] = ()
+    search: str | None = None
+
+
+CLIENT_ORDER = (Client.business_name, Client.id)
+
+
+def _client_stmt(ctx: Context, flt: ClientFilter | None) -> Select[Client]:
+    stmt = ctx.authz.readable(ctx.viewer, Client)
+    if flt is not None:
+        if flt.statuses:
+            stmt = stmt.where(Client.status.in_(flt.statuses))
+        term = (flt.search or "").strip()[:MAX_SEARCH_LENGTH]
+        if term:
+            stmt = stmt.where(
+                or_(
+                    Client.business_name.icontains(term, autoescape=True),
+                    Client.legal_name.icontains(term, autoescape=True),
+                    Client.contact_email.icontains(term, autoescape=True),
+                )
+            )
+    return stmt
+
+
+async def clients_page(
+    ctx: Context, args: PageArgs, flt: ClientFilter | None, partner_id: int | None = None
+) -> Page[Client]:
+    stmt = _client_stmt(ctx, flt)
+    if partner_id is not None:
+        stmt = stmt.where(Client.partner_id == partner_id)
+    return await paginate(ctx.sessions, stmt, CLIENT_ORDER, args)
+
+
+async def merchant_clients(ctx: Context) -> list[Client]:
+    """The viewer's own merchant accounts (normally one)."""
+    ids = [g.client_id for g in ctx.viewer.merchant_grants]
+    if not ids:
+        return []
+    stmt = ctx.authz.readable(ctx.viewer, Client).where(Client.id.in_(ids)).order_by(Client.id)
+    async with ctx.sessions() as session:
+        return list((await session.execute(stmt)).scalars().all())
+
+
+async def viewer_memberships(ctx: Context) -> list[PartnerMember]:
+    ids = [m.member_id for m in ctx.viewer.memberships]
+    loaded = await ctx.loaders.member.load_many(ids) if ids else []
+    return [m for m in loaded if m is not None]
+
+
+async def get_client(ctx: Context, id_: int) -> Client | None:
+    result: Client | None = await ctx.loaders.client.load(id_)
+    return result
+
+
+async def get_partner(ctx: Context, id_: int) -> Partner | None:
+    result: Partner | None = await ctx.loaders.partner.load(id_)
+    return result
+
+
+async def get_member(ctx: Context, id_: int) -> PartnerMember | None:
+    result: PartnerMember | None = await ctx.loaders.member.load(id_)
+    return result
+
+
+async def get_store(ctx: Context, id_: int) -> Store | None:
+    return await _one(ctx, Store, id_)
+
+
+async def get_assignment(ctx: Context, id_: int) -> Assignment | None:
+    return await _one(ctx, Assignment, id_)
+
+
+async def _one(ctx: Context, model: type[M], id_: int) -> M | None:
+    async with ctx.sessions() as session:
+        return await ctx.authz.one(session, ctx.viewer, model, id_)

@@ -1,0 +1,88 @@
+"""Input checks shared by mutations; each returns the cleaned value or records a Problem."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from email_validator import EmailNotValidError, validate_email
+
+from resolvers.problems import ErrorCode, Problem
+
+SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
+RESERVED_SUBDOMAINS = frozenset(
+    {"www", "api", "admin", "app", "mail", "shop", "shopiq", "partners", "status", "help"}
+)
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 ().-]{4,30}$")
+
+
+class Checker:
+    """Collects problems for one input object, with field paths under `prefix`."""
+
+    def __init__(self, prefix: str = "input") -> None:
+        self.prefix = prefix
+        self.problems: list[Problem] = []
+
+    def add(self, field: str, message: str, code: ErrorCode) -> None:
+        self.problems.append(Problem((self.prefix, field), message, code))
+
+    def text(self, field: str, value: str | None, *, required: bool, max_len: int) -> str | None:
+        cleaned = (value or "").strip()
+        if not cleaned:
+            if required:
+                self.add(field, "This field is required.", ErrorCode.REQUIRED)
+            return None
+        if len(cleaned) > max_len:
+            self.add(field, f"Use at most {max_len} characters.", ErrorCode.TOO_LONG)
+            return None
+        return cleaned
+
+    def email(self, field: str, value: str | None, *, required: bool) -> str | None:
+        cleaned = self.text(field, value, required=required, max_len=254)
+        if cleaned is None:
+            return None
+        try:
+            result = validate_email(cleaned, check_deliverability=False)
+        except EmailNotValidError as exc:
+            self.add(field, f"Enter a valid email address ({exc}).", ErrorCode.INVALID)
+            return None
+        return result.normalized.lower()
+
+    def phone(self, field: str, value: str | None) -> str | None:
+        cleaned = self.text(field, value, required=False, max_len=32)
+        if cleaned is not None and not PHONE_RE.match(cleaned):
+            self.add(
+                field, "Enter a phone number of digits, spaces and + ( ) - .", ErrorCode.INVALID
+            )
+            return None
+        return cleaned
+
+    def code(self, field: str, value: str | None, length: int, what: str) -> str | None:
+        cleaned = (value or "").strip().upper()
+        if len(cleaned) != length or not cleaned.isascii() or not cleaned.isalpha():
+            self.add(field, f"Use the {length}-letter ISO {what} code.", ErrorCode.INVALID)
+            return None
+        return cleaned
+
+    def subdomain(self, field: str, value: str) -> str | None:
+        cleaned = value.strip().lower()
+        if not SUBDOMAIN_RE.match(cleaned) or "--" in cleaned:
+            self.add(
+                field,
+                "Use 3-63 lowercase letters, digits and single hyphens, not at either end.",
+                ErrorCode.INVALID,
+            )
+            return None
+        if cleaned in RESERVED_SUBDOMAINS:
+            self.add(field, f"'{cleaned}' is reserved by ShopIQ.", ErrorCode.TAKEN)
+            return None
+        return cleaned
+
+
+def slugify(text: str, max_len: int = 50) -> str:
+    """'Café Rosé & Co.' -> 'cafe-rose-co'; at least 3 characters."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:max_len].strip("-")
+    if len(slug) < 3 or slug in RESERVED_SUBDOMAINS:
+        slug = f"store-{slug}".strip("-")
+    return slug

@@ -1,0 +1,1 @@
+"""The GraphQL surface: types, inputs, enums, errors, pagination, limits and the root schema."""

@@ -1,0 +1,26 @@
+"""`viewer`: who is signed in, their partner memberships and merchant accounts."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.queries import merchant_clients, viewer_memberships
+from schema.types import Client, Info, PartnerMember, User, _user
+
+
+@strawberry.type(description="The signed-in user and what they belong to.")
+class Viewer:
+    is_platform_staff: bool
+    _user_id: strawberry.Private[int]
+
+    @strawberry.field
+    async def user(self, info: Info) -> User:
+        return await _user(info, self._user_id)
+
+    @strawberry.field(description="Partner teams the user belongs to.")
+    async def memberships(self, info: Info) -> list[PartnerMember]:
+        return [PartnerMember.of(m) for m in await viewer_memberships(info.context)]
+
+    @strawberry.field(description="Merchant businesses the user belongs to.")
+    async def client_accounts(self, info: Info) -> list[Client]:
+        return [Client.of(c) for c in await merchant_clients(info.context)]

@@ -1,0 +1,68 @@
+"""Settings from the environment (SHOPIQ_*), with safe development defaults."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(Exception):
+    """The environment is not usable; the message says what to set."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    env: Literal["development", "production"]
+    database_url: str
+    jwt_secret: str
+    var_dir: Path
+    token_ttl_seconds: int = 12 * 3600
+
+    @property
+    def production(self) -> bool:
+        return self.env == "production"
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    env = environ.get("SHOPIQ_ENV", "development")
+    if env not in ("development", "production"):
+        raise SettingsError("SHOPIQ_ENV must be 'development' or 'production'")
+    var_dir = Path(environ.get("SHOPIQ_VAR_DIR", "var")).resolve()
+    database_url = environ.get("SHOPIQ_DATABASE_URL") or _default_sqlite(var_dir)
+    secret = environ.get("SHOPIQ_JWT_SECRET")
+    if not secret:
+        if env == "production":
+            raise SettingsError("SHOPIQ_JWT_SECRET is required in production")
+        secret = _development_secret(var_dir)
+    if len(secret) < MIN_SECRET_LENGTH:
+        raise SettingsError(f"SHOPIQ_JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+    return Settings(
+        env=env,  # type: ignore[arg-type]
+        database_url=database_url,
+        jwt_secret=secret,
+        var_dir=var_dir,
+    )
+
+
+def _default_sqlite(var_dir: Path) -> str:
+    var_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite+aiosqlite:///{var_dir / 'shopiq.db'}"
+
+
+def _development_secret(var_dir: Path) -> str:
+    """Generated once and kept, so tokens printed by `make run` stay valid across restarts."""
+    path = var_dir / "jwt-secret"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    path.touch(mode=0o600)
+    path.write_text(secret + "\n")
+    return secret
