@@ -46,15 +46,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def str_enum(enum_cls: type[StrEnum]) -> Enum:
-    """A string column limited to the enum's values by a CHECK constraint (no native PG enum)."""
+def str_enum(enum_cls: type[StrEnum], name: str | None = None) -> Enum:
+    """A string column limited to the enum's values by a CHECK constraint (no native PG enum).
+    Two columns of one table sharing an enum need distinct constraint `name`s."""
     return Enum(
         enum_cls,
         native_enum=False,
         create_constraint=True,
         length=32,
         values_callable=lambda e: [m.value for m in e],
-        name=enum_cls.__name__.lower(),
+        name=name or enum_cls.__name__.lower(),
         validate_strings=True,
     )
 

@@ -12,18 +12,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
+from db.demo_workflow import seed_workflow, store_state
 from db.enums import (
     AccessStatus,
     AssignmentRole,
-    CatalogStatus,
     ClientStatus,
-    DomainStatus,
-    LaunchStatus,
-    LogisticsStatus,
+    MemberStatus,
     MerchantRole,
     PartnerRole,
     PartnerTier,
-    PaymentStatus,
     UserStatus,
 )
 from db.models import (
@@ -59,6 +56,7 @@ class DemoClient:
     merchants: tuple[tuple[str, MerchantRole], ...] = ()
     assigned: tuple[tuple[str, AssignmentRole], ...] = ()
     previous: tuple[tuple[str, AccessStatus], ...] = field(default=())  # older accesses
+    open_blocker: bool = False  # set up, but a launch-blocking task is still open
 
 
 PARTNERS = (
@@ -102,6 +100,12 @@ USERS: dict[str, tuple[str, UserStatus, bool]] = {
     "merchant@tidal-threads.test": ("Tara Quinn", UserStatus.ACTIVE, False),
     "staff@shopiq.test": ("Sasha Platform", UserStatus.ACTIVE, True),
     "newcomer@shopiq.test": ("Nico New", UserStatus.ACTIVE, False),
+    "invitee@northwind.test": ("Ivy Vance", UserStatus.INVITED, False),
+}
+
+# Pending team invitations: no grants until accepted.
+INVITATIONS: dict[str, tuple[str, PartnerRole]] = {
+    "invitee@northwind.test": ("northwind-digital", PartnerRole.SPECIALIST),
 }
 
 SPECIALIST = "specialist@northwind.test"
@@ -147,6 +151,7 @@ CLIENTS = (
         country="GB",
         currency="GBP",
         assigned=((DESIGNER, LEAD),),
+        open_blocker=True,  # everything set up, but the launch rehearsal is still open
     ),
     _nw("Dune Outdoor Gear", S.LIVE, 4, industry="Sports"),
     _nw(
@@ -224,40 +229,6 @@ CLIENTS = (
 DEMO_EMAILS = tuple(USERS)
 
 
-def _store_state(stage: int) -> dict[str, object]:
-    return {
-        "domain_status": [
-            DomainStatus.NOT_CONNECTED,
-            DomainStatus.NOT_CONNECTED,
-            DomainStatus.PENDING_DNS,
-            DomainStatus.VERIFIED,
-            DomainStatus.VERIFIED,
-        ][stage],
-        "payment_status": [
-            PaymentStatus.NOT_STARTED,
-            PaymentStatus.KYC_PENDING,
-            PaymentStatus.KYC_PENDING,
-            PaymentStatus.ACTIVE,
-            PaymentStatus.ACTIVE,
-        ][stage],
-        "logistics_status": [
-            LogisticsStatus.NOT_STARTED,
-            LogisticsStatus.NOT_STARTED,
-            LogisticsStatus.CONFIGURED,
-            LogisticsStatus.CONFIGURED,
-            LogisticsStatus.ACTIVE,
-        ][stage],
-        "catalog_status": [
-            CatalogStatus.EMPTY,
-            CatalogStatus.IMPORTING,
-            CatalogStatus.READY,
-            CatalogStatus.READY,
-            CatalogStatus.READY,
-        ][stage],
-        "launch_status": LaunchStatus.LIVE if stage == 4 else LaunchStatus.NOT_LAUNCHED,
-    }
-
-
 def slug_of(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
@@ -286,6 +257,7 @@ async def seed_demo(session: AsyncSession) -> bool:
             )
     session.add_all(members.values())
     await session.flush()
+    plans: list[tuple[Client, int, bool, int | None]] = []
     for index, spec in enumerate(CLIENTS):
         partner = partners[spec.partner] if spec.partner else None
         client = Client(
@@ -301,17 +273,18 @@ async def seed_demo(session: AsyncSession) -> bool:
         )
         session.add(client)
         await session.flush()
-        state = _store_state(spec.stage)
         session.add(
             Store(
                 client_id=client.id,
                 name=spec.name,
                 subdomain=slug_of(spec.name),
-                custom_domain=f"{slug_of(spec.name)}.example" if spec.stage >= 2 else None,
                 launched_at=now - timedelta(days=10) if spec.stage == 4 else None,
-                **state,
+                **store_state(spec.stage, f"{slug_of(spec.name)}.example"),
             )
         )
+        lead = next((members[e].id for e, r in spec.assigned if r == LEAD), None)
+        active = spec.access == AccessStatus.ACTIVE
+        plans.append((client, spec.stage if active else 0, spec.open_blocker, lead))
         for slug, old_status in spec.previous:
             session.add(
                 PartnerAccess(
@@ -350,5 +323,16 @@ async def seed_demo(session: AsyncSession) -> bool:
             session.add(
                 ClientUser(client_id=client.id, user_id=users[email].id, role=merchant_role)
             )
+    for email, (slug, role) in INVITATIONS.items():
+        session.add(
+            PartnerMember(
+                partner_id=partners[slug].id,
+                user_id=users[email].id,
+                role=role,
+                status=MemberStatus.INVITED,
+                invited_by_user_id=users[f"owner@{slug.split('-')[0]}.test"].id,
+            )
+        )
     await session.flush()
+    await seed_workflow(session, {slug: p.id for slug, p in partners.items()}, plans)
     return True

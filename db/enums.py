@@ -80,3 +80,54 @@ class LaunchStatus(StrEnum):
     NOT_LAUNCHED = "not_launched"
     LIVE = "live"
     PAUSED = "paused"
+
+
+class MemberStatus(StrEnum):
+    INVITED = "invited"
+    ACTIVE = "active"
+
+
+class PaymentProvider(StrEnum):
+    STRIPE = "stripe"
+    PAYPAL = "paypal"
+    ADYEN = "adyen"
+    MOLLIE = "mollie"
+    RAZORPAY = "razorpay"
+    SQUARE = "square"
+
+
+class KycStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    SUBMITTED = "submitted"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class TaxStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    PENDING = "pending"
+    REGISTERED = "registered"
+    EXEMPT = "exempt"
+
+
+class Responsible(StrEnum):
+    MERCHANT = "merchant"
+    PARTNER = "partner"
+
+
+class TaskCategory(StrEnum):
+    DOMAIN = "domain"
+    PAYMENTS = "payments"
+    LOGISTICS = "logistics"
+    CATALOG = "catalog"
+    DESIGN = "design"
+    CONTENT = "content"
+    LAUNCH = "launch"
+    OTHER = "other"
+
+
+class TaskStatus(StrEnum):
+    TODO = "todo"
+    IN_PROGRESS = "in_progress"
+    BLOCKED = "blocked"
+    DONE = "done"

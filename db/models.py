@@ -3,10 +3,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Timestamps, str_enum
@@ -16,12 +27,19 @@ from db.enums import (
     CatalogStatus,
     ClientStatus,
     DomainStatus,
+    KycStatus,
     LaunchStatus,
     LogisticsStatus,
+    MemberStatus,
     MerchantRole,
     PartnerRole,
     PartnerTier,
+    PaymentProvider,
     PaymentStatus,
+    Responsible,
+    TaskCategory,
+    TaskStatus,
+    TaxStatus,
     UserStatus,
 )
 
@@ -55,6 +73,12 @@ class PartnerMember(Timestamps, Base):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[PartnerRole] = mapped_column(str_enum(PartnerRole))
+    # Invited members hold no grants until the invited user accepts.
+    status: Mapped[MemberStatus] = mapped_column(
+        str_enum(MemberStatus), default=MemberStatus.ACTIVE, server_default="active"
+    )
+    invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
@@ -155,5 +179,119 @@ class Store(Timestamps, Base):
         str_enum(LaunchStatus), default=LaunchStatus.NOT_LAUNCHED
     )
     launched_at: Mapped[datetime | None]
+    # Domain: the TXT record token the merchant publishes, and the last check's outcome.
+    domain_verification_token: Mapped[str | None] = mapped_column(String(64))
+    domain_failure_reason: Mapped[str | None] = mapped_column(String(500))
+    domain_checked_at: Mapped[datetime | None]
+    # Payments
+    payment_provider: Mapped[PaymentProvider | None] = mapped_column(str_enum(PaymentProvider))
+    payment_rejection_reason: Mapped[str | None] = mapped_column(String(500))
+    # Logistics
+    logistics_provider: Mapped[str | None] = mapped_column(String(100))
+    shipping_zone_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    shipping_method_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Catalog
+    product_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    category_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    catalog_failure_reason: Mapped[str | None] = mapped_column(String(500))
+    # Brand and policies
+    logo_url: Mapped[str | None] = mapped_column(String(2048))
+    theme: Mapped[str] = mapped_column(
+        String(64), default="essentials", server_default="essentials"
+    )
+    theme_customized: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    refund_policy_published: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    shipping_policy_published: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    privacy_policy_published: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    terms_policy_published: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    # Compliance: the merchant's own verification and tax registration, and who handles each.
+    kyc_status: Mapped[KycStatus] = mapped_column(
+        str_enum(KycStatus), default=KycStatus.NOT_STARTED, server_default="not_started"
+    )
+    kyc_responsible: Mapped[Responsible] = mapped_column(
+        str_enum(Responsible, "kyc_responsible"),
+        default=Responsible.MERCHANT,
+        server_default="merchant",
+    )
+    tax_status: Mapped[TaxStatus] = mapped_column(
+        str_enum(TaxStatus), default=TaxStatus.NOT_STARTED, server_default="not_started"
+    )
+    tax_responsible: Mapped[Responsible] = mapped_column(
+        str_enum(Responsible, "tax_responsible"),
+        default=Responsible.MERCHANT,
+        server_default="merchant",
+    )
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+
+class Task(Timestamps, Base):
+    """Launch checklist and pending work. partner_id is the partner that owns the task: another
+    partner that later works with the same client never sees it."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_client_position", "client_id", "position", "id"),
+        Index("ix_tasks_partner_status_due", "partner_id", "status", "due_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[TaskCategory] = mapped_column(str_enum(TaskCategory))
+    status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus), default=TaskStatus.TODO)
+    assignee_member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partner_members.id", ondelete="SET NULL"), index=True
+    )
+    due_date: Mapped[date | None] = mapped_column(Date)
+    client_visible: Mapped[bool] = mapped_column(Boolean, default=False)
+    blocks_launch: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer)
+    completed_at: Mapped[datetime | None]
+    completed_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+
+class WorkflowTemplate(Timestamps, Base):
+    """A partner's repeatable workflow: a named task list with due dates relative to applying."""
+
+    __tablename__ = "workflow_templates"
+    __table_args__ = (UniqueConstraint("partner_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+
+class WorkflowTemplateItem(Timestamps, Base):
+    __tablename__ = "workflow_template_items"
+    __table_args__ = (
+        Index("ix_workflow_template_items_template_position", "template_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(
+        ForeignKey("workflow_templates.id", ondelete="CASCADE")
+    )
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    category: Mapped[TaskCategory] = mapped_column(str_enum(TaskCategory))
+    due_offset_days: Mapped[int | None] = mapped_column(Integer)
+    client_visible: Mapped[bool] = mapped_column(Boolean, default=False)
+    blocks_launch: Mapped[bool] = mapped_column(Boolean, default=False)
+    position: Mapped[int] = mapped_column(Integer)

@@ -3,13 +3,15 @@
 # Every rule is written for Oso data filtering: it becomes a SQL predicate ANDed into every
 # query, so rules stay positive (no `not`), compare with `=` only, and reach related rows
 # through relations declared in policies/oso_setup.py (each becomes a correlated EXISTS).
+# Only active memberships reach the viewer (policies/viewer.py): an invited member has no grants.
 
 actor Viewer {}
 
 # --- Partners ---------------------------------------------------------------------------
 
 resource Partner {
-  permissions = ["read", "read_members", "onboard_client"];
+  permissions = ["read", "read_members", "onboard_client", "manage_team", "manage_owners",
+                 "manage_templates"];
   roles = ["owner", "admin", "manager", "specialist", "merchant", "platform_staff"];
 
   # Role hierarchy inside a partner.
@@ -23,6 +25,9 @@ resource Partner {
   "read_members" if "specialist";
   "read_members" if "platform_staff";
   "onboard_client" if "specialist";
+  "manage_templates" if "manager";
+  "manage_team" if "admin";
+  "manage_owners" if "owner";
 }
 
 has_role(viewer: Viewer, role: String, partner: Partner) if
@@ -42,7 +47,7 @@ has_role(viewer: Viewer, "platform_staff", _: Partner) if viewer.is_platform_sta
 # --- Clients ----------------------------------------------------------------------------
 
 resource Client {
-  permissions = ["read"];
+  permissions = ["read", "manage_tasks", "update_store", "launch", "assign"];
   roles = ["partner_manager", "assigned_specialist", "merchant_owner", "merchant_staff",
            "platform_staff"];
 
@@ -51,6 +56,16 @@ resource Client {
   "read" if "merchant_staff";
   "merchant_staff" if "merchant_owner";
   "read" if "platform_staff";
+
+  # The implementation work: whoever on the partner's side may see the client.
+  "manage_tasks" if "partner_manager";
+  "manage_tasks" if "assigned_specialist";
+  "update_store" if "partner_manager";
+  "update_store" if "assigned_specialist";
+  "launch" if "partner_manager";
+  "launch" if "assigned_specialist";
+  # Staffing a client is for owners, admins and managers only.
+  "assign" if "partner_manager";
 }
 
 # Owners, admins and managers see every client their partner has active access to.
@@ -81,28 +96,96 @@ has_role(viewer: Viewer, "platform_staff", _: Client) if viewer.is_platform_staf
 # --- What hangs off a client or a partner ---------------------------------------------------
 
 resource Store {
-  permissions = ["read"];
+  permissions = ["read", "update"];
   relations = { client: Client };
   "read" if "read" on "client";
+  "update" if "update_store" on "client";
 }
 
 has_relation(client: Client, "client", store: Store) if client = store.client;
 
 resource Assignment {
-  permissions = ["read"];
+  permissions = ["read", "remove"];
   relations = { client: Client };
   "read" if "read" on "client";
+  "remove" if "assign" on "client";
 }
 
 has_relation(client: Client, "client", assignment: Assignment) if client = assignment.client;
 
 resource PartnerMember {
-  permissions = ["read"];
+  permissions = ["read", "change_role", "remove", "accept"];
   relations = { partner: Partner };
   "read" if "read_members" on "partner";
 }
 
 has_relation(partner: Partner, "partner", member: PartnerMember) if partner = member.partner;
+
+# The invited user sees and accepts their own invitation.
+has_permission(viewer: Viewer, "read", member: PartnerMember) if
+  member.user_id = viewer.user_id;
+has_permission(viewer: Viewer, "accept", member: PartnerMember) if
+  member.user_id = viewer.user_id and
+  member.status = "invited";
+
+# Owners manage everyone on their team; admins everyone but owners.
+has_permission(viewer: Viewer, action: String, member: PartnerMember) if
+  (action = "change_role" or action = "remove") and
+  membership in viewer.memberships and
+  membership.partner_id = member.partner_id and
+  membership.role = "owner";
+has_permission(viewer: Viewer, action: String, member: PartnerMember) if
+  (action = "change_role" or action = "remove") and
+  membership in viewer.memberships and
+  membership.partner_id = member.partner_id and
+  membership.role = "admin" and
+  (member.role = "admin" or member.role = "manager" or member.role = "specialist");
+# Anyone may leave a team (the last-owner rule is the service's).
+has_permission(viewer: Viewer, "remove", member: PartnerMember) if
+  member.user_id = viewer.user_id;
+
+# --- Tasks --------------------------------------------------------------------------------
+
+resource Task {
+  permissions = ["read", "update", "complete", "delete"];
+  relations = { client: Client };
+}
+
+# Partner staff work on their own partner's tasks of clients they may work on. The partner_id
+# match keeps one partner's internal tasks from the next partner the client moves to.
+has_permission(viewer: Viewer, action: String, task: Task) if
+  (action = "read" or action = "update" or action = "complete" or action = "delete") and
+  membership in viewer.memberships and
+  membership.partner_id = task.partner_id and
+  has_permission(viewer, "manage_tasks", task.client);
+
+# Merchants see and tick off the tasks shared with them, never internal ones.
+has_permission(viewer: Viewer, action: String, task: Task) if
+  (action = "read" or action = "complete") and
+  task.client_visible = true and
+  grant in viewer.merchant_grants and
+  grant.client_id = task.client_id;
+
+has_permission(viewer: Viewer, "read", _: Task) if viewer.is_platform_staff = true;
+
+# --- Workflow templates -------------------------------------------------------------------
+
+resource WorkflowTemplate { permissions = ["read", "manage"]; }
+resource WorkflowTemplateItem { permissions = ["read"]; }
+
+has_permission(viewer: Viewer, "read", template: WorkflowTemplate) if
+  membership in viewer.memberships and
+  membership.partner_id = template.partner_id;
+has_permission(viewer: Viewer, "manage", template: WorkflowTemplate) if
+  membership in viewer.memberships and
+  membership.partner_id = template.partner_id and
+  (membership.role = "owner" or membership.role = "admin" or membership.role = "manager");
+has_permission(viewer: Viewer, "read", _: WorkflowTemplate) if viewer.is_platform_staff = true;
+
+has_permission(viewer: Viewer, "read", item: WorkflowTemplateItem) if
+  membership in viewer.memberships and
+  membership.partner_id = item.partner_id;
+has_permission(viewer: Viewer, "read", _: WorkflowTemplateItem) if viewer.is_platform_staff = true;
 
 allow(viewer: Viewer, action: String, resource: Resource) if
   has_permission(viewer, action, resource);

@@ -13,7 +13,25 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from policies.oso_setup import build_oso
 from policies.viewer import Viewer
 
-Action = Literal["read", "read_members", "onboard_client"]
+Action = Literal[
+    "read",
+    "read_members",
+    "onboard_client",
+    "manage_team",
+    "manage_owners",
+    "manage_templates",
+    "manage_tasks",
+    "update_store",
+    "launch",
+    "assign",
+    "update",
+    "complete",
+    "delete",
+    "remove",
+    "change_role",
+    "accept",
+    "manage",
+]
 M = TypeVar("M")
 
 _CACHE_SIZE = 4096

@@ -9,7 +9,17 @@ from oso import Oso
 from polar.data_filtering import Relation
 
 from db.base import Base
-from db.models import Assignment, Client, Partner, PartnerAccess, PartnerMember, Store
+from db.models import (
+    Assignment,
+    Client,
+    Partner,
+    PartnerAccess,
+    PartnerMember,
+    Store,
+    Task,
+    WorkflowTemplate,
+    WorkflowTemplateItem,
+)
 from policies.sql_filter import SqlFilterAdapter
 from policies.viewer import Membership, MerchantGrant, Viewer
 
@@ -68,9 +78,24 @@ def build_oso() -> Oso:
         fields={
             "id": int,
             "partner_id": int,
+            "user_id": int,
+            "role": str,
+            "status": str,
             "partner": Relation("one", "Partner", "partner_id", "id"),
         },
     )
+    oso.register_class(
+        Task,
+        fields={
+            "id": int,
+            "partner_id": int,
+            "client_id": int,
+            "client_visible": bool,
+            "client": Relation("one", "Client", "client_id", "id"),
+        },
+    )
+    for template_cls in (WorkflowTemplate, WorkflowTemplateItem):
+        oso.register_class(template_cls, fields={"id": int, "partner_id": int})
     oso.set_data_filtering_adapter(SqlFilterAdapter())
     oso.load_files(sorted(str(p) for p in POLICY_DIR.glob("*.polar")))
     return oso

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import UserStatus
+from db.enums import MemberStatus, UserStatus
 from db.models import ClientUser, PartnerMember, User
 
 
@@ -37,7 +37,7 @@ class Viewer:
     @property
     def grants_key(self) -> tuple[object, ...]:
         """Everything the policy may look at; equal keys get equal filters."""
-        return (self.is_platform_staff, self.memberships, self.merchant_grants)
+        return (self.user_id, self.is_platform_staff, self.memberships, self.merchant_grants)
 
     @property
     def is_authenticated(self) -> bool:
@@ -54,7 +54,7 @@ async def load_viewer(session: AsyncSession, user_id: int) -> Viewer | None:
         return None
     members = await session.execute(
         select(PartnerMember.id, PartnerMember.partner_id, PartnerMember.role)
-        .where(PartnerMember.user_id == user_id)
+        .where(PartnerMember.user_id == user_id, PartnerMember.status == MemberStatus.ACTIVE)
         .order_by(PartnerMember.id)
     )
     grants = await session.execute(

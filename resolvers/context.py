@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from policies import Authorizer, Viewer
+from resolvers.dns_check import DnsChecker, PublicDnsChecker
 from resolvers.loaders import Loaders
 
 
@@ -15,6 +16,7 @@ class Context:
     viewer: Viewer
     authz: Authorizer
     sessions: async_sessionmaker[AsyncSession]
+    dns: DnsChecker = field(default_factory=PublicDnsChecker)
     loaders: Loaders = field(init=False)
 
     def __post_init__(self) -> None:

@@ -9,12 +9,24 @@ from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
 from aiodataloader import DataLoader
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
-from db.models import Assignment, Client, Partner, PartnerMember, Store, User
+from db.enums import TaskStatus
+from db.models import (
+    Assignment,
+    Client,
+    Partner,
+    PartnerMember,
+    Store,
+    Task,
+    User,
+    WorkflowTemplate,
+    WorkflowTemplateItem,
+)
 from policies import Authorizer, Viewer
+from resolvers.readiness import open_blocking_tasks_stmt
 
 Arrange = Callable[[Sequence[Any], Sequence[Any]], list[Any]]
 
@@ -37,6 +49,59 @@ class Loaders:
         self.user: DataLoader[int, User] = DataLoader(
             self._batch(User, User.id, None, _one_per_key(User.id))
         )
+        self.task = self._one(Task, Task.id)
+        self.template = self._one(WorkflowTemplate, WorkflowTemplate.id)
+        self.template_items = self._many(WorkflowTemplateItem, WorkflowTemplateItem.template_id)
+        self.open_task_count = DataLoader(self._count_open_tasks)
+        self.open_blocking_count = DataLoader(self._count_open_blocking)
+        self.next_due_task = DataLoader(self._next_due_tasks)
+
+    async def _counts(self, stmt: Select[Any, Any], keys: list[int]) -> list[int]:
+        async with self._sessions() as session:
+            found = dict((await session.execute(stmt)).all())
+        return [int(found.get(k, 0)) for k in keys]
+
+    async def _count_open_tasks(self, client_ids: list[int]) -> list[int]:
+        """Open tasks the viewer can see (a merchant counts only the shared ones)."""
+        stmt = (
+            select(Task.client_id, func.count())
+            .where(
+                Task.client_id.in_(client_ids),
+                Task.status != TaskStatus.DONE,
+                self._authz.filter(self._viewer, "read", Task),
+            )
+            .group_by(Task.client_id)
+        )
+        return await self._counts(stmt, client_ids)
+
+    async def _count_open_blocking(self, client_ids: list[int]) -> list[int]:
+        stmt = open_blocking_tasks_stmt(client_ids).where(
+            self._authz.filter(self._viewer, "read", Client)
+        )
+        return await self._counts(stmt, client_ids)
+
+    async def _next_due_tasks(self, client_ids: list[int]) -> list[Task | None]:
+        """Per client, the visible open task due soonest: one windowed statement for all."""
+        rank = (
+            func.row_number()
+            .over(partition_by=Task.client_id, order_by=(Task.due_date, Task.id))
+            .label("rank")
+        )
+        ranked = (
+            select(Task.id, rank)
+            .where(
+                Task.client_id.in_(client_ids),
+                Task.status != TaskStatus.DONE,
+                Task.due_date.is_not(None),
+                self._authz.filter(self._viewer, "read", Task),
+            )
+            .subquery()
+        )
+        stmt = select(Task).join(ranked, ranked.c.id == Task.id).where(ranked.c.rank == 1)
+        async with self._sessions() as session:
+            rows = (await session.execute(stmt)).scalars().all()
+        by_client = {t.client_id: t for t in rows}
+        return [by_client.get(k) for k in client_ids]
 
     def _one(self, model: type[Any], key: InstrumentedAttribute[Any]) -> DataLoader[Any, Any]:
         policy = self._authz.filter(self._viewer, "read", model)

@@ -3,10 +3,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
@@ -20,7 +19,9 @@ from db.enums import (
 )
 from db.models import Assignment, Client, ClientUser, Partner, PartnerAccess, Store, User
 from resolvers.context import Context
-from resolvers.problems import ErrorCode, Problem
+from resolvers.mutations import Outcome, target, transact
+from resolvers.problems import ErrorCode, Refused, refuse
+from resolvers.templates import copy_template_into
 from resolvers.validation import Checker, slugify
 
 # A country's usual currency, used only when the caller gives a country but no currency.
@@ -61,138 +62,103 @@ class OnboardClientInput:
     store_name: str | None = None
     subdomain: str | None = None
     merchant_name: str | None = None
+    workflow_template_id: int | None = None
+    unresolvable_template: bool = False  # an id was given but names no template
 
 
-@dataclass(slots=True)
-class OnboardClientResult:
-    client: Client | None = None
-    problems: list[Problem] = field(default_factory=list)
+async def onboard_client(ctx: Context, data: OnboardClientInput) -> Outcome[Client]:
+    async def work(session: AsyncSession) -> Client:
+        return await _onboard(session, ctx, data)
+
+    return await transact(ctx, work)
 
 
-def _not_found() -> OnboardClientResult:
-    problem = Problem(("input", "partnerId"), "No partner with that id.", ErrorCode.NOT_FOUND)
-    return OnboardClientResult(problems=[problem])
-
-
-async def onboard_client(ctx: Context, data: OnboardClientInput) -> OnboardClientResult:
-    if data.partner_id is None:
-        return _not_found()
-    try:
-        return await _onboard(ctx, data, data.partner_id)
-    except IntegrityError:
-        # Lost a race (same subdomain or merchant email inserted concurrently); nothing was kept.
-        return OnboardClientResult(
-            problems=[
-                Problem(
-                    None,
-                    "Another change got there first; nothing was saved. Try again.",
-                    ErrorCode.CONFLICT,
-                )
-            ]
+async def _onboard(session: AsyncSession, ctx: Context, data: OnboardClientInput) -> Client:
+    partner = await target(
+        session, ctx, Partner, data.partner_id, "onboard_client", ("input", "partnerId"), "partner"
+    )
+    check = Checker()
+    business_name = check.text("businessName", data.business_name, required=True, max_len=200)
+    email = check.email("contactEmail", data.contact_email, required=True)
+    legal_name = check.text("legalName", data.legal_name, required=False, max_len=200)
+    phone = check.phone("contactPhone", data.contact_phone)
+    industry = check.text("industry", data.industry, required=False, max_len=100)
+    country = check.code("country", data.country or "US", 2, "country")
+    currency = check.code("currency", data.currency or _currency_for(country), 3, "currency")
+    store_name = check.text("storeName", data.store_name, required=False, max_len=200)
+    merchant_name = check.text("merchantName", data.merchant_name, required=False, max_len=200)
+    subdomain = check.subdomain("subdomain", data.subdomain) if data.subdomain else None
+    if check.problems:
+        raise Refused(*check.problems)
+    # The checker recorded a problem for every required value that is missing.
+    assert business_name is not None
+    assert email is not None
+    assert country is not None
+    assert currency is not None
+    if subdomain is None:
+        subdomain = await _free_subdomain(session, slugify(business_name))
+    elif await _subdomain_taken(session, subdomain):
+        raise refuse(
+            ("input", "subdomain"),
+            f"The subdomain '{subdomain}' is already taken.",
+            ErrorCode.TAKEN,
         )
 
-
-async def _onboard(ctx: Context, data: OnboardClientInput, partner_id: int) -> OnboardClientResult:
-    async with ctx.sessions.begin() as session:
-        partner, allowed = await ctx.authz.one_with_permission(
-            session, ctx.viewer, Partner, partner_id, "onboard_client"
-        )
-        if partner is None:
-            return _not_found()
-        if not allowed:
-            return OnboardClientResult(
-                problems=[
-                    Problem(
-                        ("input", "partnerId"),
-                        "Your role does not allow onboarding clients for this partner.",
-                        ErrorCode.FORBIDDEN,
-                    )
-                ]
-            )
-        check = Checker()
-        business_name = check.text("businessName", data.business_name, required=True, max_len=200)
-        email = check.email("contactEmail", data.contact_email, required=True)
-        legal_name = check.text("legalName", data.legal_name, required=False, max_len=200)
-        phone = check.phone("contactPhone", data.contact_phone)
-        industry = check.text("industry", data.industry, required=False, max_len=100)
-        country = check.code("country", data.country or "US", 2, "country")
-        currency = check.code("currency", data.currency or _currency_for(country), 3, "currency")
-        store_name = check.text("storeName", data.store_name, required=False, max_len=200)
-        merchant_name = check.text("merchantName", data.merchant_name, required=False, max_len=200)
-        subdomain = check.subdomain("subdomain", data.subdomain) if data.subdomain else None
-        if check.problems:
-            return OnboardClientResult(problems=check.problems)
-        # The checker recorded a problem for every required value that is missing.
-        assert business_name is not None
-        assert email is not None
-        assert country is not None
-        assert currency is not None
-        if subdomain is None:
-            subdomain = await _free_subdomain(session, slugify(business_name))
-        elif await _subdomain_taken(session, subdomain):
-            return _taken(subdomain)
-
-        now = utcnow()
-        client = Client(
-            partner_id=partner.id,
-            business_name=business_name,
-            legal_name=legal_name,
-            contact_email=email,
-            contact_phone=phone,
-            industry=industry,
-            country=country,
-            currency=currency,
-            status=ClientStatus.ONBOARDING,
-        )
-        session.add(client)
-        await session.flush()
-        session.add_all(
-            [
-                Store(client_id=client.id, name=store_name or business_name, subdomain=subdomain),
-                PartnerAccess(
-                    partner_id=partner.id,
-                    client_id=client.id,
-                    status=AccessStatus.ACTIVE,
-                    requested_at=now,
-                    activated_at=now,
-                ),
-            ]
-        )
-        member = next((m for m in ctx.viewer.memberships if m.partner_id == partner.id), None)
-        if member is not None and member.role == PartnerRole.SPECIALIST:
-            session.add(
-                Assignment(
-                    partner_id=partner.id,
-                    client_id=client.id,
-                    member_id=member.member_id,
-                    user_id=ctx.viewer.user_id,
-                    role=AssignmentRole.LEAD,
-                )
-            )
-        owner = await _merchant_user(session, email, merchant_name or business_name)
+    now = utcnow()
+    client = Client(
+        partner_id=partner.id,
+        business_name=business_name,
+        legal_name=legal_name,
+        contact_email=email,
+        contact_phone=phone,
+        industry=industry,
+        country=country,
+        currency=currency,
+        status=ClientStatus.ONBOARDING,
+    )
+    session.add(client)
+    await session.flush()
+    session.add_all(
+        [
+            Store(client_id=client.id, name=store_name or business_name, subdomain=subdomain),
+            PartnerAccess(
+                partner_id=partner.id,
+                client_id=client.id,
+                status=AccessStatus.ACTIVE,
+                requested_at=now,
+                activated_at=now,
+            ),
+        ]
+    )
+    member = next((m for m in ctx.viewer.memberships if m.partner_id == partner.id), None)
+    if member is not None and member.role == PartnerRole.SPECIALIST:
         session.add(
-            ClientUser(client_id=client.id, user_id=owner.id, role=MerchantRole.MERCHANT_OWNER)
+            Assignment(
+                partner_id=partner.id,
+                client_id=client.id,
+                member_id=member.member_id,
+                user_id=ctx.viewer.user_id,
+                role=AssignmentRole.LEAD,
+            )
         )
-        await session.flush()
-    return OnboardClientResult(client=client)
+    owner = await _merchant_user(session, email, merchant_name or business_name)
+    session.add(ClientUser(client_id=client.id, user_id=owner.id, role=MerchantRole.MERCHANT_OWNER))
+    await session.flush()
+    if data.workflow_template_id is not None or data.unresolvable_template:
+        await copy_template_into(
+            session,
+            ctx,
+            client,
+            None if data.unresolvable_template else data.workflow_template_id,
+            field=("input", "workflowTemplateId"),
+        )
+    return client
 
 
 def _currency_for(country: str | None) -> str:
     if country in EURO_COUNTRIES:
         return "EUR"
     return DEFAULT_CURRENCY.get(country or "", "USD")
-
-
-def _taken(subdomain: str) -> OnboardClientResult:
-    return OnboardClientResult(
-        problems=[
-            Problem(
-                ("input", "subdomain"),
-                f"The subdomain '{subdomain}' is already taken.",
-                ErrorCode.TAKEN,
-            )
-        ]
-    )
 
 
 async def _subdomain_taken(session: AsyncSession, subdomain: str) -> bool:

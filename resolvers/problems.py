@@ -14,6 +14,9 @@ class ErrorCode(StrEnum):
     NOT_FOUND = "not_found"
     FORBIDDEN = "forbidden"
     CONFLICT = "conflict"
+    INVALID_TRANSITION = "invalid_transition"
+    NOT_READY = "not_ready"
+    LAST_OWNER = "last_owner"
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +24,18 @@ class Problem:
     field: tuple[str, ...] | None
     message: str
     code: ErrorCode
+
+
+class Refused(Exception):  # noqa: N818  (a control-flow signal, not a fault)
+    """Raised inside a mutation's transaction: roll everything back and report these problems."""
+
+    def __init__(self, *problems: Problem) -> None:
+        super().__init__(problems)
+        self.problems = list(problems)
+
+
+def refuse(field: tuple[str, ...] | None, message: str, code: ErrorCode) -> Refused:
+    return Refused(Problem(field, message, code))
 
 
 class InputError(Exception):

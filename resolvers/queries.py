@@ -7,8 +7,8 @@ from typing import TypeVar
 
 from sqlalchemy import Select, or_
 
-from db.enums import ClientStatus
-from db.models import Assignment, Client, Partner, PartnerMember, Store
+from db.enums import ClientStatus, MemberStatus
+from db.models import Assignment, Client, Partner, PartnerMember, Store, Task, WorkflowTemplate
 from resolvers.context import Context
 from resolvers.pagination import Page, PageArgs, paginate
 
@@ -88,6 +88,30 @@ async def get_store(ctx: Context, id_: int) -> Store | None:
 
 async def get_assignment(ctx: Context, id_: int) -> Assignment | None:
     return await _one(ctx, Assignment, id_)
+
+
+async def get_task(ctx: Context, id_: int) -> Task | None:
+    result: Task | None = await ctx.loaders.task.load(id_)
+    return result
+
+
+async def get_template(ctx: Context, id_: int) -> WorkflowTemplate | None:
+    result: WorkflowTemplate | None = await ctx.loaders.template.load(id_)
+    return result
+
+
+async def viewer_invitations(ctx: Context) -> list[PartnerMember]:
+    """Team invitations waiting for the viewer to accept."""
+    stmt = (
+        ctx.authz.readable(ctx.viewer, PartnerMember)
+        .where(
+            PartnerMember.user_id == ctx.viewer.user_id,
+            PartnerMember.status == MemberStatus.INVITED,
+        )
+        .order_by(PartnerMember.id)
+    )
+    async with ctx.sessions() as session:
+        return list((await session.execute(stmt)).scalars().all())
 
 
 async def _one(ctx: Context, model: type[M], id_: int) -> M | None:

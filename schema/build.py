@@ -10,9 +10,11 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from schema.limits import mask_errors, validation_rules
 from schema.mutation import Mutation
 from schema.query import Query
+from schema.tasks import Task
+from schema.templates import WorkflowTemplate
 from schema.types import Assignment, Client, Partner, PartnerMember, Store
 
-NODE_TYPES = [Client, Partner, PartnerMember, Store, Assignment]
+NODE_TYPES = [Client, Partner, PartnerMember, Store, Assignment, Task, WorkflowTemplate]
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:

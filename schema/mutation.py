@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import strawberry
+from strawberry.tools import merge_types
 
 from resolvers.onboarding import OnboardClientInput as OnboardClientData
 from resolvers.onboarding import onboard_client
 from schema.errors import UserError
+from schema.launch import LaunchMutation
 from schema.relay import id_of
+from schema.store_setup import StoreSetupMutation
+from schema.tasks import TaskMutation
+from schema.team import TeamMutation
+from schema.templates import TemplateMutation
 from schema.types import Client, Info
 
 
@@ -30,6 +36,9 @@ class OnboardClientInput:
     merchant_name: str | None = strawberry.field(
         default=None, description="The merchant owner's name, when they are new to ShopIQ."
     )
+    workflow_template_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A workflow of the partner to start the checklist from."
+    )
 
 
 @strawberry.type
@@ -39,12 +48,17 @@ class OnboardClientPayload:
 
 
 @strawberry.type
-class Mutation:
+class OnboardingMutation:
     @strawberry.mutation(
         description="Create a client, its store, the partner's active access, the creator's "
         "assignment (specialists) and the invited merchant owner, all or nothing."
     )
     async def onboard_client(self, info: Info, input: OnboardClientInput) -> OnboardClientPayload:
+        template_id = (
+            id_of(input.workflow_template_id, "WorkflowTemplate")
+            if input.workflow_template_id is not None
+            else None
+        )
         data = OnboardClientData(
             partner_id=id_of(input.partner_id, "Partner"),
             business_name=input.business_name,
@@ -57,9 +71,24 @@ class Mutation:
             store_name=input.store_name,
             subdomain=input.subdomain,
             merchant_name=input.merchant_name,
+            workflow_template_id=template_id,
+            unresolvable_template=input.workflow_template_id is not None and template_id is None,
         )
         result = await onboard_client(info.context, data)
         return OnboardClientPayload(
-            client=Client.of(result.client) if result.client is not None else None,
+            client=Client.of(result.value) if result.value is not None else None,
             user_errors=[UserError.of(p) for p in result.problems],
         )
+
+
+Mutation = merge_types(
+    "Mutation",
+    (
+        OnboardingMutation,
+        TeamMutation,
+        TaskMutation,
+        TemplateMutation,
+        StoreSetupMutation,
+        LaunchMutation,
+    ),
+)

@@ -9,7 +9,10 @@ import strawberry
 
 from resolvers import queries
 from resolvers.context import Context
+from resolvers.task_queries import tasks_page
 from schema.relay import Connection, Node, from_global_id, id_of, page_args, to_connection
+from schema.tasks import Task, TaskFilterInput
+from schema.templates import WorkflowTemplate
 from schema.types import (
     Assignment,
     Client,
@@ -28,6 +31,8 @@ NODE_LOOKUPS: dict[str, tuple[Callable[[Context, int], Awaitable[Any]], Callable
     "PartnerMember": (queries.get_member, PartnerMember.of),
     "Store": (queries.get_store, Store.of),
     "Assignment": (queries.get_assignment, Assignment.of),
+    "Task": (queries.get_task, Task.of),
+    "WorkflowTemplate": (queries.get_template, WorkflowTemplate.of),
 }
 
 
@@ -61,6 +66,23 @@ class Query:
         flt = filter.to_filter() if filter else None
         page = await queries.clients_page(info.context, page_args(first, after, last, before), flt)
         return to_connection(page, Client.of)  # type: ignore[arg-type]
+
+    @strawberry.field(
+        description="Tasks across every client the viewer may see, soonest due first "
+        '("my pending work": assignedToMe; "overdue": overdue).'
+    )
+    async def tasks(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: TaskFilterInput | None = None,
+    ) -> Connection[Task]:
+        flt = filter.to_filter() if filter else None
+        page = await tasks_page(info.context, page_args(first, after, last, before), flt)
+        return to_connection(page, Task.of)  # type: ignore[arg-type]
 
     @strawberry.field(description="A client; null when it does not exist or is not visible.")
     async def client(self, info: Info, id: strawberry.ID) -> Client | None:

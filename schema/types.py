@@ -4,12 +4,15 @@ resolve); anything related is an async field that awaits a per-request loader.""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
 from db import enums, models
+from resolvers import readiness as launch_rules
 from resolvers.context import Context
 from resolvers.queries import ClientFilter, clients_page
+from resolvers.task_queries import client_tasks_page
 from schema.enums import (
     AssignmentRole,
     CatalogStatus,
@@ -17,14 +20,29 @@ from schema.enums import (
     DomainStatus,
     LaunchStatus,
     LogisticsStatus,
+    MemberStatus,
     PartnerRole,
     PartnerTier,
     PaymentStatus,
 )
 from schema.relay import Connection, Node, page_args, to_connection, to_global_id
 
+if TYPE_CHECKING:
+    from schema.launch import LaunchReadiness
+    from schema.store_setup import (
+        StoreBrand,
+        StoreCatalog,
+        StoreCompliance,
+        StoreDomain,
+        StoreLogistics,
+        StorePayments,
+    )
+    from schema.tasks import Task, TaskFilterInput
+    from schema.templates import WorkflowTemplate
+
 Info = strawberry.Info[Context, None]
 STORE_HOST = "myshopiq.com"
+SETUP = "schema.store_setup"
 
 
 @strawberry.type(description="A person who signs in.")
@@ -47,7 +65,10 @@ async def _user(info: Info, user_id: int) -> User:
 class PartnerMember(Node):
     id: strawberry.ID
     role: PartnerRole  # type: ignore[valid-type]
+    status: MemberStatus  # type: ignore[valid-type]
+    accepted_at: datetime | None
     created_at: datetime
+    version: int
     _row: strawberry.Private[models.PartnerMember]
 
     @staticmethod
@@ -55,7 +76,10 @@ class PartnerMember(Node):
         return PartnerMember(
             id=to_global_id("PartnerMember", row.id),
             role=row.role,
+            status=row.status,
+            accepted_at=row.accepted_at,
             created_at=row.created_at,
+            version=row.version,
             _row=row,
         )
 
@@ -119,6 +143,22 @@ class Partner(Node):
         )
         return to_connection(page, Client.of)  # type: ignore[arg-type]
 
+    @strawberry.field(description="The partner's repeatable workflows (team members only).")
+    async def workflow_templates(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[Annotated[WorkflowTemplate, strawberry.lazy("schema.templates")]]:
+        from resolvers.template_queries import templates_page
+        from schema.templates import WorkflowTemplate
+
+        args = page_args(first, after, last, before)
+        page = await templates_page(info.context, self._row.id, args)
+        return to_connection(page, WorkflowTemplate.of)  # type: ignore[arg-type]
+
 
 @strawberry.type(description="The client's one ShopIQ website and the state of its set-up.")
 class Store(Node):
@@ -133,6 +173,43 @@ class Store(Node):
     launch_status: LaunchStatus  # type: ignore[valid-type]
     launched_at: datetime | None
     version: int
+    _row: strawberry.Private[models.Store]
+
+    @strawberry.field
+    def domain(self) -> Annotated[StoreDomain, strawberry.lazy(SETUP)]:
+        from schema.store_setup import domain_of
+
+        return domain_of(self._row)
+
+    @strawberry.field
+    def payments(self) -> Annotated[StorePayments, strawberry.lazy(SETUP)]:
+        from schema.store_setup import payments_of
+
+        return payments_of(self._row)
+
+    @strawberry.field
+    def logistics(self) -> Annotated[StoreLogistics, strawberry.lazy(SETUP)]:
+        from schema.store_setup import logistics_of
+
+        return logistics_of(self._row)
+
+    @strawberry.field
+    def catalog(self) -> Annotated[StoreCatalog, strawberry.lazy(SETUP)]:
+        from schema.store_setup import catalog_of
+
+        return catalog_of(self._row)
+
+    @strawberry.field(description="Logo, theme and published policies.")
+    def brand(self) -> Annotated[StoreBrand, strawberry.lazy(SETUP)]:
+        from schema.store_setup import brand_of
+
+        return brand_of(self._row)
+
+    @strawberry.field(description="Business verification and tax registration.")
+    def compliance(self) -> Annotated[StoreCompliance, strawberry.lazy(SETUP)]:
+        from schema.store_setup import compliance_of
+
+        return compliance_of(self._row)
 
     @strawberry.field(
         description="Where shoppers go: the verified custom domain, else the subdomain."
@@ -156,6 +233,7 @@ class Store(Node):
             launch_status=row.launch_status,
             launched_at=row.launched_at,
             version=row.version,
+            _row=row,
         )
 
 
@@ -224,6 +302,48 @@ class Client(Node):
             return None
         row = await info.context.loaders.partner.load(self._row.partner_id)
         return Partner.of(row) if row is not None else None
+
+    @strawberry.field(description="The client's tasks the viewer may see, in checklist order.")
+    async def tasks(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        filter: Annotated[TaskFilterInput, strawberry.lazy("schema.tasks")] | None = None,
+    ) -> Connection[Annotated[Task, strawberry.lazy("schema.tasks")]]:
+        from schema.tasks import Task
+
+        flt = filter.to_filter() if filter else None
+        page = await client_tasks_page(
+            info.context, self._row.id, page_args(first, after, last, before), flt
+        )
+        return to_connection(page, Task.of)  # type: ignore[arg-type]
+
+    @strawberry.field(description="Open tasks the viewer may see.")
+    async def open_task_count(self, info: Info) -> int:
+        count: int = await info.context.loaders.open_task_count.load(self._row.id)
+        return count
+
+    @strawberry.field(description="The open task due soonest, among those the viewer may see.")
+    async def next_due_task(
+        self, info: Info
+    ) -> Annotated[Task, strawberry.lazy("schema.tasks")] | None:
+        from schema.tasks import Task
+
+        row = await info.context.loaders.next_due_task.load(self._row.id)
+        return Task.of(row) if row is not None else None
+
+    @strawberry.field(description="Whether the store can launch, and what blocks it.")
+    async def launch_readiness(
+        self, info: Info
+    ) -> Annotated[LaunchReadiness, strawberry.lazy("schema.launch")]:
+        from schema.launch import LaunchReadiness
+
+        store = await info.context.loaders.store_by_client.load(self._row.id)
+        blocking = await info.context.loaders.open_blocking_count.load(self._row.id)
+        return LaunchReadiness.of(launch_rules.readiness(store, blocking))
 
     @strawberry.field(description="Partner members assigned to this client (leads first).")
     async def assignees(self, info: Info) -> list[Assignment]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers.queries import merchant_clients, viewer_memberships
+from resolvers.queries import merchant_clients, viewer_invitations, viewer_memberships
 from schema.types import Client, Info, PartnerMember, User, _user
 
 
@@ -24,3 +24,7 @@ class Viewer:
     @strawberry.field(description="Merchant businesses the user belongs to.")
     async def client_accounts(self, info: Info) -> list[Client]:
         return [Client.of(c) for c in await merchant_clients(info.context)]
+
+    @strawberry.field(description="Team invitations waiting for the user to accept.")
+    async def invitations(self, info: Info) -> list[PartnerMember]:
+        return [PartnerMember.of(m) for m in await viewer_invitations(info.context)]

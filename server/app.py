@@ -19,6 +19,7 @@ from strawberry.asgi import GraphQL
 from db.engine import create_engine, create_session_factory
 from policies import Authorizer, Viewer, build_authorizer, load_viewer
 from resolvers.context import Context
+from resolvers.dns_check import DnsChecker, PublicDnsChecker
 from schema.build import build_schema
 from server.settings import Settings
 from server.tokens import InvalidTokenError, read_token
@@ -32,6 +33,7 @@ class Runtime:
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
     authz: Authorizer
+    dns: DnsChecker
 
 
 class PartnerGraphQL(GraphQL[Context, None]):
@@ -45,7 +47,12 @@ class PartnerGraphQL(GraphQL[Context, None]):
 
     async def get_context(self, request: Any, response: Any) -> Context:
         viewer: Viewer = request.state.viewer
-        return Context(viewer=viewer, authz=self.runtime.authz, sessions=self.runtime.sessions)
+        return Context(
+            viewer=viewer,
+            authz=self.runtime.authz,
+            sessions=self.runtime.sessions,
+            dns=self.runtime.dns,
+        )
 
 
 def _unauthorized(message: str) -> Response:
@@ -109,13 +116,16 @@ async def healthz(_: Request) -> Response:
     return JSONResponse({"status": "ok"})
 
 
-def create_app(settings: Settings, engine: AsyncEngine | None = None) -> Starlette:
+def create_app(
+    settings: Settings, engine: AsyncEngine | None = None, dns: DnsChecker | None = None
+) -> Starlette:
     engine = engine or create_engine(settings.database_url)
     runtime = Runtime(
         settings=settings,
         engine=engine,
         sessions=create_session_factory(engine),
         authz=build_authorizer(),
+        dns=dns or PublicDnsChecker(),
     )
 
     @asynccontextmanager

@@ -1,0 +1,30 @@
+"""Looking up the DNS records that prove a merchant controls a custom domain."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import dns.asyncresolver
+import dns.exception
+import dns.resolver
+
+LOOKUP_SECONDS = 5.0
+
+
+class DnsLookupError(Exception):
+    """The lookup itself failed (timeout, no nameserver): the answer is unknown, not 'no'."""
+
+
+class DnsChecker(Protocol):
+    async def txt_records(self, name: str) -> list[str]: ...
+
+
+class PublicDnsChecker:
+    async def txt_records(self, name: str) -> list[str]:
+        try:
+            answer = await dns.asyncresolver.resolve(name, "TXT", lifetime=LOOKUP_SECONDS)
+        except (dns.resolver.NXDOMAIN, dns.resolver.NoAnswer):
+            return []
+        except dns.exception.DNSException as exc:
+            raise DnsLookupError(str(exc) or type(exc).__name__) from exc
+        return [b"".join(r.strings).decode(errors="replace") for r in answer]

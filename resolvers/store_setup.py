@@ -1,0 +1,413 @@
+"""Store set-up sections: domain, payments, logistics, catalog, brand and policies, compliance.
+Each change is a validated transition of its section, checked against the store's version."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.base import utcnow
+from db.enums import (
+    CatalogStatus,
+    ClientStatus,
+    DomainStatus,
+    KycStatus,
+    LogisticsStatus,
+    PaymentProvider,
+    PaymentStatus,
+    Responsible,
+    TaxStatus,
+)
+from db.models import Client, Store
+from resolvers import transitions
+from resolvers.context import Context
+from resolvers.dns_check import DnsChecker, DnsLookupError
+from resolvers.lifecycle import advance
+from resolvers.mutations import Outcome, expect_version, target, transact
+from resolvers.problems import ErrorCode, refuse
+
+STORE_HOST = "myshopiq.com"
+ROUTING_TARGET = f"edge.{STORE_HOST}"
+CHALLENGE_PREFIX = "_shopiq-challenge"
+HOSTNAME_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+MAX_REASON = 500
+MAX_COUNT = 10_000_000
+STORE_FIELD = ("input", "storeId")
+
+
+@dataclass(frozen=True, slots=True)
+class DnsRecord:
+    type: str
+    name: str
+    value: str
+    purpose: str
+
+
+def dns_records(store: Store) -> list[DnsRecord]:
+    """What the merchant must publish for the connected custom domain."""
+    if not store.custom_domain or not store.domain_verification_token:
+        return []
+    return [
+        DnsRecord(
+            "TXT",
+            f"{CHALLENGE_PREFIX}.{store.custom_domain}",
+            f"shopiq-verify={store.domain_verification_token}",
+            "proves you own the domain",
+        ),
+        DnsRecord("CNAME", store.custom_domain, ROUTING_TARGET, "sends shoppers to the store"),
+    ]
+
+
+async def _store(session: AsyncSession, ctx: Context, store_id: int | None, version: int) -> Store:
+    store = await target(session, ctx, Store, store_id, "update", STORE_FIELD, "store")
+    expect_version(store, version)
+    return store
+
+
+async def _progress(session: AsyncSession, store: Store) -> None:
+    """Working on the store means the client is in implementation."""
+    client = await session.get(Client, store.client_id)
+    if client is not None:
+        advance(client, ClientStatus.IMPLEMENTATION)
+
+
+def _reason(value: str | None, field: str, required: bool) -> str | None:
+    cleaned = (value or "").strip()
+    if not cleaned:
+        if required:
+            raise refuse(("input", field), "Say why.", ErrorCode.REQUIRED)
+        return None
+    if len(cleaned) > MAX_REASON:
+        raise refuse(("input", field), f"Use at most {MAX_REASON} characters.", ErrorCode.TOO_LONG)
+    return cleaned
+
+
+def _count(value: int | None, field: str, current: int) -> int:
+    if value is None:
+        return current
+    if not 0 <= value <= MAX_COUNT:
+        raise refuse(("input", field), "Use a whole number from 0.", ErrorCode.INVALID)
+    return value
+
+
+# --- Domain ---------------------------------------------------------------------------------
+
+
+def normalize_hostname(value: str) -> str:
+    host = value.strip().lower().rstrip(".")
+    if host.startswith(("http://", "https://")) or "/" in host:
+        raise refuse(
+            ("input", "hostname"), "Give a bare hostname like shop.example.com.", ErrorCode.INVALID
+        )
+    if not HOSTNAME_RE.match(host):
+        raise refuse(("input", "hostname"), "That is not a valid hostname.", ErrorCode.INVALID)
+    if host == STORE_HOST or host.endswith("." + STORE_HOST):
+        raise refuse(
+            ("input", "hostname"),
+            "ShopIQ subdomains work without connecting them.",
+            ErrorCode.INVALID,
+        )
+    return host
+
+
+async def connect_domain(
+    ctx: Context, store_id: int | None, version: int, hostname: str
+) -> Outcome[Store]:
+    async def work(session: AsyncSession) -> Store:
+        store = await _store(session, ctx, store_id, version)
+        host = normalize_hostname(hostname)
+        store.domain_status = transitions.move(
+            "The domain",
+            transitions.DOMAIN,
+            store.domain_status,
+            DomainStatus.PENDING_DNS,
+            ("input", "hostname"),
+        )
+        taken = await session.execute(
+            select(Store.id).where(Store.custom_domain == host, Store.id != store.id)
+        )
+        if taken.first() is not None:
+            raise refuse(
+                ("input", "hostname"), "That domain is connected to another store.", ErrorCode.TAKEN
+            )
+        store.custom_domain = host
+        store.domain_verification_token = secrets.token_hex(16)
+        store.domain_failure_reason = None
+        store.domain_checked_at = None
+        await _progress(session, store)
+        return store
+
+    return await transact(ctx, work)
+
+
+async def verify_domain(
+    ctx: Context, store_id: int | None, version: int, dns: DnsChecker
+) -> Outcome[Store]:
+    async def work(session: AsyncSession) -> Store:
+        store = await _store(session, ctx, store_id, version)
+        if store.custom_domain is None or store.domain_status not in (
+            DomainStatus.PENDING_DNS,
+            DomainStatus.FAILED,
+        ):
+            raise refuse(
+                STORE_FIELD, "Connect a domain before verifying it.", ErrorCode.INVALID_TRANSITION
+            )
+        expected = f"shopiq-verify={store.domain_verification_token}"
+        name = f"{CHALLENGE_PREFIX}.{store.custom_domain}"
+        try:
+            found = expected in [r.strip() for r in await dns.txt_records(name)]
+            reason = None if found else f"No TXT record {name} with the expected value yet."
+        except DnsLookupError as exc:
+            found, reason = False, f"The DNS lookup failed ({exc}); try again shortly."
+        store.domain_status = DomainStatus.VERIFIED if found else DomainStatus.FAILED
+        store.domain_failure_reason = reason
+        store.domain_checked_at = utcnow()
+        return store
+
+    return await transact(ctx, work)
+
+
+async def disconnect_domain(ctx: Context, store_id: int | None, version: int) -> Outcome[Store]:
+    async def work(session: AsyncSession) -> Store:
+        store = await _store(session, ctx, store_id, version)
+        store.domain_status = transitions.move(
+            "The domain",
+            transitions.DOMAIN,
+            store.domain_status,
+            DomainStatus.NOT_CONNECTED,
+            STORE_FIELD,
+        )
+        store.custom_domain = None
+        store.domain_verification_token = None
+        store.domain_failure_reason = None
+        store.domain_checked_at = None
+        return store
+
+    return await transact(ctx, work)
+
+
+# --- Payments, logistics, catalog -------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentsChange:
+    status: PaymentStatus
+    provider: PaymentProvider | None = None
+    rejection_reason: str | None = None
+
+
+async def update_payments(
+    ctx: Context, store_id: int | None, version: int, change: PaymentsChange
+) -> Outcome[Store]:
+    async def work(session: AsyncSession) -> Store:
+        store = await _store(session, ctx, store_id, version)
+        status = transitions.move(
+            "Payments",
+            transitions.PAYMENTS,
+            store.payment_status,
+            change.status,
+            ("input", "status"),
+        )
+        provider = change.provider or store.payment_provider
+        if status != PaymentStatus.NOT_STARTED and provider is None:
+            raise refuse(("input", "provider"), "Choose the payment provider.", ErrorCode.REQUIRED)
+        reason = _reason(
+            change.rejection_reason, "rejectionReason", required=status == PaymentStatus.REJECTED
+        )
+        store.payment_status = status
+        store.payment_provider = provider
+        store.payment_rejection_reason = reason if status == PaymentStatus.REJECTED else None
+        await _progress(session, store)
+        return store
+
+    return await transact(ctx, work)
+
+
+@dataclass(frozen=True, slots=True)
+class LogisticsChange:
+    status: LogisticsStatus
+    provider: str | None = None
+    shipping_zone_count: int | None = None
+    shipping_method_count: int | None = None
+
+
+async def update_logistics(
+    ctx: Context, store_id: int | None, version: int, change: LogisticsChange
+) -> Outcome[Store]:
+    async def work(session: AsyncSession) -> Store:
+        store = await _store(session, ctx, store_id, version)
+        status = transitions.move(
+            "Logistics",
+            transitions.LOGISTICS,
+            store.logistics_status,
+            change.status,
+            ("input", "status"),
+        )
+        provider = (change.provider or "").strip() or store.logistics_provider
+        if provider is not None and len(provider) > 100:
+            raise refuse(("input", "provider"), "Use at most 100 characters.", ErrorCode.TOO_LONG)
+        zones = _count(change.shipping_zone_count, "shippingZoneCount", store.shipping_zone_count)
+        methods = _count(
+            change.shipping_method_count, "shippingMethodCount", store.shipping_method_count
+        )
+        if status != LogisticsStatus.NOT_STARTED:
+            if provider is None:
+                raise refuse(
+                    ("input", "provider"), "Name the logistics provider.", ErrorCode.REQUIRED
+                )
+            if zones < 1 or methods < 1:
+                raise refuse(
+                    ("input", "shippingZoneCount"),
+                    "Set up at least one shipping zone and one method first.",
+                    ErrorCode.INVALID,
+                )
+        store.logistics_status = status
+        store.logistics_provider = provider
+        store.shipping_zone_count = zones
+        store.shipping_method_count = methods
+        await _progress(session, store)
+        return store
+
+    return await transact(ctx, work)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogChange:
+    status: CatalogStatus
+    product_count: int | None = None
+    category_count: int | None = None
+    failure_reason: str | None = None
+
+
+async def update_catalog(
+    ctx: Context, store_id: int | None, version: int, change: CatalogChange
+) -> Outcome[Store]:
+    async def work(session: AsyncSession) -> Store:
+        store = await _store(session, ctx, store_id, version)
+        status = transitions.move(
+            "The catalog",
+            transitions.CATALOG,
+            store.catalog_status,
+            change.status,
+            ("input", "status"),
+        )
+        products = _count(change.product_count, "productCount", store.product_count)
+        categories = _count(change.category_count, "categoryCount", store.category_count)
+        if status == CatalogStatus.READY and products < 1:
+            raise refuse(
+                ("input", "productCount"),
+                "A ready catalog has at least one product.",
+                ErrorCode.INVALID,
+            )
+        reason = _reason(
+            change.failure_reason, "failureReason", required=status == CatalogStatus.FAILED
+        )
+        store.catalog_status = status
+        store.product_count = products
+        store.category_count = categories
+        store.catalog_failure_reason = reason if status == CatalogStatus.FAILED else None
+        await _progress(session, store)
+        return store
+
+    return await transact(ctx, work)
+
+
+# --- Brand and policies, compliance -----------------------------------------------------------
+
+THEME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
+
+
+@dataclass(frozen=True, slots=True)
+class BrandChange:
+    logo_url: str | None = None
+    clear_logo: bool = False
+    theme: str | None = None
+    theme_customized: bool | None = None
+    refund_policy_published: bool | None = None
+    shipping_policy_published: bool | None = None
+    privacy_policy_published: bool | None = None
+    terms_policy_published: bool | None = None
+
+
+async def update_brand(
+    ctx: Context, store_id: int | None, version: int, change: BrandChange
+) -> Outcome[Store]:
+    async def work(session: AsyncSession) -> Store:
+        store = await _store(session, ctx, store_id, version)
+        if change.logo_url is not None:
+            url = change.logo_url.strip()
+            if not url.startswith("https://") or len(url) > 2048 or " " in url:
+                raise refuse(
+                    ("input", "logoUrl"), "Give an https:// address of the logo.", ErrorCode.INVALID
+                )
+            store.logo_url = url
+        elif change.clear_logo:
+            store.logo_url = None
+        if change.theme is not None:
+            theme = change.theme.strip().lower()
+            if not THEME_RE.match(theme):
+                raise refuse(
+                    ("input", "theme"),
+                    "Give a theme name of letters, digits, hyphens.",
+                    ErrorCode.INVALID,
+                )
+            if theme != store.theme:
+                store.theme = theme
+                store.theme_customized = False  # a new theme starts from its defaults
+        for name in (
+            "theme_customized",
+            "refund_policy_published",
+            "shipping_policy_published",
+            "privacy_policy_published",
+            "terms_policy_published",
+        ):
+            value = getattr(change, name)
+            if value is not None:
+                setattr(store, name, value)
+        await _progress(session, store)
+        return store
+
+    return await transact(ctx, work)
+
+
+@dataclass(frozen=True, slots=True)
+class ComplianceChange:
+    kyc_status: KycStatus | None = None
+    kyc_responsible: Responsible | None = None
+    tax_status: TaxStatus | None = None
+    tax_responsible: Responsible | None = None
+
+
+async def update_compliance(
+    ctx: Context, store_id: int | None, version: int, change: ComplianceChange
+) -> Outcome[Store]:
+    async def work(session: AsyncSession) -> Store:
+        store = await _store(session, ctx, store_id, version)
+        if change.kyc_status is not None:
+            store.kyc_status = transitions.move(
+                "Business verification",
+                transitions.KYC,
+                store.kyc_status,
+                change.kyc_status,
+                ("input", "kycStatus"),
+            )
+        if change.tax_status is not None:
+            store.tax_status = transitions.move(
+                "Tax registration",
+                transitions.TAX,
+                store.tax_status,
+                change.tax_status,
+                ("input", "taxStatus"),
+            )
+        if change.kyc_responsible is not None:
+            store.kyc_responsible = change.kyc_responsible
+        if change.tax_responsible is not None:
+            store.tax_responsible = change.tax_responsible
+        await _progress(session, store)
+        return store
+
+    return await transact(ctx, work)

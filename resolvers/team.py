@@ -1,0 +1,219 @@
+"""The partner's team (invite, accept, change role, remove) and who works on which client."""
+
+from __future__ import annotations
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.base import utcnow
+from db.enums import AssignmentRole, MemberStatus, PartnerRole, UserStatus
+from db.models import Assignment, Client, Partner, PartnerMember, Task, User
+from resolvers.context import Context
+from resolvers.mutations import Outcome, expect_version, target, transact
+from resolvers.problems import ErrorCode, Refused, refuse
+from resolvers.validation import Checker
+
+MEMBER_FIELD = ("input", "memberId")
+
+
+async def _require_owner_power(
+    session: AsyncSession, ctx: Context, partner_id: int, role: PartnerRole, field: tuple[str, ...]
+) -> None:
+    """Making someone an owner is for owners only."""
+    if role != PartnerRole.OWNER:
+        return
+    _, allowed = await ctx.authz.one_with_permission(
+        session, ctx.viewer, Partner, partner_id, "manage_owners"
+    )
+    if not allowed:
+        raise refuse(field, "Only an owner can make someone an owner.", ErrorCode.FORBIDDEN)
+
+
+async def _other_active_owners(session: AsyncSession, member: PartnerMember) -> int:
+    count = await session.execute(
+        select(func.count(PartnerMember.id)).where(
+            PartnerMember.partner_id == member.partner_id,
+            PartnerMember.role == PartnerRole.OWNER,
+            PartnerMember.status == MemberStatus.ACTIVE,
+            PartnerMember.id != member.id,
+        )
+    )
+    return int(count.scalar_one())
+
+
+async def invite_member(
+    ctx: Context, partner_id: int | None, email: str, role: PartnerRole, name: str | None
+) -> Outcome[PartnerMember]:
+    async def work(session: AsyncSession) -> PartnerMember:
+        partner = await target(
+            session, ctx, Partner, partner_id, "manage_team", ("input", "partnerId"), "partner"
+        )
+        await _require_owner_power(session, ctx, partner.id, role, ("input", "role"))
+        check = Checker()
+        address = check.email("email", email, required=True)
+        display = check.text("name", name, required=False, max_len=200)
+        if check.problems:
+            raise Refused(*check.problems)
+        assert address is not None
+        user = (
+            await session.execute(select(User).where(User.email == address))
+        ).scalar_one_or_none()
+        if user is None:
+            user = User(
+                email=address, name=display or address.split("@")[0], status=UserStatus.INVITED
+            )
+            session.add(user)
+            await session.flush()
+        elif user.status == UserStatus.REMOVED:
+            user.status = UserStatus.INVITED
+        existing = await session.execute(
+            select(PartnerMember.id).where(
+                PartnerMember.partner_id == partner.id, PartnerMember.user_id == user.id
+            )
+        )
+        if existing.first() is not None:
+            raise refuse(
+                ("input", "email"),
+                "That person is already on the team or invited.",
+                ErrorCode.TAKEN,
+            )
+        member = PartnerMember(
+            partner_id=partner.id,
+            user_id=user.id,
+            role=role,
+            status=MemberStatus.INVITED,
+            invited_by_user_id=ctx.viewer.user_id,
+        )
+        session.add(member)
+        await session.flush()
+        return member
+
+    return await transact(ctx, work)
+
+
+async def accept_invitation(ctx: Context, member_id: int | None) -> Outcome[PartnerMember]:
+    async def work(session: AsyncSession) -> PartnerMember:
+        member = await target(
+            session, ctx, PartnerMember, member_id, "accept", MEMBER_FIELD, "invitation"
+        )
+        member.status = MemberStatus.ACTIVE
+        member.accepted_at = utcnow()
+        user = await session.get(User, member.user_id)
+        if user is not None and user.status == UserStatus.INVITED:
+            user.status = UserStatus.ACTIVE
+        return member
+
+    return await transact(ctx, work)
+
+
+async def change_member_role(
+    ctx: Context, member_id: int | None, version: int, role: PartnerRole
+) -> Outcome[PartnerMember]:
+    async def work(session: AsyncSession) -> PartnerMember:
+        member = await target(
+            session, ctx, PartnerMember, member_id, "change_role", MEMBER_FIELD, "team member"
+        )
+        expect_version(member, version)
+        if role == member.role:
+            return member
+        await _require_owner_power(session, ctx, member.partner_id, role, ("input", "role"))
+        if (
+            member.role == PartnerRole.OWNER
+            and member.status == MemberStatus.ACTIVE
+            and not await _other_active_owners(session, member)
+        ):
+            raise refuse(
+                ("input", "role"),
+                "The last owner cannot step down; make someone else an owner first.",
+                ErrorCode.LAST_OWNER,
+            )
+        member.role = role
+        return member
+
+    return await transact(ctx, work)
+
+
+async def remove_member(ctx: Context, member_id: int | None, version: int) -> Outcome[int]:
+    """Remove (or leave): their assignments go and their tasks become unassigned, at once."""
+
+    async def work(session: AsyncSession) -> int:
+        member = await target(
+            session, ctx, PartnerMember, member_id, "remove", MEMBER_FIELD, "team member"
+        )
+        expect_version(member, version)
+        if (
+            member.role == PartnerRole.OWNER
+            and member.status == MemberStatus.ACTIVE
+            and not await _other_active_owners(session, member)
+        ):
+            raise refuse(
+                MEMBER_FIELD,
+                "The last owner cannot leave; make someone else an owner first.",
+                ErrorCode.LAST_OWNER,
+            )
+        removed = member.id
+        await session.execute(delete(Assignment).where(Assignment.member_id == member.id))
+        await session.execute(
+            update(Task).where(Task.assignee_member_id == member.id).values(assignee_member_id=None)
+        )
+        await session.delete(member)
+        await session.flush()
+        return removed
+
+    return await transact(ctx, work)
+
+
+async def assign_member(
+    ctx: Context, client_id: int | None, member_id: int | None, role: AssignmentRole
+) -> Outcome[Assignment]:
+    async def work(session: AsyncSession) -> Assignment:
+        client = await target(
+            session, ctx, Client, client_id, "assign", ("input", "clientId"), "client"
+        )
+        member = await session.get(PartnerMember, member_id) if member_id is not None else None
+        if (
+            member is None
+            or member.partner_id != client.partner_id
+            or member.status != MemberStatus.ACTIVE
+        ):
+            raise refuse(MEMBER_FIELD, "No team member with that id.", ErrorCode.NOT_FOUND)
+        existing = await session.execute(
+            select(Assignment.id).where(
+                Assignment.client_id == client.id, Assignment.member_id == member.id
+            )
+        )
+        if existing.first() is not None:
+            raise refuse(
+                MEMBER_FIELD, "That member is already assigned to this client.", ErrorCode.TAKEN
+            )
+        assignment = Assignment(
+            partner_id=member.partner_id,
+            client_id=client.id,
+            member_id=member.id,
+            user_id=member.user_id,
+            role=role,
+        )
+        session.add(assignment)
+        await session.flush()
+        return assignment
+
+    return await transact(ctx, work)
+
+
+async def unassign_member(ctx: Context, assignment_id: int | None) -> Outcome[int]:
+    async def work(session: AsyncSession) -> int:
+        assignment = await target(
+            session,
+            ctx,
+            Assignment,
+            assignment_id,
+            "remove",
+            ("input", "assignmentId"),
+            "assignment",
+        )
+        removed = assignment.id
+        await session.delete(assignment)
+        await session.flush()
+        return removed
+
+    return await transact(ctx, work)

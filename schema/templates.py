@@ -1,0 +1,208 @@
+"""Workflow templates: type and mutations, and applying one to a client."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from db import models
+from resolvers import templates as template_service
+from resolvers.mutations import Outcome
+from schema.enums import TaskCategory
+from schema.errors import UserError
+from schema.relay import Node, id_of, to_global_id
+from schema.tasks import Task
+from schema.types import Client, Info
+
+
+@strawberry.type(description="One task of a workflow template.")
+class WorkflowTemplateItem:
+    id: strawberry.ID
+    title: str
+    description: str | None
+    category: TaskCategory  # type: ignore[valid-type]
+    due_offset_days: int | None = strawberry.field(description="Due this many days after applying.")
+    client_visible: bool
+    blocks_launch: bool
+    position: int
+
+    @staticmethod
+    def of(row: models.WorkflowTemplateItem) -> WorkflowTemplateItem:
+        return WorkflowTemplateItem(
+            id=to_global_id("WorkflowTemplateItem", row.id),
+            title=row.title,
+            description=row.description,
+            category=row.category,
+            due_offset_days=row.due_offset_days,
+            client_visible=row.client_visible,
+            blocks_launch=row.blocks_launch,
+            position=row.position,
+        )
+
+
+@strawberry.type(description="A partner's repeatable workflow, applied to clients as tasks.")
+class WorkflowTemplate(Node):
+    id: strawberry.ID
+    name: str
+    description: str | None
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    _row: strawberry.Private[models.WorkflowTemplate]
+
+    @staticmethod
+    def of(row: models.WorkflowTemplate) -> WorkflowTemplate:
+        return WorkflowTemplate(
+            id=to_global_id("WorkflowTemplate", row.id),
+            name=row.name,
+            description=row.description,
+            created_at=row.created_at,
+            updated_at=row.updated_at,
+            version=row.version,
+            _row=row,
+        )
+
+    @strawberry.field(description="The template's tasks in order (at most 100).")
+    async def items(self, info: Info) -> list[WorkflowTemplateItem]:
+        rows = await info.context.loaders.template_items.load(self._row.id)
+        ordered = sorted(rows, key=lambda r: (r.position, r.id))
+        return [WorkflowTemplateItem.of(r) for r in ordered]
+
+
+@strawberry.input
+class WorkflowTemplateItemInput:
+    title: str
+    category: TaskCategory = TaskCategory.OTHER  # type: ignore[valid-type]
+    description: str | None = None
+    due_offset_days: int | None = None
+    client_visible: bool = False
+    blocks_launch: bool = False
+
+    def to_data(self) -> template_service.TemplateItemData:
+        return template_service.TemplateItemData(
+            title=self.title,
+            category=self.category,
+            description=self.description,
+            due_offset_days=self.due_offset_days,
+            client_visible=self.client_visible,
+            blocks_launch=self.blocks_launch,
+        )
+
+
+@strawberry.input
+class CreateWorkflowTemplateInput:
+    partner_id: strawberry.ID
+    name: str
+    description: str | None = None
+    items: list[WorkflowTemplateItemInput]
+
+
+@strawberry.input(description="Only the fields given change; `items` replaces all items.")
+class UpdateWorkflowTemplateInput:
+    template_id: strawberry.ID
+    version: int
+    name: str | None = None
+    description: str | None = None
+    items: list[WorkflowTemplateItemInput] | None = None
+
+
+@strawberry.input
+class DeleteWorkflowTemplateInput:
+    template_id: strawberry.ID
+    version: int
+
+
+@strawberry.input
+class ApplyWorkflowTemplateInput:
+    client_id: strawberry.ID
+    template_id: strawberry.ID
+
+
+@strawberry.type
+class WorkflowTemplatePayload:
+    workflow_template: WorkflowTemplate | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class DeleteWorkflowTemplatePayload:
+    deleted_workflow_template_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+@strawberry.type
+class ApplyWorkflowTemplatePayload:
+    client: Client | None
+    tasks: list[Task]
+    user_errors: list[UserError]
+
+
+def _payload(outcome: Outcome[models.WorkflowTemplate]) -> WorkflowTemplatePayload:
+    return WorkflowTemplatePayload(
+        workflow_template=WorkflowTemplate.of(outcome.value) if outcome.value else None,
+        user_errors=[UserError.of(p) for p in outcome.problems],
+    )
+
+
+@strawberry.type
+class TemplateMutation:
+    @strawberry.mutation
+    async def create_workflow_template(
+        self, info: Info, input: CreateWorkflowTemplateInput
+    ) -> WorkflowTemplatePayload:
+        return _payload(
+            await template_service.create_template(
+                info.context,
+                id_of(input.partner_id, "Partner"),
+                input.name,
+                input.description,
+                [i.to_data() for i in input.items],
+            )
+        )
+
+    @strawberry.mutation(description="Change the template; clients it was applied to keep theirs.")
+    async def update_workflow_template(
+        self, info: Info, input: UpdateWorkflowTemplateInput
+    ) -> WorkflowTemplatePayload:
+        items = [i.to_data() for i in input.items] if input.items is not None else None
+        return _payload(
+            await template_service.update_template(
+                info.context,
+                id_of(input.template_id, "WorkflowTemplate"),
+                input.version,
+                input.name,
+                input.description,
+                items,
+            )
+        )
+
+    @strawberry.mutation
+    async def delete_workflow_template(
+        self, info: Info, input: DeleteWorkflowTemplateInput
+    ) -> DeleteWorkflowTemplatePayload:
+        outcome = await template_service.delete_template(
+            info.context, id_of(input.template_id, "WorkflowTemplate"), input.version
+        )
+        return DeleteWorkflowTemplatePayload(
+            deleted_workflow_template_id=to_global_id("WorkflowTemplate", outcome.value)
+            if outcome.value is not None
+            else None,
+            user_errors=[UserError.of(p) for p in outcome.problems],
+        )
+
+    @strawberry.mutation(description="Copy a template's tasks into a client's checklist.")
+    async def apply_workflow_template(
+        self, info: Info, input: ApplyWorkflowTemplateInput
+    ) -> ApplyWorkflowTemplatePayload:
+        outcome = await template_service.apply_template(
+            info.context,
+            id_of(input.client_id, "Client"),
+            id_of(input.template_id, "WorkflowTemplate"),
+        )
+        client, tasks = outcome.value if outcome.value is not None else (None, [])
+        return ApplyWorkflowTemplatePayload(
+            client=Client.of(client) if client is not None else None,
+            tasks=[Task.of(t) for t in tasks],
+            user_errors=[UserError.of(p) for p in outcome.problems],
+        )
