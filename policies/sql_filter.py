@@ -71,6 +71,8 @@ def compile_filter(data_filter: DataFilter) -> ColumnElement[bool]:
                 f"relation {rel.name} does not lead to {rel.right.__name__}"
             )
         plan.edges[rel.left].append(_Edge(rel.right, spec.my_field, spec.other_field))
+    if data_filter.conditions:  # no disjunct at all is simply "nothing"
+        _refuse_bare_relations(plan, data_filter)
     disjuncts = [_conjunction(plan, conj) for conj in data_filter.conditions]
     if not disjuncts:
         return false()
@@ -95,6 +97,31 @@ def _conjunction(plan: _Plan, conditions: Iterable[Condition]) -> ColumnElement[
                 raise UnsupportedFilterError(f"{owner.__name__} is not on a relation path")
             by_type[owner].append(cond)
     return and_(*constant, _node(plan, plan.root, plan.root, by_type))
+
+
+def _refuse_bare_relations(plan: _Plan, data_filter: DataFilter) -> None:
+    """A relation no condition mentions means "a related row exists", which Oso's format does
+    not tie to a disjunct; dropping it would let every row through, so refuse instead."""
+    mentioned = {
+        side.source
+        for conj in data_filter.conditions
+        for cond in conj
+        for side in (cond.left, cond.right)
+        if isinstance(side, Projection)
+    }
+    for edges in plan.edges.values():
+        for edge in edges:
+            if not _subtree_mentions(plan, edge.child, mentioned):
+                raise UnsupportedFilterError(
+                    f"a rule only requires a related {edge.child.__name__} to exist; "
+                    "compare one of its fields instead"
+                )
+
+
+def _subtree_mentions(plan: _Plan, cls: type[Any], mentioned: set[type[Any]]) -> bool:
+    if cls in mentioned:
+        return True
+    return any(_subtree_mentions(plan, e.child, mentioned) for e in plan.edges.get(cls, []))
 
 
 def _reachable(plan: _Plan) -> set[type[Any]]:
@@ -179,4 +206,7 @@ def _evaluate_constant(cond: Condition) -> bool:
             raise UnsupportedFilterError(f"{cond.cmp} needs a list of values")
         found = left in [_literal(v) for v in cond.right]
         return found if cond.cmp == "In" else not found
-    return bool(_COMPARISONS[cond.cmp](left, _literal(cond.right)))
+    try:
+        return bool(_COMPARISONS[cond.cmp](left, _literal(cond.right)))
+    except TypeError as exc:  # e.g. None < 1: not something a policy should ask
+        raise UnsupportedFilterError(f"cannot compare {left!r} {cond.cmp} {cond.right!r}") from exc

@@ -1,0 +1,376 @@
+"""Measurements: the real app under uvicorn in a child process on a loopback port (latency and
+throughput seen by an HTTP client), the same app in-process over an ASGI transport (exact SQL
+statement counts), and Authorizer.filter on viewers whose grants are not cached yet."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+import tempfile
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+
+from bench.dataset import BenchWorld
+from bench.report import FilterTiming, HttpResult, Latency, PolicyResult, SqlResult, percentile
+from bench.scenarios import Scenario, check
+from db.engine import create_engine, create_session_factory
+from db.models import Assignment, Client, Partner, PartnerMember, Store
+from policies import Membership, Viewer, build_authorizer, load_viewer
+from policies.authorize import Action
+from server.app import create_app
+from server.settings import Settings
+from server.tokens import issue_token
+
+ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK = "127.0.0.1"
+TOKEN_TTL = 3600
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 15.0
+REQUEST_TIMEOUT = 30.0
+
+# The filters every request builds: one per per-request loader (resolvers/loaders.py).
+REQUEST_FILTERS: tuple[tuple[Action, type[Any]], ...] = (
+    ("read", Client),
+    ("read", Partner),
+    ("read", PartnerMember),
+    ("read", Store),
+    ("read", Assignment),
+)
+# Built only by the operations that need them.
+OTHER_FILTERS: tuple[tuple[Action, type[Any]], ...] = (
+    ("read_members", Partner),
+    ("onboard_client", Partner),
+)
+
+Say = Callable[[str], None]
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def _headers(secret: str, scenario: Scenario) -> dict[str, str]:
+    token = issue_token(secret, scenario.persona.user_id, scenario.persona.email, TOKEN_TTL)
+    return {"authorization": f"Bearer {token}", "content-type": "application/json"}
+
+
+def _body(scenario: Scenario, index: int) -> bytes:
+    return json.dumps(scenario.payload(index)).encode()
+
+
+def _answer(response: httpx.Response) -> tuple[int, str | None]:
+    if response.status_code != 200:
+        return 0, f"HTTP {response.status_code}: {response.text[:200]}"
+    try:
+        return check(response.json())
+    except ValueError:
+        return 0, "response is not JSON"
+
+
+def bench_settings(url: str, secret: str, var_dir: Path) -> Settings:
+    return Settings(env="production", database_url=url, jwt_secret=secret, var_dir=var_dir)
+
+
+# --- SQL statements per request ---------------------------------------------------------------
+
+
+async def count_statements(
+    url: str, secret: str, scenarios: Sequence[Scenario], requests: int, say: Say = _say
+) -> dict[str, SqlResult]:
+    """Sends each scenario once to warm up, then `requests` times, through the app in-process and
+    counts the statements the engine executes for each request (requests run one at a time)."""
+    engine = create_engine(url)
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        seen.append(statement)
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    results: dict[str, SqlResult] = {}
+    try:
+        with tempfile.TemporaryDirectory(prefix="shopiq-bench-var-") as var_dir:
+            app = create_app(bench_settings(url, secret, Path(var_dir)), engine=engine)
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+                for scenario in scenarios:
+                    headers = _headers(secret, scenario)
+                    result = SqlResult(per_request=[], by_kind={}, failures=0)
+                    for index in range(requests + 1):
+                        seen.clear()
+                        response = await client.post(
+                            "/graphql", content=_body(scenario, index), headers=headers
+                        )
+                        _items, problem = _answer(response)
+                        if problem is not None:
+                            result.failures += 1
+                            result.first_error = result.first_error or problem
+                        if index == 0:
+                            continue  # warm-up
+                        result.per_request.append(len(seen))
+                        kinds: dict[str, int] = {}
+                        for statement in seen:
+                            word = statement.lstrip().split(None, 1)[0].upper()
+                            kinds[word] = kinds.get(word, 0) + 1
+                        result.by_kind = kinds
+                    results[scenario.key] = result
+                    label = f"{scenario.key} {scenario.title:<32} {result.label:>5}"
+                    say(f"  {label} statements per request")
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", record)
+        await engine.dispose()
+    return results
+
+
+# --- Policy filters ---------------------------------------------------------------------------
+
+
+def _name(action: str, model: type[Any]) -> str:
+    return f"{action} {model.__name__}"
+
+
+async def time_policy_filters(url: str, world: BenchWorld, *, per_kind: int) -> PolicyResult:
+    """Times Authorizer.filter for up to `per_kind` viewers of each kind on a new Authorizer: the
+    first call per (action, model) for a viewer builds the filter (cold), the second hits the
+    cache."""
+    engine = create_engine(url)
+    viewers: dict[str, list[Viewer]] = {}
+    try:
+        async with create_session_factory(engine)() as session:
+            for kind, user_ids in world.sample_users.items():
+                loaded = [await load_viewer(session, user_id) for user_id in user_ids[:per_kind]]
+                viewers[kind] = [v for v in loaded if v is not None]
+    finally:
+        await engine.dispose()
+
+    started = time.perf_counter()
+    authz = build_authorizer()
+    build_ms = (time.perf_counter() - started) * 1000
+    # The process's very first filter, for a made-up viewer that no sample shares grants with.
+    stranger = Viewer(0, "", "", False, (Membership(0, 0, "owner"),), ())
+    started = time.perf_counter()
+    authz.filter(stranger, "read", Client)
+    first_ms = (time.perf_counter() - started) * 1000
+
+    combos = (*REQUEST_FILTERS, *OTHER_FILTERS)
+    by_filter: dict[str, list[float]] = {_name(a, m): [] for a, m in combos}
+    by_viewer: list[FilterTiming] = []
+    for kind, group in viewers.items():
+        if not group:
+            continue
+        cold: list[float] = []
+        cached: list[float] = []
+        per_request: list[float] = []
+        for viewer in group:
+            request_ms = 0.0
+            for action, model in combos:
+                started = time.perf_counter()
+                authz.filter(viewer, action, model)
+                took = (time.perf_counter() - started) * 1000
+                cold.append(took)
+                by_filter[_name(action, model)].append(took)
+                if (action, model) in REQUEST_FILTERS:
+                    request_ms += took
+            per_request.append(request_ms)
+            for action, model in combos:
+                started = time.perf_counter()
+                authz.filter(viewer, action, model)
+                cached.append((time.perf_counter() - started) * 1_000_000)
+        by_viewer.append(
+            FilterTiming(
+                viewer=kind,
+                viewers=len(group),
+                filters_per_viewer=len(combos),
+                cold_ms_p50=percentile(cold, 50),
+                cold_ms_max=max(cold),
+                new_viewer_ms_p50=percentile(per_request, 50),
+                new_viewer_ms_max=max(per_request),
+                cached_us_p50=percentile(cached, 50),
+            )
+        )
+    return PolicyResult(
+        build_authorizer_ms=build_ms,
+        first_filter_ms=first_ms,
+        request_filters=[_name(a, m) for a, m in REQUEST_FILTERS],
+        by_viewer=by_viewer,
+        by_filter={
+            name: {"cold_ms_p50": percentile(values, 50), "cold_ms_max": max(values)}
+            for name, values in by_filter.items()
+            if values
+        },
+    )
+
+
+# --- The server -------------------------------------------------------------------------------
+
+
+def server_environment(url: str, secret: str, var_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SHOPIQ_")}
+    env.update(
+        SHOPIQ_ENV="production",
+        SHOPIQ_DATABASE_URL=url,
+        SHOPIQ_JWT_SECRET=secret,
+        SHOPIQ_VAR_DIR=str(var_dir),
+    )
+    return env
+
+
+@asynccontextmanager
+async def serve(url: str, secret: str, say: Say = _say) -> AsyncIterator[str]:
+    """Starts `python -m bench.serve` (the app under uvicorn, production settings) on a free
+    loopback port, waits until /healthz answers, yields the base URL, then stops the process."""
+    with tempfile.TemporaryDirectory(prefix="shopiq-bench-var-") as var_dir:
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bench.serve",
+            cwd=ROOT,
+            env=server_environment(url, secret, Path(var_dir)),
+            stdout=asyncio.subprocess.PIPE,
+        )
+        try:
+            base_url = await _wait_until_ready(proc)
+            say(f"server: pid {proc.pid} on {base_url}")
+            yield base_url
+        finally:
+            await _stop(proc)
+
+
+async def _wait_until_ready(proc: asyncio.subprocess.Process) -> str:
+    assert proc.stdout is not None
+    deadline = time.monotonic() + START_TIMEOUT
+    line = await asyncio.wait_for(proc.stdout.readline(), START_TIMEOUT)
+    word, _, port = line.decode().strip().partition(" ")
+    if word != "PORT" or not port.isdigit():
+        raise RuntimeError(f"the server did not start (it printed {line!r})")
+    base_url = f"http://{LOOPBACK}:{port}"
+    async with httpx.AsyncClient(base_url=base_url, trust_env=False, timeout=5) as client:
+        while True:
+            if proc.returncode is not None:
+                raise RuntimeError(f"the server exited with status {proc.returncode}")
+            try:
+                if (await client.get("/healthz")).status_code == 200:
+                    return base_url
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the server did not answer /healthz within {START_TIMEOUT} s")
+            await asyncio.sleep(0.05)
+
+
+async def _stop(proc: asyncio.subprocess.Process) -> None:
+    if proc.returncode is None:
+        proc.send_signal(signal.SIGTERM)
+    try:
+        await asyncio.wait_for(proc.communicate(), STOP_TIMEOUT)
+    except TimeoutError:
+        proc.kill()
+        await proc.communicate()
+
+
+# --- Latency and throughput over HTTP -----------------------------------------------------------
+
+
+async def measure_http(
+    base_url: str,
+    secret: str,
+    scenarios: Sequence[Scenario],
+    *,
+    requests: int,
+    warmup: int,
+    concurrency: int,
+    time_limit: float,
+    say: Say = _say,
+) -> dict[str, HttpResult]:
+    """For each scenario in order: `warmup` requests one at a time, then `requests` requests from
+    `concurrency` clients; a scenario stops early once `time_limit` seconds have passed."""
+    results: dict[str, HttpResult] = {}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    timeout = httpx.Timeout(REQUEST_TIMEOUT)
+    async with httpx.AsyncClient(
+        base_url=base_url, trust_env=False, limits=limits, timeout=timeout
+    ) as client:
+        for scenario in scenarios:
+            result = await _scenario(
+                client, secret, scenario, requests, warmup, concurrency, time_limit
+            )
+            results[scenario.key] = result
+            lat = result.latency
+            say(
+                f"  {scenario.key} {scenario.title:<32} {scenario.viewer:<15} "
+                f"p50 {lat.p50 if lat else float('nan'):7.2f} ms  "
+                f"n {result.requests}  errors {result.failures}"
+            )
+    return results
+
+
+async def _scenario(
+    client: httpx.AsyncClient,
+    secret: str,
+    scenario: Scenario,
+    requests: int,
+    warmup: int,
+    concurrency: int,
+    time_limit: float,
+) -> HttpResult:
+    headers = _headers(secret, scenario)
+    deadline = time.perf_counter() + time_limit
+    result = HttpResult(
+        warmup=0,
+        requests=0,
+        failures=0,
+        seconds=0.0,
+        stopped_by_time_limit=False,
+        items=None,
+        latency=None,
+    )
+
+    def note(response: httpx.Response) -> bool:
+        items, problem = _answer(response)
+        if problem is not None:
+            result.failures += 1
+            result.first_error = result.first_error or problem
+            return False
+        result.items = items
+        return True
+
+    for index in range(warmup):
+        if time.perf_counter() > deadline:
+            result.stopped_by_time_limit = True
+            break
+        note(await client.post("/graphql", content=_body(scenario, index), headers=headers))
+        result.warmup += 1
+
+    latencies: list[float] = []
+    bodies = [_body(scenario, warmup + i) for i in range(requests)]
+    next_index = 0
+
+    async def worker() -> None:
+        nonlocal next_index
+        while next_index < len(bodies):
+            if time.perf_counter() > deadline:
+                result.stopped_by_time_limit = True
+                return
+            body = bodies[next_index]
+            next_index += 1
+            started = time.perf_counter()
+            response = await client.post("/graphql", content=body, headers=headers)
+            latencies.append(time.perf_counter() - started)
+            note(response)
+
+    started = time.perf_counter()
+    async with asyncio.TaskGroup() as group:
+        for _ in range(concurrency):
+            group.create_task(worker())
+    result.seconds = time.perf_counter() - started
+    result.requests = len(latencies)
+    result.latency = Latency.of(latencies) if latencies else None
+    return result

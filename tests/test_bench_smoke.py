@@ -1,0 +1,75 @@
+"""The benchmark runs end to end on a tiny world: it builds the data, serves the app over HTTP,
+answers every scenario without errors and reports SQL statements per request. Figures are not
+judged here (no timing assertions); the run is the check. On PostgreSQL (SHOPIQ_TEST_DATABASE_URL
+set) the benchmark works in a scratch database of its own on that server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCENARIOS = {"a", "b", "c", "d", "e"}
+REQUESTS = 5
+
+
+def test_bench_quick_run_reports_every_scenario(tmp_path: Path) -> None:
+    output = tmp_path / "bench.json"
+    command = [
+        sys.executable,
+        "-W",
+        "error",
+        "-m",
+        "bench",
+        "--quick",
+        "--partners",
+        "2",
+        "--clients-per-partner",
+        "5",
+        "--requests",
+        str(REQUESTS),
+        "--warmup",
+        "1",
+        "--sql-requests",
+        "2",
+        "--output",
+        str(output),
+    ]
+    env = {k: v for k, v in os.environ.items() if k != "SHOPIQ_BENCH_DATABASE_URL"}
+    env["PYTHONWARNINGS"] = "error"  # the server child inherits it
+    server = os.environ.get("SHOPIQ_TEST_DATABASE_URL")
+    if server:
+        command += ["--backend", "postgresql", "--database-url", server]
+    done = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+    results = json.loads(output.read_text())
+    assert results["failures"] == 0
+    assert results["dataset"]["clients"] == 10
+    scenarios = {s["key"]: s for s in results["scenarios"]}
+    assert set(scenarios) == SCENARIOS
+    for key, scenario in scenarios.items():
+        http, sql = scenario["http"], scenario["sql"]
+        assert http["failures"] == 0, (key, http["first_error"])
+        assert http["requests"] == REQUESTS, key
+        assert http["items"] >= 1, key
+        assert http["latency"] is not None, key
+        assert sql["failures"] == 0, (key, sql["first_error"])
+        assert len(sql["per_request"]) == 2, key
+        assert all(count > 0 for count in sql["per_request"]), key
+        assert sql["statements_per_request"] not in ("", "-"), key
+        assert scenario["title"] in done.stdout
+    assert scenarios["e"]["sql"]["by_kind"].get("INSERT", 0) >= 1  # the mutation wrote
+    policy = results["policy_filters"]
+    assert {t["viewer"] for t in policy["by_viewer"]} == {
+        "owner",
+        "specialist",
+        "merchant",
+        "staff",
+    }
+    assert "SQL/req" in done.stdout
