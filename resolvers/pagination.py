@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -36,6 +36,19 @@ class PageArgs:
             if value is not None and not 0 <= value <= MAX_PAGE_SIZE:
                 raise InputError(f"`{name}` must be between 0 and {MAX_PAGE_SIZE}")
         return self
+
+
+@dataclass(frozen=True, slots=True)
+class SortKey:
+    """An ordering expression that is not a plain column: how to read its value off a row for
+    the cursor, and how to turn the cursor's JSON value back into a SQL parameter."""
+
+    expression: ColumnElement[Any]
+    value_of: Callable[[Any], Any]
+    parse: Callable[[Any], Any]
+
+
+Order = Sequence[InstrumentedAttribute[Any] | SortKey]
 
 
 @dataclass(slots=True)
@@ -66,22 +79,23 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
 async def paginate(
     sessions: async_sessionmaker[AsyncSession],
     stmt: Select[T],
-    order: Sequence[InstrumentedAttribute[Any]],
+    order: Order,
     args: PageArgs,
 ) -> Page[T]:
     """One page of `stmt` (already filtered by policy) in `order`, which must end in a unique
     column. The total count is a separate lazily run query, paid only when asked for."""
     args = args.validated()
-    keys = tuple_(*order)
+    columns = [k.expression if isinstance(k, SortKey) else k for k in order]
+    keys = tuple_(*columns)
     page_stmt = stmt
     if args.after is not None:
-        page_stmt = page_stmt.where(keys > tuple_(*decode_cursor(args.after, len(order))))
+        page_stmt = page_stmt.where(keys > tuple_(*_cursor_params(args.after, order)))
     if args.before is not None:
-        page_stmt = page_stmt.where(keys < tuple_(*decode_cursor(args.before, len(order))))
+        page_stmt = page_stmt.where(keys < tuple_(*_cursor_params(args.before, order)))
     backwards = args.last is not None
     size = args.last if backwards else args.first
     assert size is not None
-    page_stmt = page_stmt.order_by(*(c.desc() if backwards else c.asc() for c in order))
+    page_stmt = page_stmt.order_by(*(c.desc() if backwards else c.asc() for c in columns))
     page_stmt = page_stmt.limit(size + 1)
     async with sessions() as session:
         rows = list((await session.execute(page_stmt)).scalars().all())
@@ -89,7 +103,7 @@ async def paginate(
     rows = rows[:size]
     if backwards:
         rows.reverse()
-    cursors = [encode_cursor([_json_value(getattr(r, c.key)) for c in order]) for r in rows]
+    cursors = [encode_cursor([_cursor_value(r, k) for k in order]) for r in rows]
 
     async def count() -> int:
         count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
@@ -105,7 +119,25 @@ async def paginate(
     )
 
 
-def _json_value(value: Any) -> Any:
+def _cursor_value(row: Any, key: InstrumentedAttribute[Any] | SortKey) -> Any:
+    value = key.value_of(row) if isinstance(key, SortKey) else getattr(row, key.key)
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
+
+
+def _cursor_params(cursor: str, order: Order) -> list[Any]:
+    values = decode_cursor(cursor, len(order))
+    params: list[Any] = []
+    for key, value in zip(order, values, strict=True):
+        if isinstance(key, SortKey):
+            try:
+                params.append(literal(key.parse(value), key.expression.type))
+            except (TypeError, ValueError) as exc:
+                raise InputError("that cursor is not valid for this list") from exc
+        else:
+            # A tampered cursor must be a clear input error, not a database type error.
+            if not isinstance(value, key.type.python_type) or isinstance(value, bool):
+                raise InputError("that cursor is not valid for this list")
+            params.append(literal(value, key.type))
+    return params
