@@ -115,8 +115,8 @@ async def _onboard(ctx: Context, data: OnboardClientInput, partner_id: int) -> O
         legal_name = check.text("legalName", data.legal_name, required=False, max_len=200)
         phone = check.phone("contactPhone", data.contact_phone)
         industry = check.text("industry", data.industry, required=False, max_len=100)
-        country = check.code("country", data.country or "US", 2, "country")
-        currency = check.code("currency", data.currency or _currency_for(country), 3, "currency")
+        country = check.country("country", data.country or "US")
+        currency = check.currency("currency", data.currency or _currency_for(country))
         store_name = check.text("storeName", data.store_name, required=False, max_len=200)
         merchant_name = check.text("merchantName", data.merchant_name, required=False, max_len=200)
         subdomain = check.subdomain("subdomain", data.subdomain) if data.subdomain else None
