@@ -21,6 +21,7 @@ from db.enums import (
 from db.models import Assignment, Client, ClientUser, Partner, PartnerAccess, Store, User
 from resolvers.context import Context
 from resolvers.problems import ErrorCode, Problem
+from resolvers.users import revive_as_invited
 from resolvers.validation import Checker, slugify
 
 # A country's usual currency, used only when the caller gives a country but no currency.
@@ -219,5 +220,5 @@ async def _merchant_user(session: AsyncSession, email: str, name: str) -> User:
         session.add(user)
         await session.flush()
     elif user.status == UserStatus.REMOVED:
-        user.status = UserStatus.INVITED
+        await revive_as_invited(session, user)
     return user

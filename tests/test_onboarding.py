@@ -647,6 +647,41 @@ async def test_removed_user_is_invited_again(
         assert user.status == UserStatus.INVITED
 
 
+async def test_a_removed_user_invited_again_gets_none_of_their_old_access(
+    gql: GraphQL, sessions: Sessions, world: World
+) -> None:
+    """former@northwind.test was removed while still on Northwind's team and Lumen's staff;
+    becoming a merchant owner elsewhere must not bring any of that back."""
+    former = "former@northwind.test"
+    payload = await onboard(
+        gql,
+        "owner@bluefin.test",
+        **valid_input(
+            world,
+            partnerId=to_global_id("Partner", world.partners["bluefin-studio"]),
+            businessName="Second Chance Shop",
+            contactEmail=former,
+        ),
+    )
+    assert payload["userErrors"] == []
+    async with sessions() as session:
+        user = await session.get(User, world.users[former])
+        assert user is not None
+        assert user.status == UserStatus.INVITED
+        members = await session.execute(
+            select(func.count()).select_from(Assignment).where(Assignment.user_id == user.id)
+        )
+        assert members.scalar_one() == 0
+    body = await gql(
+        former,
+        "{ viewer { memberships { id } clientAccounts { businessName } } "
+        "clients(first: 100) { nodes { businessName } } }",
+    )
+    assert body["data"]["viewer"]["memberships"] == []
+    assert body["data"]["viewer"]["clientAccounts"] == [{"businessName": "Second Chance Shop"}]
+    assert body["data"]["clients"]["nodes"] == [{"businessName": "Second Chance Shop"}]
+
+
 # --- concurrency ----------------------------------------------------------------------------
 
 
