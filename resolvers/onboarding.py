@@ -22,6 +22,7 @@ from resolvers.context import Context
 from resolvers.mutations import Outcome, target, transact
 from resolvers.problems import ErrorCode, Refused, refuse
 from resolvers.templates import copy_template_into
+from resolvers.users import revive_as_invited
 from resolvers.validation import Checker, slugify
 
 # A country's usual currency, used only when the caller gives a country but no currency.
@@ -83,8 +84,8 @@ async def _onboard(session: AsyncSession, ctx: Context, data: OnboardClientInput
     legal_name = check.text("legalName", data.legal_name, required=False, max_len=200)
     phone = check.phone("contactPhone", data.contact_phone)
     industry = check.text("industry", data.industry, required=False, max_len=100)
-    country = check.code("country", data.country or "US", 2, "country")
-    currency = check.code("currency", data.currency or _currency_for(country), 3, "currency")
+    country = check.country("country", data.country or "US")
+    currency = check.currency("currency", data.currency or _currency_for(country))
     store_name = check.text("storeName", data.store_name, required=False, max_len=200)
     merchant_name = check.text("merchantName", data.merchant_name, required=False, max_len=200)
     subdomain = check.subdomain("subdomain", data.subdomain) if data.subdomain else None
@@ -185,5 +186,5 @@ async def _merchant_user(session: AsyncSession, email: str, name: str) -> User:
         session.add(user)
         await session.flush()
     elif user.status == UserStatus.REMOVED:
-        user.status = UserStatus.INVITED
+        await revive_as_invited(session, user)
     return user

@@ -139,5 +139,7 @@ def _cursor_params(cursor: str, order: Order) -> list[Any]:
             # A tampered cursor must be a clear input error, not a database type error.
             if not isinstance(value, key.type.python_type) or isinstance(value, bool):
                 raise InputError("that cursor is not valid for this list")
+            if isinstance(value, int) and not -(2**31) <= value < 2**31:
+                raise InputError("that cursor is not valid for this list")
             params.append(literal(value, key.type))
     return params

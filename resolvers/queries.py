@@ -30,7 +30,8 @@ def _client_stmt(ctx: Context, flt: ClientFilter | None) -> Select[Client]:
     if flt is not None:
         if flt.statuses:
             stmt = stmt.where(Client.status.in_(flt.statuses))
-        term = (flt.search or "").strip()[:MAX_SEARCH_LENGTH]
+        # NUL cannot appear in stored text (PostgreSQL refuses it in a parameter).
+        term = (flt.search or "").replace("\x00", "").strip()[:MAX_SEARCH_LENGTH]
         if term:
             stmt = stmt.where(
                 or_(

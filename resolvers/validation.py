@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import pycountry
 from email_validator import EmailNotValidError, validate_email
 
 from resolvers.problems import ErrorCode, Problem
@@ -42,7 +43,8 @@ class Checker:
         if cleaned is None:
             return None
         try:
-            result = validate_email(cleaned, check_deliverability=False)
+            # test_environment admits the reserved .test domain used by demos and staging.
+            result = validate_email(cleaned, check_deliverability=False, test_environment=True)
         except EmailNotValidError as exc:
             self.add(field, f"Enter a valid email address ({exc}).", ErrorCode.INVALID)
             return None
@@ -57,10 +59,17 @@ class Checker:
             return None
         return cleaned
 
-    def code(self, field: str, value: str | None, length: int, what: str) -> str | None:
+    def country(self, field: str, value: str | None) -> str | None:
         cleaned = (value or "").strip().upper()
-        if len(cleaned) != length or not cleaned.isascii() or not cleaned.isalpha():
-            self.add(field, f"Use the {length}-letter ISO {what} code.", ErrorCode.INVALID)
+        if len(cleaned) != 2 or pycountry.countries.get(alpha_2=cleaned) is None:
+            self.add(field, "Use an assigned ISO 3166 country code, e.g. GB.", ErrorCode.INVALID)
+            return None
+        return cleaned
+
+    def currency(self, field: str, value: str | None) -> str | None:
+        cleaned = (value or "").strip().upper()
+        if len(cleaned) != 3 or pycountry.currencies.get(alpha_3=cleaned) is None:
+            self.add(field, "Use an ISO 4217 currency code, e.g. EUR.", ErrorCode.INVALID)
             return None
         return cleaned
 

@@ -12,6 +12,7 @@ import strawberry
 from resolvers.pagination import Page, PageArgs
 
 N = TypeVar("N")
+MAX_DATABASE_ID = 2**31 - 1
 
 
 def to_global_id(type_name: str, id_: int) -> strawberry.ID:
@@ -23,9 +24,11 @@ def from_global_id(global_id: str) -> tuple[str, int] | None:
     try:
         raw = base64.b64decode(global_id.encode(), validate=True).decode()
         type_name, _, number = raw.partition(":")
-        if not type_name or not number.isdigit() or len(number) > 18:
+        # Ids are 32-bit keys: anything larger was never issued (and PostgreSQL would reject it).
+        if not type_name or not number.isascii() or not number.isdigit() or len(number) > 10:
             return None
-        return type_name, int(number)
+        value = int(number)
+        return (type_name, value) if 0 < value <= MAX_DATABASE_ID else None
     except (binascii.Error, UnicodeError, ValueError):
         return None
 

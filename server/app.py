@@ -17,7 +17,7 @@ from starlette.types import Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from db.engine import create_engine, create_session_factory
-from policies import Authorizer, Viewer, build_authorizer, load_viewer
+from policies import ANONYMOUS, Authorizer, Viewer, build_authorizer, load_viewer
 from resolvers.context import Context
 from resolvers.dns_check import DnsChecker, PublicDnsChecker
 from schema.build import build_schema
@@ -46,7 +46,8 @@ class PartnerGraphQL(GraphQL[Context, None]):
         self.runtime = runtime
 
     async def get_context(self, request: Any, response: Any) -> Context:
-        viewer: Viewer = request.state.viewer
+        # The GraphiQL page (development only) is served without a signed-in viewer.
+        viewer: Viewer = getattr(request.state, "viewer", ANONYMOUS)
         return Context(
             viewer=viewer,
             authz=self.runtime.authz,
