@@ -44,6 +44,12 @@ has_role(viewer: Viewer, "merchant", partner: Partner) if
 
 has_role(viewer: Viewer, "platform_staff", _: Partner) if viewer.is_platform_staff = true;
 
+# Someone invited to a team may see which partner invited them (name, tier), nothing more.
+has_permission(viewer: Viewer, "read", partner: Partner) if
+  invitation in partner.members and
+  invitation.user_id = viewer.user_id and
+  invitation.status = "invited";
+
 # --- Clients ----------------------------------------------------------------------------
 
 resource Client {

@@ -41,7 +41,11 @@ def build_oso() -> Oso:
     oso.register_class(MerchantGrant)
     oso.register_class(
         Partner,
-        fields={"id": int, "accesses": Relation("many", "PartnerAccess", "id", "partner_id")},
+        fields={
+            "id": int,
+            "accesses": Relation("many", "PartnerAccess", "id", "partner_id"),
+            "members": Relation("many", "PartnerMember", "id", "partner_id"),
+        },
     )
     oso.register_class(
         PartnerAccess,

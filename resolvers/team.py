@@ -11,6 +11,7 @@ from db.models import Assignment, Client, Partner, PartnerMember, Task, User
 from resolvers.context import Context
 from resolvers.mutations import Outcome, expect_version, target, transact
 from resolvers.problems import ErrorCode, Refused, refuse
+from resolvers.users import revive_as_invited
 from resolvers.validation import Checker
 
 MEMBER_FIELD = ("input", "memberId")
@@ -65,7 +66,7 @@ async def invite_member(
             session.add(user)
             await session.flush()
         elif user.status == UserStatus.REMOVED:
-            user.status = UserStatus.INVITED
+            await revive_as_invited(session, user)
         existing = await session.execute(
             select(PartnerMember.id).where(
                 PartnerMember.partner_id == partner.id, PartnerMember.user_id == user.id
@@ -93,6 +94,15 @@ async def invite_member(
 
 async def accept_invitation(ctx: Context, member_id: int | None) -> Outcome[PartnerMember]:
     async def work(session: AsyncSession) -> PartnerMember:
+        own, allowed = await ctx.authz.one_with_permission(
+            session, ctx.viewer, PartnerMember, member_id or 0, "accept"
+        )
+        if own is not None and own.user_id == ctx.viewer.user_id and not allowed:
+            raise refuse(
+                MEMBER_FIELD,
+                "You have already accepted this invitation.",
+                ErrorCode.INVALID_TRANSITION,
+            )
         member = await target(
             session, ctx, PartnerMember, member_id, "accept", MEMBER_FIELD, "invitation"
         )
