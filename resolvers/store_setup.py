@@ -27,7 +27,7 @@ from resolvers import transitions
 from resolvers.context import Context
 from resolvers.dns_check import DnsChecker, DnsLookupError
 from resolvers.lifecycle import advance
-from resolvers.mutations import Outcome, expect_version, target, transact
+from resolvers.mutations import CONFLICT_MESSAGE, Outcome, expect_version, target, transact
 from resolvers.problems import ErrorCode, refuse
 
 STORE_HOST = "myshopiq.com"
@@ -144,31 +144,50 @@ async def connect_domain(
     return await transact(ctx, work)
 
 
+def _verifiable(store: Store) -> tuple[str, str]:
+    """(TXT record name, expected value) of a store whose domain awaits verification."""
+    if store.custom_domain is None or store.domain_status not in (
+        DomainStatus.PENDING_DNS,
+        DomainStatus.FAILED,
+    ):
+        raise refuse(
+            STORE_FIELD, "Connect a domain before verifying it.", ErrorCode.INVALID_TRANSITION
+        )
+    return (
+        f"{CHALLENGE_PREFIX}.{store.custom_domain}",
+        f"shopiq-verify={store.domain_verification_token}",
+    )
+
+
 async def verify_domain(
     ctx: Context, store_id: int | None, version: int, dns: DnsChecker
 ) -> Outcome[Store]:
-    async def work(session: AsyncSession) -> Store:
+    """Checks first, looks up DNS with no transaction open (it may take seconds), then records
+    the outcome in a transaction that re-checks the version."""
+
+    async def check(session: AsyncSession) -> tuple[str, str]:
+        return _verifiable(await _store(session, ctx, store_id, version))
+
+    checked = await transact(ctx, check)
+    if checked.value is None:
+        return Outcome(problems=checked.problems)
+    name, expected = checked.value
+    try:
+        found = expected in [r.strip() for r in await dns.txt_records(name)]
+        reason = None if found else f"No TXT record {name} with the expected value yet."
+    except DnsLookupError as exc:
+        found, reason = False, f"The DNS lookup failed ({exc}); try again shortly."
+
+    async def record(session: AsyncSession) -> Store:
         store = await _store(session, ctx, store_id, version)
-        if store.custom_domain is None or store.domain_status not in (
-            DomainStatus.PENDING_DNS,
-            DomainStatus.FAILED,
-        ):
-            raise refuse(
-                STORE_FIELD, "Connect a domain before verifying it.", ErrorCode.INVALID_TRANSITION
-            )
-        expected = f"shopiq-verify={store.domain_verification_token}"
-        name = f"{CHALLENGE_PREFIX}.{store.custom_domain}"
-        try:
-            found = expected in [r.strip() for r in await dns.txt_records(name)]
-            reason = None if found else f"No TXT record {name} with the expected value yet."
-        except DnsLookupError as exc:
-            found, reason = False, f"The DNS lookup failed ({exc}); try again shortly."
+        if _verifiable(store) != (name, expected):
+            raise refuse(STORE_FIELD, CONFLICT_MESSAGE, ErrorCode.CONFLICT)
         store.domain_status = DomainStatus.VERIFIED if found else DomainStatus.FAILED
         store.domain_failure_reason = reason
         store.domain_checked_at = utcnow()
         return store
 
-    return await transact(ctx, work)
+    return await transact(ctx, record)
 
 
 async def disconnect_domain(ctx: Context, store_id: int | None, version: int) -> Outcome[Store]:
@@ -213,6 +232,14 @@ async def update_payments(
             ("input", "status"),
         )
         provider = change.provider or store.payment_provider
+        switching = store.payment_provider is not None and provider != store.payment_provider
+        if switching and status != PaymentStatus.KYC_PENDING:
+            # A new provider verifies the business again before it can take payments.
+            raise refuse(
+                ("input", "provider"),
+                "A new payment provider goes through KYC again: set status KYC_PENDING.",
+                ErrorCode.INVALID_TRANSITION,
+            )
         if status != PaymentStatus.NOT_STARTED and provider is None:
             raise refuse(("input", "provider"), "Choose the payment provider.", ErrorCode.REQUIRED)
         reason = _reason(

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.enums import ClientStatus, MemberStatus, TaskCategory, TaskStatus
-from db.models import Client, PartnerMember, Task
+from db.enums import ClientStatus, MemberStatus, TaskCategory, TaskStatus, UserStatus
+from db.models import Client, PartnerMember, Task, User
 from resolvers.context import Context
 from resolvers.lifecycle import advance
 from resolvers.mutations import Outcome, expect_version, target, transact
@@ -43,7 +43,7 @@ def _checked_text(
     check: Checker, fields: TaskFields, creating: bool
 ) -> tuple[str | None, str | None]:
     title = (
-        check.text("title", fields.title, required=creating, max_len=200)
+        check.text("title", fields.title, required=True, max_len=200)
         if (creating or fields.title is not None)
         else None
     )
@@ -58,7 +58,14 @@ async def _assignee(session: AsyncSession, partner_id: int, fields: TaskFields) 
     if fields.assignee_member_id is None:
         return None
     member = await session.get(PartnerMember, fields.assignee_member_id)
-    if member is None or member.partner_id != partner_id or member.status != MemberStatus.ACTIVE:
+    user = await session.get(User, member.user_id) if member is not None else None
+    if (
+        member is None
+        or member.partner_id != partner_id
+        or member.status != MemberStatus.ACTIVE
+        or user is None
+        or user.status == UserStatus.REMOVED
+    ):
         raise refuse(("input", "assigneeId"), "No team member with that id.", ErrorCode.NOT_FOUND)
     return member.id
 

@@ -37,7 +37,7 @@ PAYMENTS: Mapping[PaymentStatus, frozenset[PaymentStatus]] = {
     PaymentStatus.NOT_STARTED: frozenset({PaymentStatus.KYC_PENDING}),
     PaymentStatus.KYC_PENDING: frozenset({PaymentStatus.ACTIVE, PaymentStatus.REJECTED}),
     PaymentStatus.REJECTED: frozenset({PaymentStatus.KYC_PENDING}),
-    PaymentStatus.ACTIVE: frozenset(),
+    PaymentStatus.ACTIVE: frozenset({PaymentStatus.KYC_PENDING}),  # switching provider
 }
 LOGISTICS: Mapping[LogisticsStatus, frozenset[LogisticsStatus]] = {
     LogisticsStatus.NOT_STARTED: frozenset({LogisticsStatus.CONFIGURED}),
