@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,7 +21,28 @@ class Context:
     sessions: async_sessionmaker[AsyncSession]
     dns: DnsChecker = field(default_factory=PublicDnsChecker)
     loaders: Loaders = field(init=False)
+    _session: AsyncSession | None = field(default=None, init=False)
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
 
     def __post_init__(self) -> None:
         # Built here, inside the running event loop, once per request.
-        self.loaders = Loaders(self.viewer, self.authz, self.sessions)
+        self.loaders = Loaders(self.viewer, self.authz, self.reading)
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """The request's one read session, lent to one task at a time: graphql-core resolves
+        siblings and every loader batch concurrently, and an AsyncSession must never be used by
+        two tasks at once. One session per request saves a pool checkout and a rollback per
+        batch."""
+        async with self._lock:
+            if self._session is None:
+                self._session = self.sessions()
+            yield self._session
+
+    async def end_reading(self) -> None:
+        """Close the read session; the next read starts a fresh transaction (so reads after a
+        mutation see what it committed, even on SQLite's snapshot isolation)."""
+        async with self._lock:
+            if self._session is not None:
+                await self._session.close()
+                self._session = None

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from db.enums import TaskStatus
@@ -29,15 +30,14 @@ from policies import Authorizer, Viewer
 from resolvers.readiness import open_blocking_tasks_stmt
 
 Arrange = Callable[[Sequence[Any], Sequence[Any]], list[Any]]
+Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
 
 class Loaders:
-    def __init__(
-        self, viewer: Viewer, authz: Authorizer, sessions: async_sessionmaker[AsyncSession]
-    ) -> None:
+    def __init__(self, viewer: Viewer, authz: Authorizer, reading: Reading) -> None:
         self._viewer = viewer
         self._authz = authz
-        self._sessions = sessions
+        self._sessions = reading
         self.client = self._one(Client, Client.id)
         self.partner = self._one(Partner, Partner.id)
         self.member = self._one(PartnerMember, PartnerMember.id)

@@ -37,6 +37,7 @@ async def transact(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -
     except (StaleDataError, IntegrityError):
         # A concurrent write won: a version moved on or a unique value was taken meanwhile.
         return Outcome(problems=[Problem(None, CONFLICT_MESSAGE, ErrorCode.CONFLICT)])
+    await ctx.end_reading()  # the payload's reads must see this commit
     return Outcome(value=value)
 
 

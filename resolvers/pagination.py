@@ -7,11 +7,12 @@ import base64
 import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from resolvers.problems import InputError
@@ -77,7 +78,7 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
 
 
 async def paginate(
-    sessions: async_sessionmaker[AsyncSession],
+    sessions: Callable[[], AbstractAsyncContextManager[AsyncSession]],
     stmt: Select[T],
     order: Order,
     args: PageArgs,

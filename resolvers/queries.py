@@ -49,7 +49,7 @@ async def clients_page(
     stmt = _client_stmt(ctx, flt)
     if partner_id is not None:
         stmt = stmt.where(Client.partner_id == partner_id)
-    return await paginate(ctx.sessions, stmt, CLIENT_ORDER, args)
+    return await paginate(ctx.reading, stmt, CLIENT_ORDER, args)
 
 
 async def merchant_clients(ctx: Context) -> list[Client]:
@@ -58,7 +58,7 @@ async def merchant_clients(ctx: Context) -> list[Client]:
     if not ids:
         return []
     stmt = ctx.authz.readable(ctx.viewer, Client).where(Client.id.in_(ids)).order_by(Client.id)
-    async with ctx.sessions() as session:
+    async with ctx.reading() as session:
         return list((await session.execute(stmt)).scalars().all())
 
 
@@ -111,10 +111,10 @@ async def viewer_invitations(ctx: Context) -> list[PartnerMember]:
         )
         .order_by(PartnerMember.id)
     )
-    async with ctx.sessions() as session:
+    async with ctx.reading() as session:
         return list((await session.execute(stmt)).scalars().all())
 
 
 async def _one(ctx: Context, model: type[M], id_: int) -> M | None:
-    async with ctx.sessions() as session:
+    async with ctx.reading() as session:
         return await ctx.authz.one(session, ctx.viewer, model, id_)

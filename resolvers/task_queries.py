@@ -71,8 +71,8 @@ async def client_tasks_page(
     ctx: Context, client_id: int, args: PageArgs, flt: TaskFilter | None
 ) -> Page[Task]:
     stmt = _tasks_stmt(ctx, flt).where(Task.client_id == client_id)
-    return await paginate(ctx.sessions, stmt, CHECKLIST_ORDER, args)
+    return await paginate(ctx.reading, stmt, CHECKLIST_ORDER, args)
 
 
 async def tasks_page(ctx: Context, args: PageArgs, flt: TaskFilter | None) -> Page[Task]:
-    return await paginate(ctx.sessions, _tasks_stmt(ctx, flt), DUE_ORDER, args)
+    return await paginate(ctx.reading, _tasks_stmt(ctx, flt), DUE_ORDER, args)

@@ -13,4 +13,4 @@ async def templates_page(ctx: Context, partner_id: int, args: PageArgs) -> Page[
     stmt = ctx.authz.readable(ctx.viewer, WorkflowTemplate).where(
         WorkflowTemplate.partner_id == partner_id
     )
-    return await paginate(ctx.sessions, stmt, TEMPLATE_ORDER, args)
+    return await paginate(ctx.reading, stmt, TEMPLATE_ORDER, args)

@@ -48,12 +48,14 @@ class PartnerGraphQL(GraphQL[Context, None]):
     async def get_context(self, request: Any, response: Any) -> Context:
         # The GraphiQL page (development only) is served without a signed-in viewer.
         viewer: Viewer = getattr(request.state, "viewer", ANONYMOUS)
-        return Context(
+        context = Context(
             viewer=viewer,
             authz=self.runtime.authz,
             sessions=self.runtime.sessions,
             dns=self.runtime.dns,
         )
+        request.state.context = context  # closed by GraphQLEndpoint when the response is sent
+        return context
 
 
 def _unauthorized(message: str) -> Response:
@@ -91,8 +93,14 @@ class GraphQLEndpoint:
                 scope, receive, send
             )
             return
-        scope.setdefault("state", {})["viewer"] = viewer
-        await self.graphql(scope, receive, send)
+        state = scope.setdefault("state", {})
+        state["viewer"] = viewer
+        try:
+            await self.graphql(scope, receive, send)
+        finally:
+            context: Context | None = state.get("context")
+            if context is not None:
+                await context.end_reading()
 
     def _ide_request(self, request: Request) -> bool:
         return (
