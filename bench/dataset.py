@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from db import migrate
 from db.base import utcnow
+from db.demo_workflow import STANDARD_LAUNCH
 from db.enums import (
     AccessStatus,
     AssignmentRole,
@@ -31,6 +32,7 @@ from db.enums import (
     PartnerRole,
     PartnerTier,
     PaymentStatus,
+    TaskStatus,
     UserStatus,
 )
 from db.models import (
@@ -41,6 +43,7 @@ from db.models import (
     PartnerAccess,
     PartnerMember,
     Store,
+    Task,
     User,
 )
 
@@ -174,6 +177,34 @@ class _Inserter:
         return ids
 
 
+def _checklist(
+    partner_id: int, client_id: int, stage: int, assignee: int, now: datetime, index: int
+) -> list[dict[str, Any]]:
+    """The demo's standard launch checklist, done up to the client's stage; started long enough
+    ago that the open tasks of early stages are overdue."""
+    done_upto = (0, 2, 6, len(STANDARD_LAUNCH), len(STANDARD_LAUNCH))[stage]
+    start = now.date() - timedelta(days=20 + index % 15)
+    rows = []
+    for position, item in enumerate(STANDARD_LAUNCH, start=1):
+        done = position <= done_upto
+        rows.append(
+            {
+                "partner_id": partner_id,
+                "client_id": client_id,
+                "title": item.title,
+                "category": item.category,
+                "status": TaskStatus.DONE if done else TaskStatus.TODO,
+                "assignee_member_id": None if item.client_visible else assignee,
+                "due_date": start + timedelta(days=item.offset or 0),
+                "client_visible": item.client_visible,
+                "blocks_launch": item.blocks_launch,
+                "position": position,
+                "completed_at": now if done else None,
+            }
+        )
+    return rows
+
+
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -270,6 +301,7 @@ async def _fill(ins: _Inserter, partners: int, per_partner: int, now: datetime) 
     accesses: list[dict[str, Any]] = []
     assignments: list[dict[str, Any]] = []
     merchants: list[dict[str, Any]] = []
+    tasks: list[dict[str, Any]] = []
     for p, partner_id in enumerate(partner_ids):
         specialists = [
             (member_ids[p * len(TEAM) + t], team_ids[p * len(TEAM) + t])
@@ -311,6 +343,8 @@ async def _fill(ins: _Inserter, partners: int, per_partner: int, now: datetime) 
                         "ended_at": now - timedelta(days=90),
                     }
                 )
+            lead_member = specialists[j % len(specialists)][0]
+            tasks.extend(_checklist(partner_id, client_id, stage, lead_member, now, index))
             seats = [(specialists[j % len(specialists)], AssignmentRole.LEAD)]
             if j % 2 == 0:
                 seats.append((specialists[(j + 2) % len(specialists)], AssignmentRole.CONTRIBUTOR))
@@ -335,6 +369,7 @@ async def _fill(ins: _Inserter, partners: int, per_partner: int, now: datetime) 
     await ins.insert(Store, stores)
     await ins.insert(PartnerAccess, accesses)
     await ins.insert(Assignment, assignments)
+    await ins.insert(Task, tasks)
     merchant_ids = await ins.insert(User, merchants)
     await ins.insert(
         ClientUser,

@@ -13,14 +13,22 @@ from schema.relay import to_global_id
 
 CLIENT_FIELDS = """
     id businessName status
-    store { subdomain launchStatus }
+    store { subdomain launchStatus payments { status } brand { onTemplateDefaults } }
     partner { name }
     assignees { role user { email } }
+    openTaskCount
+    nextDueTask { title dueDate overdue }
+    launchReadiness { ready blockers { code } }
 """
 CLIENT_LIST = (
     "query Dashboard($first: Int!) { clients(first: $first) { totalCount edges { node {"
     + CLIENT_FIELDS
     + "} } } }"
+)
+MY_WORK = (
+    "query MyWork($first: Int!) { tasks(first: $first, filter: { assignedToMe: true, "
+    "status: [TODO, IN_PROGRESS, BLOCKED] }) { totalCount edges { node { id title dueDate "
+    "overdue status client { businessName } } } } }"
 )
 CLIENT_ONE = "query ClientDetail($id: ID!) { client(id: $id) {" + CLIENT_FIELDS + "} }"
 ONBOARD = """
@@ -57,7 +65,7 @@ def _clients(first: int) -> Variables:
 
 
 def build_scenarios(world: BenchWorld, *, tag: str) -> list[Scenario]:
-    """The five scenarios, writes last. `tag` keeps onboarded names and emails of separate
+    """The scenarios, writes last. `tag` keeps onboarded names and emails of separate
     phases of one run apart."""
     owner_clients = [to_global_id("Client", id_) for id_ in world.owner_client_ids]
     partner = to_global_id("Partner", world.writer_partner_id)
@@ -93,6 +101,14 @@ def build_scenarios(world: BenchWorld, *, tag: str) -> list[Scenario]:
         ),
         Scenario("d", "client(id:) lookup", "owner", world.owner, CLIENT_ONE, one_client),
         Scenario(
+            "f",
+            "my pending work tasks(first: 50)",
+            "specialist",
+            world.specialist,
+            MY_WORK,
+            _clients(50),
+        ),
+        Scenario(
             "e",
             "onboardClient mutation",
             "owner (writer)",
@@ -116,6 +132,9 @@ def check(body: Any) -> tuple[int, str | None]:
         return 0, "response has no data"
     if "clients" in data:
         edges = data["clients"]["edges"]
+        return (len(edges), None) if edges else (0, "the list is empty")
+    if "tasks" in data:
+        edges = data["tasks"]["edges"]
         return (len(edges), None) if edges else (0, "the list is empty")
     if "client" in data:
         return (1, None) if data["client"] else (0, "client not found")

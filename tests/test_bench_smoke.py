@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = {"a", "b", "c", "d", "e"}
+SCENARIOS = {"a", "b", "c", "d", "e", "f"}
 REQUESTS = 5
 
 
