@@ -4,7 +4,9 @@ is pinned, and every statement that reads tenant data carries the viewer's polic
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -17,8 +19,11 @@ from db.enums import (
     AccessStatus,
     AssignmentRole,
     ClientStatus,
+    MemberStatus,
     MerchantRole,
     PartnerRole,
+    TaskCategory,
+    TaskStatus,
 )
 from db.models import (
     Assignment,
@@ -28,9 +33,13 @@ from db.models import (
     PartnerAccess,
     PartnerMember,
     Store,
+    Task,
     User,
+    WorkflowTemplate,
+    WorkflowTemplateItem,
 )
 from policies import Authorizer, Viewer, load_viewer
+from resolvers.task_queries import today
 from schema.relay import to_global_id
 from tests.conftest import GraphQL, World, token_for
 
@@ -101,6 +110,112 @@ PARTNER_TABLES = sorted([*VIEWER_LOAD, "partners", "partner_members", "users", "
 VIEWER_BUDGET = 7
 VIEWER_TABLES = sorted([*VIEWER_LOAD, "partner_members", "partners", "clients", "stores"])
 
+# --- Tasks, launch readiness, store set-up and workflow templates ------------------------------
+
+EXTRA_LONG_TASKS = 120  # one client with more tasks than a full page
+EXTRA_TEMPLATES = 110  # more Northwind workflow templates than a full page
+ITEMS_PER_TEMPLATE = 3
+LONG_CHECKLIST = "Northwind Extra 000"
+LUMEN = "Lumen Candles"
+
+# The dashboard with each client's open work, next due task, launch readiness and store set-up.
+DASHBOARD_WORK = """
+query DashboardWork($first: Int!) {
+  clients(first: $first) {
+    totalCount
+    edges {
+      node {
+        id
+        businessName
+        store {
+          id
+          subdomain
+          launchStatus
+          domain { status }
+          payments { status }
+          brand { onTemplateDefaults }
+        }
+        partner { id name }
+        assignees { role user { email } member { id role } }
+        openTaskCount
+        nextDueTask { title assignee { user { email } } }
+        launchReadiness { ready blockers { code } }
+      }
+    }
+  }
+}
+"""
+
+# dashboard with work: viewer (3) + the page of clients + totalCount + stores by client (the
+# store's set-up sections and launch readiness use the same rows) + partners + assignments by
+# client + partner members + users + open task counts per client + the next due task per client
+# (one windowed statement) + open launch-blocking task counts per client. The next due tasks'
+# assignees are staffed on the page, so their memberships and users are already in the
+# assignees' member and user batches. (An assignee staffed nowhere on the page costs one more
+# member batch and one more user batch, whatever the page size.)
+DASHBOARD_WORK_BUDGET = 13
+DASHBOARD_WORK_TABLES = sorted([*DASHBOARD_TABLES, "tasks", "tasks", "tasks"])
+
+ROOT_TASKS = """
+query RootTasks($first: Int!) {
+  tasks(first: $first) {
+    nodes {
+      title
+      client { businessName store { id } }
+      assignee { user { email } }
+    }
+  }
+}
+"""
+
+# root tasks: viewer (3) + the page of tasks + their clients + the clients' stores + the
+# assignees' memberships + the members' users.
+ROOT_TASKS_BUDGET = 8
+ROOT_TASKS_TABLES = sorted([*VIEWER_LOAD, "tasks", "clients", "stores", "partner_members", "users"])
+
+CLIENT_TASKS = """
+query ClientTasks($id: ID!, $first: Int!) {
+  client(id: $id) {
+    tasks(first: $first) {
+      nodes { title position assignee { user { email } } }
+    }
+  }
+}
+"""
+
+# one client's checklist: viewer (3) + the client + the page of its tasks + the assignees'
+# memberships + the members' users.
+CLIENT_TASKS_BUDGET = 7
+CLIENT_TASKS_TABLES = sorted([*VIEWER_LOAD, "clients", "tasks", "partner_members", "users"])
+
+TEMPLATES = """
+query Templates($id: ID!, $first: Int!) {
+  partner(id: $id) {
+    workflowTemplates(first: $first) {
+      nodes { name items { title } }
+    }
+  }
+}
+"""
+
+# workflow templates: viewer (3) + the partner + the page of templates + all their items.
+TEMPLATES_BUDGET = 6
+TEMPLATES_TABLES = sorted(
+    [*VIEWER_LOAD, "partners", "workflow_templates", "workflow_template_items"]
+)
+
+INVITATIONS = """
+{
+  viewer {
+    invitations { partner { name } }
+  }
+}
+"""
+
+# invitations: viewer (3) + the viewer's pending invitations + the inviting partners.
+INVITATIONS_BUDGET = 5
+INVITATIONS_TABLES = sorted([*VIEWER_LOAD, "partner_members", "partners"])
+
 # Tables whose rows belong to a tenant, and the model whose read policy guards them.
 TENANT_MODELS: dict[str, type[Any]] = {
     "clients": Client,
@@ -108,6 +223,9 @@ TENANT_MODELS: dict[str, type[Any]] = {
     "assignments": Assignment,
     "partner_members": PartnerMember,
     "partners": Partner,
+    "tasks": Task,
+    "workflow_templates": WorkflowTemplate,
+    "workflow_template_items": WorkflowTemplateItem,
 }
 
 # A table read by the statement itself (`FROM clients`), not an aliased table of a subquery
@@ -134,6 +252,28 @@ def where_part(statement: str) -> str:
 
 def columns(sql: str) -> set[tuple[str, str]]:
     return set(_COLUMN.findall(sql))
+
+
+# One comparison of a qualified column (`partner_accesses_1.status = ?`, `clients_1.id =
+# tasks.client_id`, `tasks.client_visible = true`), whatever the placeholder style.
+_ATOM = re.compile(
+    r"\b([a-z_]+?)(?:_\d+)?\.([a-z_]+)\s*(=|!=|IS NOT|IS)\s*"
+    r"(\?|\$\d+(?:::[A-Z]+)?|[a-z_]+?(?:_\d+)?\.[a-z_]+|\w+|'[^']*')"
+)
+_PLACEHOLDER = re.compile(r"^(\?|\$\d+(?:::[A-Z]+)?)$")
+_ALIAS = re.compile(r"^([a-z_]+?)(?:_\d+)?\.([a-z_]+)$")
+
+
+def atoms(sql: str) -> Counter[str]:
+    """The comparisons in `sql`, aliases and placeholders normalised, with their multiplicity."""
+    found: Counter[str] = Counter()
+    for table, column, op, value in _ATOM.findall(sql):
+        if _PLACEHOLDER.match(value):
+            value = "?"
+        elif alias := _ALIAS.match(value):
+            value = f"{alias[1]}.{alias[2]}"
+        found[f"{table}.{column} {op} {value}"] += 1
+    return found
 
 
 async def add_northwind_clients(
@@ -225,11 +365,144 @@ async def add_portfolio_user(
         return user.id
 
 
+async def add_work(sessions: async_sessionmaker[AsyncSession], world: World) -> None:
+    """Open work on every extra Northwind client, a long checklist for the first of them and a
+    long list of Northwind workflow templates.
+
+    Each extra client gets a done kick-off (shared with the merchant), an overdue launch-blocking
+    catalog import (assigned to the specialist or the designer, the soonest due open task of
+    every client and the first tasks of the cross-client list) and an open design approval
+    (shared) due in a month, assigned to the designer."""
+    partner_id = world.partners[NORTHWIND]
+    staff = (world.members[SPECIALIST], world.members[DESIGNER])
+    start = today()
+    async with sessions.begin() as session:
+        extras = (
+            await session.execute(
+                select(Client.business_name, Client.id)
+                .where(Client.business_name.startswith("Northwind Extra "))
+                .order_by(Client.business_name)
+            )
+        ).all()
+        for index, (_, client_id) in enumerate(extras):
+            session.add_all(
+                [
+                    Task(
+                        partner_id=partner_id,
+                        client_id=client_id,
+                        title="Kick-off call with the merchant",
+                        category=TaskCategory.OTHER,
+                        status=TaskStatus.DONE,
+                        client_visible=True,
+                        position=1,
+                        completed_at=utcnow(),
+                    ),
+                    Task(
+                        partner_id=partner_id,
+                        client_id=client_id,
+                        title="Import the catalog",
+                        category=TaskCategory.CATALOG,
+                        status=TaskStatus.IN_PROGRESS,
+                        assignee_member_id=staff[index % 2],
+                        due_date=start - timedelta(days=200 - index),
+                        blocks_launch=True,
+                        position=2,
+                    ),
+                    Task(
+                        partner_id=partner_id,
+                        client_id=client_id,
+                        title="Approve the store design",
+                        category=TaskCategory.DESIGN,
+                        status=TaskStatus.TODO,
+                        assignee_member_id=staff[1],
+                        due_date=start + timedelta(days=30),
+                        client_visible=True,
+                        position=3,
+                    ),
+                ]
+            )
+        long_checklist = dict(extras)[LONG_CHECKLIST]
+        session.add_all(
+            Task(
+                partner_id=partner_id,
+                client_id=long_checklist,
+                title=f"Write product copy, batch {i:03d}",
+                category=TaskCategory.CONTENT,
+                status=TaskStatus.TODO,
+                assignee_member_id=staff[i % 2],
+                due_date=start + timedelta(days=60 + i),
+                client_visible=i % 2 == 0,
+                position=4 + i,
+            )
+            for i in range(EXTRA_LONG_TASKS)
+        )
+        templates = [
+            WorkflowTemplate(partner_id=partner_id, name=f"Playbook {i:03d}")
+            for i in range(EXTRA_TEMPLATES)
+        ]
+        session.add_all(templates)
+        await session.flush()
+        session.add_all(
+            WorkflowTemplateItem(
+                template_id=template.id,
+                partner_id=partner_id,
+                title=f"Step {position}",
+                category=TaskCategory.OTHER,
+                position=position,
+            )
+            for template in templates
+            for position in range(1, ITEMS_PER_TEMPLATE + 1)
+        )
+
+
+async def add_invited_user(sessions: async_sessionmaker[AsyncSession], tag: str, size: int) -> int:
+    """A user with `size` pending invitations, each to a different new partner."""
+    async with sessions.begin() as session:
+        inviter = User(email=f"inviter@{tag}.test", name=f"Inviter {tag}")
+        user = User(email=f"{tag}@invited.test", name=f"Invited {tag}")
+        session.add_all([inviter, user])
+        await session.flush()
+        for i in range(size):
+            partner = Partner(name=f"{tag} studio {i}", slug=f"{tag}-studio-{i}")
+            session.add(partner)
+            await session.flush()
+            session.add_all(
+                [
+                    PartnerMember(
+                        partner_id=partner.id, user_id=inviter.id, role=PartnerRole.OWNER
+                    ),
+                    PartnerMember(
+                        partner_id=partner.id,
+                        user_id=user.id,
+                        role=PartnerRole.SPECIALIST,
+                        status=MemberStatus.INVITED,
+                        invited_by_user_id=inviter.id,
+                    ),
+                ]
+            )
+        return user.id
+
+
 @pytest.fixture
 async def crowded(world: World, sessions: async_sessionmaker[AsyncSession]) -> World:
     """The demo world plus enough Northwind clients for a full page of 100."""
     await add_northwind_clients(sessions, world, EXTRA_CLIENTS)
     return world
+
+
+@pytest.fixture
+async def busy(crowded: World, sessions: async_sessionmaker[AsyncSession]) -> World:
+    """The crowded world with open work on every extra client, 120 more tasks on one of them
+    and 110 more Northwind workflow templates; the extra clients' ids are added to the world."""
+    await add_work(sessions, crowded)
+    async with sessions() as session:
+        rows = await session.execute(
+            select(Client.business_name, Client.id).where(
+                Client.business_name.startswith("Northwind Extra ")
+            )
+        )
+        crowded.clients.update({name: id_ for name, id_ in rows})
+    return crowded
 
 
 async def measure(
@@ -239,6 +512,11 @@ async def measure(
     body = await gql(email, query, **variables)
     assert "errors" not in body, body["errors"]
     return body["data"], list(statements)
+
+
+def dump(statements: Sequence[str]) -> str:
+    """The statements, numbered, for a failure message."""
+    return "\n\n".join(f"[{i}] {s}" for i, s in enumerate(statements))
 
 
 def assert_viewer_load(statements: Sequence[str]) -> None:
@@ -276,7 +554,8 @@ async def test_partner_page_costs_the_same_for_5_and_100_clients(
     assert len(small["partner"]["clients"]["nodes"]) == 5
     assert len(large["partner"]["clients"]["nodes"]) == 100
     assert all(n["store"] is not None for n in large["partner"]["clients"]["nodes"])
-    assert len(large["partner"]["members"]) == 6
+    # The six demo members and the pending invitation to invitee@northwind.test.
+    assert len(large["partner"]["members"]) == 7
 
     assert len(few) == len(many), (few, many)
     assert len(many) == PARTNER_BUDGET, many
@@ -324,24 +603,190 @@ async def test_viewer_costs_the_same_for_1_and_12_memberships(
     assert_viewer_load(many)
 
 
+@pytest.mark.parametrize("email", [OWNER, SPECIALIST])
+async def test_dashboard_with_work_costs_the_same_for_5_and_100_clients(
+    busy: World, gql: GraphQL, statements: list[str], email: str
+) -> None:
+    small, few = await measure(statements, gql, email, DASHBOARD_WORK, first=5)
+    large, many = await measure(statements, gql, email, DASHBOARD_WORK, first=100)
+
+    assert len(small["clients"]["edges"]) == 5
+    assert any(
+        e["node"]["nextDueTask"]["assignee"]
+        for e in small["clients"]["edges"]
+        if e["node"]["nextDueTask"]
+    )
+    nodes = [e["node"] for e in large["clients"]["edges"]]
+    assert len(nodes) == 100
+    extras = [n for n in nodes if n["businessName"].startswith("Northwind Extra ")]
+    assert len(extras) >= 85
+    for node in extras:
+        expected = 2 + EXTRA_LONG_TASKS if node["businessName"] == LONG_CHECKLIST else 2
+        assert node["openTaskCount"] == expected, node
+        due = node["nextDueTask"]
+        assert due["title"] == "Import the catalog", node
+        assert due["assignee"]["user"]["email"] in (SPECIALIST, DESIGNER), node
+        readiness = node["launchReadiness"]
+        assert not readiness["ready"]
+        assert "BLOCKING_TASKS_OPEN" in {b["code"] for b in readiness["blockers"]}
+        store = node["store"]
+        assert store["domain"]["status"] == "NOT_CONNECTED"
+        assert store["payments"]["status"] == "NOT_STARTED"
+        assert store["brand"]["onTemplateDefaults"] is True
+
+    assert len(few) == len(many), dump(many)
+    assert len(many) == DASHBOARD_WORK_BUDGET, dump(many)
+    assert sorted(main_table(s) for s in many) == DASHBOARD_WORK_TABLES
+    assert_viewer_load(many)
+
+
+@pytest.mark.parametrize("email", [OWNER, SPECIALIST])
+async def test_root_tasks_cost_the_same_for_5_and_100_tasks(
+    busy: World, gql: GraphQL, statements: list[str], email: str
+) -> None:
+    small, few = await measure(statements, gql, email, ROOT_TASKS, first=5)
+    large, many = await measure(statements, gql, email, ROOT_TASKS, first=100)
+
+    assert len(small["tasks"]["nodes"]) == 5
+    nodes = large["tasks"]["nodes"]
+    assert len(nodes) == 100
+    # Soonest due first: the extra clients' overdue catalog imports, one per client.
+    assert {n["title"] for n in nodes} == {"Import the catalog"}
+    assert len({n["client"]["businessName"] for n in nodes}) == 100
+    assert all(n["client"]["store"] is not None for n in nodes)
+    assert {n["assignee"]["user"]["email"] for n in nodes} == {SPECIALIST, DESIGNER}
+    assert all(n["assignee"] is not None for n in small["tasks"]["nodes"])
+
+    assert len(few) == len(many), dump(many)
+    assert len(many) == ROOT_TASKS_BUDGET, dump(many)
+    assert sorted(main_table(s) for s in many) == ROOT_TASKS_TABLES
+    assert_viewer_load(many)
+
+
+@pytest.mark.parametrize("email", [OWNER, SPECIALIST])
+async def test_client_tasks_cost_the_same_for_5_and_100_tasks(
+    busy: World, gql: GraphQL, statements: list[str], email: str
+) -> None:
+    client_id = to_global_id("Client", busy.clients[LONG_CHECKLIST])
+    small, few = await measure(statements, gql, email, CLIENT_TASKS, id=client_id, first=5)
+    large, many = await measure(statements, gql, email, CLIENT_TASKS, id=client_id, first=100)
+
+    first_five = small["client"]["tasks"]["nodes"]
+    assert [n["position"] for n in first_five] == [1, 2, 3, 4, 5]
+    assert [n["assignee"] is not None for n in first_five] == [False, True, True, True, True]
+    nodes = large["client"]["tasks"]["nodes"]
+    assert [n["position"] for n in nodes] == list(range(1, 101))
+    assert {n["assignee"]["user"]["email"] for n in nodes[1:]} == {SPECIALIST, DESIGNER}
+
+    assert len(few) == len(many), dump(many)
+    assert len(many) == CLIENT_TASKS_BUDGET, dump(many)
+    assert sorted(main_table(s) for s in many) == CLIENT_TASKS_TABLES
+    assert_viewer_load(many)
+
+
+@pytest.mark.parametrize("email", [OWNER, SPECIALIST])
+async def test_workflow_templates_cost_the_same_for_5_and_100_templates(
+    busy: World, gql: GraphQL, statements: list[str], email: str
+) -> None:
+    partner_id = to_global_id("Partner", busy.partners[NORTHWIND])
+    small, few = await measure(statements, gql, email, TEMPLATES, id=partner_id, first=5)
+    large, many = await measure(statements, gql, email, TEMPLATES, id=partner_id, first=100)
+
+    assert len(small["partner"]["workflowTemplates"]["nodes"]) == 5
+    nodes = large["partner"]["workflowTemplates"]["nodes"]
+    assert len(nodes) == 100
+    assert all(len(n["items"]) >= ITEMS_PER_TEMPLATE for n in nodes)
+    playbooks = [n for n in nodes if n["name"].startswith("Playbook ")]
+    assert len(playbooks) >= 95
+    assert all(
+        [i["title"] for i in n["items"]] == ["Step 1", "Step 2", "Step 3"] for n in playbooks
+    )
+
+    assert len(few) == len(many), dump(many)
+    assert len(many) == TEMPLATES_BUDGET, dump(many)
+    assert sorted(main_table(s) for s in many) == TEMPLATES_TABLES
+    assert_viewer_load(many)
+
+
+async def test_invitations_cost_the_same_for_1_and_12_invitations(
+    world: World,
+    sessions: async_sessionmaker[AsyncSession],
+    http: httpx.AsyncClient,
+    statements: list[str],
+) -> None:
+    one = await add_invited_user(sessions, "once", 1)
+    twelve = await add_invited_user(sessions, "often", 12)
+
+    statements.clear()
+    small = await run_as(http, one, INVITATIONS)
+    few = list(statements)
+    statements.clear()
+    large = await run_as(http, twelve, INVITATIONS)
+    many = list(statements)
+
+    assert [i["partner"]["name"] for i in small["viewer"]["invitations"]] == ["once studio 0"]
+    assert sorted(i["partner"]["name"] for i in large["viewer"]["invitations"]) == sorted(
+        f"often studio {i}" for i in range(12)
+    )
+
+    assert len(few) == len(many), dump(many)
+    assert len(many) == INVITATIONS_BUDGET, dump(many)
+    assert sorted(main_table(s) for s in many) == INVITATIONS_TABLES
+    assert_viewer_load(many)
+
+
+# Lists scoped to one parent name it themselves; the viewer's filter must come on top of that
+# condition, even where the filter compares the same column (a partner's own templates).
+LIST_SCOPES = {
+    "ORDER BY workflow_templates.name": "workflow_templates.partner_id = ?",
+    "ORDER BY tasks.position": "tasks.client_id = ?",
+}
+
+
+def assert_list_scoped(statement: str, policy_sql: str) -> None:
+    """A scoped list's WHERE holds its own scope and, on top of it, the whole policy."""
+    for marker, scope in LIST_SCOPES.items():
+        if marker in statement:
+            needed = atoms(policy_sql) + Counter({scope: 1})
+            absent = needed - atoms(where_part(statement))
+            assert not absent, f"list without its scope and policy ({absent}): {statement}"
+
+
 def assert_filtered(statement: str, model: type[Any], policy_sql: str) -> None:
-    """The statement's WHERE holds the policy predicate: every column the predicate compares
-    and each of its EXISTS subqueries, or, for a predicate without columns (grants nothing),
-    the predicate itself."""
+    """The statement's WHERE holds the policy predicate: every column the predicate compares,
+    every comparison it makes (as often as it makes it) and each of its EXISTS subqueries, or,
+    for a predicate without columns (grants nothing), the predicate itself."""
     where = where_part(statement)
     assert where, f"{model.__name__} read without a WHERE clause: {statement}"
     needed = columns(policy_sql)
     if needed:
         missing = needed - columns(where)
         assert not missing, f"{model.__name__} read without its policy ({missing}): {statement}"
+        absent = atoms(policy_sql) - atoms(where)
+        assert not absent, f"{model.__name__} read without its policy ({absent}): {statement}"
         assert where.count("EXISTS") >= policy_sql.count("EXISTS"), statement
     else:
         assert policy_sql.strip() in where, f"{model.__name__} read unfiltered: {statement}"
 
 
+def is_blocking_count(statement: str) -> bool:
+    """The launch-readiness count of a client's open launch-blocking tasks."""
+    return "JOIN clients ON" in statement and "tasks.blocks_launch" in statement
+
+
+def guarding_model(table: str, statement: str) -> type[Any] | None:
+    """The model whose read policy must guard `table` in `statement`. Launch readiness counts
+    the open blocking tasks of the client's current partner whoever asks (a merchant sees the
+    same `ready` as the partner's team, without the internal tasks): that count reaches tasks
+    through their client, so it carries the client's read filter instead of the task's."""
+    if table == "tasks" and is_blocking_count(statement):
+        return Client
+    return TENANT_MODELS.get(table)
+
+
 @pytest.mark.parametrize("email", [OWNER, SPECIALIST, MERCHANT])
 async def test_every_tenant_read_carries_the_policy_filter(
-    crowded: World,
+    busy: World,
     gql: GraphQL,
     statements: list[str],
     sessions: async_sessionmaker[AsyncSession],
@@ -350,36 +795,61 @@ async def test_every_tenant_read_carries_the_policy_filter(
     email: str,
 ) -> None:
     async with sessions() as session:
-        viewer = await load_viewer(session, crowded.users[email])
+        viewer = await load_viewer(session, busy.users[email])
         assert viewer is not None
         assert not viewer.is_platform_staff
         partner_id = (
-            await session.execute(
-                select(Client.partner_id).where(Client.business_name == "Lumen Candles")
-            )
+            await session.execute(select(Client.partner_id).where(Client.business_name == LUMEN))
         ).scalar_one()
     assert partner_id is not None
+    partner = to_global_id("Partner", partner_id)
+    lumen = to_global_id("Client", busy.clients[LUMEN])
 
     recorded: list[str] = []
+    answers: dict[str, dict[str, Any]] = {}
     for query, variables in (
-        (DASHBOARD, {"first": 100}),
-        (PARTNER_PAGE, {"id": to_global_id("Partner", partner_id), "first": 100}),
+        (DASHBOARD_WORK, {"first": 100}),
+        (PARTNER_PAGE, {"id": partner, "first": 100}),
         (VIEWER, {}),
+        (INVITATIONS, {}),
+        (ROOT_TASKS, {"first": 100}),
+        (CLIENT_TASKS, {"id": lumen, "first": 100}),
+        (TEMPLATES, {"id": partner, "first": 100}),
     ):
-        _, seen = await measure(statements, gql, email, query, **variables)
+        data, seen = await measure(statements, gql, email, query, **variables)
         assert_viewer_load(seen)
         recorded.extend(seen[len(VIEWER_LOAD) :])
+        answers[query] = data
 
-    checked: set[str] = set()
+    # Every query saw something, so the statements below read real rows.
+    assert answers[DASHBOARD_WORK]["clients"]["edges"]
+    assert answers[ROOT_TASKS]["tasks"]["nodes"]
+    assert answers[CLIENT_TASKS]["client"]["tasks"]["nodes"]
+
+    checked: set[tuple[str, str]] = set()
     for statement in recorded:
         for table in read_tables(statement):
-            model = TENANT_MODELS.get(table)
+            model = guarding_model(table, statement)
             if model is None:
                 continue
-            assert_filtered(statement, model, policy_sql(authz, viewer, model, engine))
-            checked.add(table)
-    # The three queries reach every tenant table, so the check above is never vacuous.
-    assert checked == set(TENANT_MODELS), checked
+            policy = policy_sql(authz, viewer, model, engine)
+            assert_filtered(statement, model, policy)
+            assert_list_scoped(statement, policy)
+            if model is Client and table == "tasks":
+                # Only the client's current partner's tasks count towards its launch.
+                assert "tasks.partner_id = clients.partner_id" in where_part(statement), statement
+            checked.add((table, model.__name__))
+
+    # The queries reach every tenant table (and the blocking-task count), so the check above is
+    # never vacuous. A merchant sees no workflow template, so no template items are read.
+    expected = {(table, model.__name__) for table, model in TENANT_MODELS.items()}
+    expected.add(("tasks", "Client"))
+    if email == MERCHANT:
+        assert answers[TEMPLATES]["partner"]["workflowTemplates"]["nodes"] == []
+        expected.discard(("workflow_template_items", "WorkflowTemplateItem"))
+    else:
+        assert answers[TEMPLATES]["partner"]["workflowTemplates"]["nodes"]
+    assert checked == expected, checked
 
 
 def policy_sql(authz: Authorizer, viewer: Viewer, model: type[Any], engine: AsyncEngine) -> str:
