@@ -112,17 +112,39 @@ has_relation(client: Client, "client", store: Store) if client = store.client;
 
 resource Assignment {
   permissions = ["read", "remove"];
-  relations = { client: Client };
-  "read" if "read" on "client";
-  "remove" if "assign" on "client";
 }
 
-has_relation(client: Client, "client", assignment: Assignment) if client = assignment.client;
+# Who staffs a client is the staffing partner's business: partner staff see (and owners, admins
+# and managers remove) their own partner's assignments, on one membership as for tasks.
+has_permission(viewer: Viewer, action: String, assignment: Assignment) if
+  (action = "read" or action = "remove") and
+  membership in viewer.memberships and
+  membership.partner_id = assignment.partner_id and
+  (membership.role = "owner" or membership.role = "admin" or membership.role = "manager") and
+  access in assignment.client.accesses and
+  access.partner_id = membership.partner_id and
+  access.status = "active";
+has_permission(viewer: Viewer, "read", assignment: Assignment) if
+  membership in viewer.memberships and
+  membership.partner_id = assignment.partner_id and
+  membership.role = "specialist" and
+  access in assignment.client.accesses and
+  access.partner_id = membership.partner_id and
+  access.status = "active" and
+  seat in assignment.client.seats and
+  seat.member_id = membership.member_id;
+# The merchant sees who works (and worked) on their store; platform staff read for support.
+has_permission(viewer: Viewer, "read", assignment: Assignment) if
+  grant in viewer.merchant_grants and
+  grant.client_id = assignment.client_id;
+has_permission(viewer: Viewer, "read", _: Assignment) if viewer.is_platform_staff = true;
 
 resource PartnerMember {
-  permissions = ["read", "change_role", "remove", "accept"];
+  permissions = ["read", "list", "change_role", "remove", "accept"];
   relations = { partner: Partner };
   "read" if "read_members" on "partner";
+  # A partner's team roster: only for those who may see the team (not the invitee's own row).
+  "list" if "read_members" on "partner";
 }
 
 has_relation(partner: Partner, "partner", member: PartnerMember) if partner = member.partner;
@@ -157,13 +179,28 @@ resource Task {
   relations = { client: Client };
 }
 
-# Partner staff work on their own partner's tasks of clients they may work on. The partner_id
-# match keeps one partner's internal tasks from the next partner the client moves to.
+# Partner staff work on their own partner's tasks of clients they may work on. Partner, role,
+# access and seat all hang on ONE membership: a user in two partners must not combine the role of
+# one with the partner of the other. The partner_id match keeps one partner's internal tasks from
+# the next partner the client moves to.
 has_permission(viewer: Viewer, action: String, task: Task) if
   (action = "read" or action = "update" or action = "complete" or action = "delete") and
   membership in viewer.memberships and
   membership.partner_id = task.partner_id and
-  has_permission(viewer, "manage_tasks", task.client);
+  (membership.role = "owner" or membership.role = "admin" or membership.role = "manager") and
+  access in task.client.accesses and
+  access.partner_id = membership.partner_id and
+  access.status = "active";
+has_permission(viewer: Viewer, action: String, task: Task) if
+  (action = "read" or action = "update" or action = "complete" or action = "delete") and
+  membership in viewer.memberships and
+  membership.partner_id = task.partner_id and
+  membership.role = "specialist" and
+  access in task.client.accesses and
+  access.partner_id = membership.partner_id and
+  access.status = "active" and
+  seat in task.client.seats and
+  seat.member_id = membership.member_id;
 
 # Merchants see and tick off the tasks shared with them, never internal ones.
 has_permission(viewer: Viewer, action: String, task: Task) if

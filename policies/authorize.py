@@ -31,6 +31,7 @@ Action = Literal[
     "change_role",
     "accept",
     "manage",
+    "list",
 ]
 M = TypeVar("M")
 

@@ -63,6 +63,7 @@ def build_oso() -> Oso:
         Assignment,
         fields={
             "id": int,
+            "partner_id": int,
             "client_id": int,
             "member_id": int,
             "client": Relation("one", "Client", "client_id", "id"),

@@ -27,6 +27,7 @@ from db.models import (
     WorkflowTemplateItem,
 )
 from policies import Authorizer, Viewer
+from policies.authorize import Action
 from resolvers.readiness import open_blocking_tasks_stmt
 
 Arrange = Callable[[Sequence[Any], Sequence[Any]], list[Any]]
@@ -43,7 +44,8 @@ class Loaders:
         self.member = self._one(PartnerMember, PartnerMember.id)
         self.store_by_client = self._one(Store, Store.client_id)
         self.assignments_by_client = self._many(Assignment, Assignment.client_id)
-        self.members_by_partner = self._many(PartnerMember, PartnerMember.partner_id)
+        # The roster: "list", not "read" (an invitee may read their own row, not the team).
+        self.members_by_partner = self._many(PartnerMember, PartnerMember.partner_id, action="list")
         # Users hold no tenant data of their own and are only reached through a member, an
         # assignment or the viewer itself, each of which the policy has already let through.
         self.user: DataLoader[int, User] = DataLoader(
@@ -107,8 +109,10 @@ class Loaders:
         policy = self._authz.filter(self._viewer, "read", model)
         return DataLoader(self._batch(model, key, policy, _one_per_key(key)))
 
-    def _many(self, model: type[Any], key: InstrumentedAttribute[Any]) -> DataLoader[Any, Any]:
-        policy = self._authz.filter(self._viewer, "read", model)
+    def _many(
+        self, model: type[Any], key: InstrumentedAttribute[Any], action: Action = "read"
+    ) -> DataLoader[Any, Any]:
+        policy = self._authz.filter(self._viewer, action, model)
         return DataLoader(self._batch(model, key, policy, _many_per_key(key)))
 
     def _batch(

@@ -625,3 +625,62 @@ async def test_new_assignment_shows_the_client_on_the_next_query(
     assert seen["Client"] == EXPECTED[NW_SPECIALIST].clients | {"Copperleaf Tea"}
     assert ("Copperleaf Tea", NW_SPECIALIST) in seen["Assignment"]
     assert ("Copperleaf Tea", NW_DESIGNER) in seen["Assignment"]
+
+
+async def test_a_user_in_two_partners_never_mixes_one_partners_role_with_the_others_rows(
+    world: World, sessions: async_sessionmaker[AsyncSession], authz: Authorizer
+) -> None:
+    """Bluefin's owner, also an unassigned Northwind specialist, must not see the tasks or the
+    staffing Northwind left at Tidal Threads (now Bluefin's client, Northwind's access ended):
+    the owner role is Bluefin's, the partner match Northwind's, and rules tie both to one
+    membership."""
+    from db.enums import TaskCategory
+    from db.models import Task
+
+    tidal = world.clients[TIDAL]
+    northwind = world.partners[NORTHWIND]
+    async with sessions.begin() as session:
+        specialist = world.members["specialist@northwind.test"]
+        left = Task(
+            partner_id=northwind,
+            client_id=tidal,
+            title="Old internal note",
+            category=TaskCategory.OTHER,
+            position=99,
+        )
+        seat = Assignment(
+            partner_id=northwind,
+            client_id=tidal,
+            member_id=specialist,
+            user_id=world.users["specialist@northwind.test"],
+            role=AssignmentRole.LEAD,
+        )
+        session.add_all([left, seat])
+    async with sessions() as session:
+        owner = await _viewer(session, world, BF_OWNER)
+    both = dataclasses.replace(
+        owner,
+        memberships=(
+            *owner.memberships,
+            Membership(world.members["designer@northwind.test"], northwind, "specialist"),
+        ),
+    )
+    async with sessions() as session:
+        for action in ("read", "update", "complete", "delete"):
+            tasks = await session.execute(
+                select(Task.id).where(Task.id == left.id, authz.filter(both, action, Task))
+            )
+            assert tasks.first() is None, action
+        for action in ("read", "remove"):
+            seats = await session.execute(
+                select(Assignment.id).where(
+                    Assignment.id == seat.id, authz.filter(both, action, Assignment)
+                )
+            )
+            assert seats.first() is None, action
+        # Bluefin's own staffing of its client stays visible to its owner.
+        assert (
+            await session.execute(
+                select(Client.id).where(Client.id == tidal, authz.filter(both, "read", Client))
+            )
+        ).first() is not None
