@@ -1,17 +1,36 @@
-"""What each demo user may see, worked out in plain Python from the declarative demo world
-(PARTNERS, CLIENTS, USERS in db.demo) and the permission model's rules. It never reads the
-database and never consults the policy code, so it is an independent referee for both.
+"""What each demo user may see and do, worked out in plain Python from the declarative demo world
+(PARTNERS, CLIENTS, USERS, INVITATIONS in db.demo; the checklist and TEMPLATES in
+db.demo_workflow) and the permission model's rules. It never reads the database and never
+consults the policy code, so it is an independent referee for both.
 
-The rules:
+Reading:
 - Partner owners, admins and managers see every client their partner has active access to; a
   specialist only those of them the specialist is assigned to.
 - A merchant user sees only the client(s) they belong to.
 - Platform staff see everything; a user with no grants sees nothing.
 - Revoked, ended or merely requested access gives nothing.
-- A partner is readable by its members, by platform staff, and by merchant users of a client the
-  partner has active access to. Its team (members) only by members of the same partner and staff.
-- A store and an assignment are readable exactly when their client is.
+- A partner is readable by its members, by platform staff, by merchant users of a client the
+  partner has active access to, and by someone the partner invited to its team. Its team
+  (members, the pending invitation among them) only by members of the same partner and staff.
+- Someone invited sees their own invitation and the partner's name, and nothing else until
+  they accept: an invitation grants nothing.
+- A store (with each of its set-up sections) and an assignment are readable exactly when their
+  client is.
+- A task belongs to a partner. That partner's staff who may work on the client (owners, admins
+  and managers while the access is active; the assigned specialist) see it; the client's
+  merchants see it only when it is shared with them (client-visible); platform staff see all.
+  Any other partner of the client never does.
+- A workflow template is readable by the members of its partner and by platform staff.
 - A removed user is refused altogether.
+
+Writing (on an object the user may read; otherwise it does not exist for them):
+- Whoever on the partner's side may work on a client manages its tasks, its store set-up and its
+  launch; only owners, admins and managers staff it (assign and unassign).
+- Tasks are edited by their own partner's staff who may work on the client; a merchant may only
+  complete the tasks shared with them.
+- Owners, admins and managers manage their partner's workflow templates; owners and admins the
+  team (admins everyone but owners); anyone may leave; only the invited user accepts.
+- Platform staff change nothing here.
 """
 
 from __future__ import annotations
@@ -19,20 +38,93 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from db.demo import CLIENTS, PARTNERS, USERS, DemoClient
-from db.enums import AccessStatus, PartnerRole, UserStatus
+from db.demo import CLIENTS, INVITATIONS, PARTNERS, USERS, DemoClient
+from db.demo_workflow import STANDARD_LAUNCH, TEMPLATES
+from db.enums import AccessStatus, AssignmentRole, PartnerRole, UserStatus
 
 MANAGING_ROLES = frozenset({PartnerRole.OWNER, PartnerRole.ADMIN, PartnerRole.MANAGER})
+TEAM_ADMIN_ROLES = frozenset({PartnerRole.OWNER, PartnerRole.ADMIN})
 
 CLIENT_NAMES: tuple[str, ...] = tuple(c.name for c in CLIENTS)
 PARTNER_SLUGS: tuple[str, ...] = tuple(p.slug for p in PARTNERS)
-MEMBER_EMAILS: tuple[str, ...] = tuple(email for p in PARTNERS for email, _ in p.members)
+# Every partner_members row: the active members, then the pending invitations.
+MEMBER_EMAILS: tuple[str, ...] = (
+    *(email for p in PARTNERS for email, _ in p.members),
+    *INVITATIONS,
+)
 # Every assignment of the demo world as (client business name, assigned member's email).
 ASSIGNMENT_KEYS: tuple[tuple[str, str], ...] = tuple(
     (c.name, email) for c in CLIENTS for email, _ in c.assigned
 )
+# Every workflow template as (partner slug, template name).
+TEMPLATE_KEYS: tuple[tuple[str, str], ...] = tuple(
+    (slug, name) for slug, templates in TEMPLATES.items() for name, _, _ in templates
+)
+TEMPLATE_ITEM_COUNTS: dict[tuple[str, str], int] = {
+    (slug, name): len(items)
+    for slug, templates in TEMPLATES.items()
+    for name, _, items in templates
+}
 
 _CLIENTS_BY_NAME: dict[str, DemoClient] = {c.name: c for c in CLIENTS}
+
+# How far each stage got through the standard checklist: its first N items are done.
+DONE_BY_STAGE = {0: 0, 1: 2, 2: 6, 3: len(STANDARD_LAUNCH), 4: len(STANDARD_LAUNCH)}
+
+TaskKey = tuple[str, int]  # (client business name, checklist position)
+
+
+@dataclass(frozen=True)
+class DemoTask:
+    """One task of a client's checklist."""
+
+    client: str  # business name
+    partner: str  # slug of the partner the task belongs to
+    position: int
+    title: str
+    client_visible: bool
+    blocks_launch: bool
+    done: bool
+    due_offset: int | None  # days after the client's checklist started
+    assignee: str | None  # email of the assigned member
+
+    @property
+    def key(self) -> TaskKey:
+        return (self.client, self.position)
+
+
+def checklist(client: DemoClient) -> tuple[DemoTask, ...]:
+    """The standard checklist of a client its current partner actively works with, once past
+    the lead stage: done up to the client's stage, except that a client held back by an open
+    blocker still has the last of those blocking items open. The open internal work is assigned
+    to the client's lead, if it has one; work shared with the merchant is not assigned."""
+    if client.partner is None or client.access != AccessStatus.ACTIVE or client.stage == 0:
+        return ()
+    done_upto = DONE_BY_STAGE[client.stage]
+    lead = next((e for e, role in client.assigned if role == AssignmentRole.LEAD), None)
+    tasks = []
+    for position, item in enumerate(STANDARD_LAUNCH, start=1):
+        held_back = client.open_blocker and item.blocks_launch and position == done_upto
+        done = position <= done_upto and not held_back
+        tasks.append(
+            DemoTask(
+                client=client.name,
+                partner=client.partner,
+                position=position,
+                title=item.title,
+                client_visible=item.client_visible,
+                blocks_launch=item.blocks_launch,
+                done=done,
+                due_offset=item.offset,
+                assignee=lead if not done and not item.client_visible else None,
+            )
+        )
+    return tuple(tasks)
+
+
+TASKS: tuple[DemoTask, ...] = tuple(t for c in CLIENTS for t in checklist(c))
+TASK_KEYS: tuple[TaskKey, ...] = tuple(t.key for t in TASKS)
+_TASKS_BY_KEY: dict[TaskKey, DemoTask] = {t.key: t for t in TASKS}
 
 
 @dataclass(frozen=True)
@@ -42,13 +134,19 @@ class Visibility:
     refused: bool
     clients: frozenset[str]  # business names
     partners: frozenset[str]  # slugs
-    members: frozenset[str]  # emails of the partner members whose membership is readable
+    members: frozenset[str]  # emails of the partner members whose membership row is readable
     stores: frozenset[str]  # business names of the stores' clients
     assignments: frozenset[tuple[str, str]]  # (client business name, member email)
+    tasks: frozenset[TaskKey]
+    templates: frozenset[tuple[str, str]]  # (partner slug, template name)
 
 
 def client_spec(name: str) -> DemoClient:
     return _CLIENTS_BY_NAME[name]
+
+
+def task_spec(key: TaskKey) -> DemoTask:
+    return _TASKS_BY_KEY[key]
 
 
 def is_refused(email: str) -> bool:
@@ -60,7 +158,7 @@ def is_platform_staff(email: str) -> bool:
 
 
 def membership(email: str) -> tuple[str, PartnerRole] | None:
-    """(partner slug, role) of the user's partner membership, if any."""
+    """(partner slug, role) of the user's active partner membership, if any."""
     for partner in PARTNERS:
         for member_email, role in partner.members:
             if member_email == email:
@@ -68,10 +166,22 @@ def membership(email: str) -> tuple[str, PartnerRole] | None:
     return None
 
 
+def invitation(email: str) -> tuple[str, PartnerRole] | None:
+    """(partner slug, role) of the user's pending team invitation, if any."""
+    return INVITATIONS.get(email)
+
+
 def member_partner(member_email: str) -> str:
-    found = membership(member_email)
+    """The partner of a partner_members row (an active membership or an invitation)."""
+    found = membership(member_email) or invitation(member_email)
     assert found is not None, member_email
     return found[0]
+
+
+def member_role(member_email: str) -> PartnerRole:
+    found = membership(member_email) or invitation(member_email)
+    assert found is not None, member_email
+    return found[1]
 
 
 def active_partners(client: DemoClient) -> frozenset[str]:
@@ -87,13 +197,10 @@ def merchant_clients(email: str) -> tuple[str, ...]:
     return tuple(c.name for c in CLIENTS if any(m == email for m, _ in c.merchants))
 
 
-def reads_client(email: str, client: DemoClient) -> bool:
+def works_on(email: str, client: DemoClient) -> bool:
+    """Is the user partner staff who may work on the client (see it as its partner)?"""
     if is_refused(email):
         return False
-    if is_platform_staff(email):
-        return True
-    if client.name in merchant_clients(email):
-        return True
     found = membership(email)
     if found is None:
         return False
@@ -105,6 +212,16 @@ def reads_client(email: str, client: DemoClient) -> bool:
     return any(assigned == email for assigned, _ in client.assigned)
 
 
+def reads_client(email: str, client: DemoClient) -> bool:
+    if is_refused(email):
+        return False
+    if is_platform_staff(email):
+        return True
+    if client.name in merchant_clients(email):
+        return True
+    return works_on(email, client)
+
+
 def reads_partner(email: str, slug: str) -> bool:
     if is_refused(email):
         return False
@@ -112,6 +229,9 @@ def reads_partner(email: str, slug: str) -> bool:
         return True
     found = membership(email)
     if found is not None and found[0] == slug:
+        return True
+    invited = invitation(email)
+    if invited is not None and invited[0] == slug:
         return True
     return any(slug in active_partners(client_spec(name)) for name in merchant_clients(email))
 
@@ -124,6 +244,35 @@ def reads_team(email: str, slug: str) -> bool:
         return True
     found = membership(email)
     return found is not None and found[0] == slug
+
+
+def reads_member(email: str, member_email: str) -> bool:
+    """May the user read one partner_members row: the team's readers, and its own user."""
+    if is_refused(email):
+        return False
+    return member_email == email or reads_team(email, member_partner(member_email))
+
+
+def reads_task(email: str, task: DemoTask) -> bool:
+    if is_refused(email):
+        return False
+    if is_platform_staff(email):
+        return True
+    if task.client_visible and task.client in merchant_clients(email):
+        return True
+    found = membership(email)
+    return (
+        found is not None and found[0] == task.partner and works_on(email, client_spec(task.client))
+    )
+
+
+def reads_template(email: str, key: tuple[str, str]) -> bool:
+    if is_refused(email):
+        return False
+    if is_platform_staff(email):
+        return True
+    found = membership(email)
+    return found is not None and found[0] == key[0]
 
 
 def may_onboard(email: str, slug: str) -> bool:
@@ -141,9 +290,11 @@ def visible(email: str) -> Visibility:
         refused=is_refused(email),
         clients=clients,
         partners=frozenset(s for s in PARTNER_SLUGS if reads_partner(email, s)),
-        members=frozenset(m for m in MEMBER_EMAILS if reads_team(email, member_partner(m))),
+        members=frozenset(m for m in MEMBER_EMAILS if reads_member(email, m)),
         stores=clients,
         assignments=frozenset(key for key in ASSIGNMENT_KEYS if key[0] in clients),
+        tasks=frozenset(t.key for t in TASKS if reads_task(email, t)),
+        templates=frozenset(k for k in TEMPLATE_KEYS if reads_template(email, k)),
     )
 
 
@@ -162,10 +313,16 @@ def partner_clients(email: str, slug: str) -> frozenset[str]:
 
 
 def partner_members(email: str, slug: str) -> frozenset[str]:
-    """The member emails `partner { members }` lists."""
+    """The member emails `partner { members }` lists: the whole team with its pending
+    invitations, for those who may read the team; nothing for anyone else."""
     if not reads_team(email, slug):
         return frozenset()
     return frozenset(m for m in MEMBER_EMAILS if member_partner(m) == slug)
+
+
+def partner_templates(email: str, slug: str) -> frozenset[tuple[str, str]]:
+    """The templates `partner { workflowTemplates }` lists."""
+    return frozenset(k for k in visible(email).templates if k[0] == slug)
 
 
 def assignees(email: str, client_name: str) -> frozenset[str]:
@@ -173,9 +330,120 @@ def assignees(email: str, client_name: str) -> frozenset[str]:
     return frozenset(m for c, m in visible(email).assignments if c == client_name)
 
 
+def client_tasks(email: str, client_name: str) -> tuple[DemoTask, ...]:
+    """The client's tasks the user may see, in checklist order."""
+    keys = visible(email).tasks
+    return tuple(t for t in TASKS if t.client == client_name and t.key in keys)
+
+
+def open_task_count(email: str, client_name: str) -> int:
+    return sum(1 for t in client_tasks(email, client_name) if not t.done)
+
+
+def next_due_task(email: str, client_name: str) -> DemoTask | None:
+    """The visible open task due soonest (ties: the earlier one in the checklist)."""
+    due = [t for t in client_tasks(email, client_name) if not t.done and t.due_offset is not None]
+    return min(due, key=lambda t: (t.due_offset, t.position), default=None)
+
+
+def open_blocking_tasks(client_name: str) -> int:
+    """Open launch-blocking tasks of the client's current partner: what holds the launch back,
+    the same number whoever asks."""
+    partner = client_spec(client_name).partner
+    return sum(
+        1
+        for t in TASKS
+        if t.client == client_name and t.partner == partner and t.blocks_launch and not t.done
+    )
+
+
 def viewer_memberships(email: str) -> tuple[tuple[str, str], ...]:
-    """(member email, partner slug) of each of the user's own memberships."""
+    """(member email, partner slug) of each of the user's own active memberships."""
     found = membership(email)
     if found is None or is_refused(email):
         return ()
     return ((email, found[0]),)
+
+
+def viewer_invitations(email: str) -> tuple[tuple[str, str], ...]:
+    """(member email, partner slug) of each of the user's pending invitations."""
+    found = invitation(email)
+    if found is None or is_refused(email):
+        return ()
+    return ((email, found[0]),)
+
+
+# --- Writes -----------------------------------------------------------------------------------
+
+
+def may_work_on(email: str, client_name: str) -> bool:
+    """Manage the client's tasks, apply workflows, set up its store, launch it."""
+    return works_on(email, client_spec(client_name))
+
+
+def may_assign(email: str, client_name: str) -> bool:
+    """Staff the client (assign and unassign members): owners, admins and managers only."""
+    found = membership(email)
+    return (
+        works_on(email, client_spec(client_name))
+        and found is not None
+        and found[1] in MANAGING_ROLES
+    )
+
+
+def may_edit_task(email: str, task: DemoTask) -> bool:
+    """Update, reopen or delete: the task's own partner's staff who work on the client."""
+    found = membership(email)
+    return (
+        found is not None and found[0] == task.partner and works_on(email, client_spec(task.client))
+    )
+
+
+def may_complete_task(email: str, task: DemoTask) -> bool:
+    return may_edit_task(email, task) or (
+        task.client_visible and task.client in merchant_clients(email) and not is_refused(email)
+    )
+
+
+def may_manage_templates(email: str, slug: str) -> bool:
+    found = membership(email)
+    return (
+        not is_refused(email)
+        and found is not None
+        and found[0] == slug
+        and (found[1] in MANAGING_ROLES)
+    )
+
+
+def may_manage_team(email: str, slug: str) -> bool:
+    """Invite members: owners and admins."""
+    found = membership(email)
+    return (
+        not is_refused(email)
+        and found is not None
+        and found[0] == slug
+        and (found[1] in TEAM_ADMIN_ROLES)
+    )
+
+
+def may_change_member(email: str, member_email: str) -> bool:
+    """Change a member's role (or remove them): the partner's owners; its admins unless the
+    member is an owner."""
+    found = membership(email)
+    if is_refused(email) or found is None or found[0] != member_partner(member_email):
+        return False
+    if found[1] == PartnerRole.OWNER:
+        return True
+    return found[1] == PartnerRole.ADMIN and member_role(member_email) != PartnerRole.OWNER
+
+
+def may_remove_member(email: str, member_email: str) -> bool:
+    """Those who may change the member, and the member themselves (leaving)."""
+    return may_change_member(email, member_email) or (
+        member_email == email and not is_refused(email)
+    )
+
+
+def may_accept(email: str, member_email: str) -> bool:
+    """Only the invited user accepts, and only a pending invitation."""
+    return member_email == email and invitation(email) is not None and not is_refused(email)
