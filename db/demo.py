@@ -335,4 +335,10 @@ async def seed_demo(session: AsyncSession) -> bool:
         )
     await session.flush()
     await seed_workflow(session, {slug: p.id for slug, p in partners.items()}, plans)
+    # Removed users were removed after everything they were granted.
+    removed_at = utcnow()
+    for email, (_name, status, _staff) in USERS.items():
+        if status == UserStatus.REMOVED:
+            users[email].removed_at = removed_at
+    await session.flush()
     return True

@@ -52,6 +52,9 @@ class User(Timestamps, Base):
     name: Mapped[str] = mapped_column(String(200))
     status: Mapped[UserStatus] = mapped_column(str_enum(UserStatus), default=UserStatus.ACTIVE)
     is_platform_staff: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the user was removed. Grants and tokens from before it stay void even if the user is
+    # invited again later, so a new invitation never revives old access (of any tenant).
+    removed_at: Mapped[datetime | None]
 
 
 class Partner(Timestamps, Base):
@@ -78,6 +81,8 @@ class PartnerMember(Timestamps, Base):
         str_enum(MemberStatus), default=MemberStatus.ACTIVE, server_default="active"
     )
     invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The name the inviter typed: shown for a pending invitation instead of the user's own profile.
+    invited_name: Mapped[str | None] = mapped_column(String(200))
     accepted_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__: dict[str, Any] = {"version_id_col": version}

@@ -4,6 +4,7 @@ so that Polar never needs the database while it evaluates."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,21 +48,26 @@ class Viewer:
 ANONYMOUS = Viewer(None, "", "", False, (), ())
 
 
-async def load_viewer(session: AsyncSession, user_id: int) -> Viewer | None:
-    """The viewer for a signed-in user, or None when the user is unknown or removed."""
+async def load_viewer(
+    session: AsyncSession, user_id: int, issued_at: datetime | None = None
+) -> Viewer | None:
+    """The viewer for a signed-in user, or None when the user is unknown or removed, or the token
+    was issued before the user was last removed. Grants from before a removal do not count."""
     user = await session.get(User, user_id)
     if user is None or user.status == UserStatus.REMOVED:
         return None
-    members = await session.execute(
-        select(PartnerMember.id, PartnerMember.partner_id, PartnerMember.role)
-        .where(PartnerMember.user_id == user_id, PartnerMember.status == MemberStatus.ACTIVE)
-        .order_by(PartnerMember.id)
+    removed_at = user.removed_at
+    if removed_at is not None and (issued_at is None or issued_at <= removed_at):
+        return None
+    members_stmt = select(PartnerMember.id, PartnerMember.partner_id, PartnerMember.role).where(
+        PartnerMember.user_id == user_id, PartnerMember.status == MemberStatus.ACTIVE
     )
-    grants = await session.execute(
-        select(ClientUser.client_id, ClientUser.role)
-        .where(ClientUser.user_id == user_id)
-        .order_by(ClientUser.client_id)
-    )
+    grants_stmt = select(ClientUser.client_id, ClientUser.role).where(ClientUser.user_id == user_id)
+    if removed_at is not None:
+        members_stmt = members_stmt.where(PartnerMember.created_at > removed_at)
+        grants_stmt = grants_stmt.where(ClientUser.created_at > removed_at)
+    members = await session.execute(members_stmt.order_by(PartnerMember.id))
+    grants = await session.execute(grants_stmt.order_by(ClientUser.client_id))
     return Viewer(
         user_id=user.id,
         email=user.email,

@@ -186,5 +186,5 @@ async def _merchant_user(session: AsyncSession, email: str, name: str) -> User:
         session.add(user)
         await session.flush()
     elif user.status == UserStatus.REMOVED:
-        await revive_as_invited(session, user)
+        revive_as_invited(user)
     return user

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Date, Select, func, literal
+from sqlalchemy import Date, Select, func, literal, select
 
 from db.enums import TaskCategory, TaskStatus
-from db.models import Task
+from db.models import PartnerMember, Task
 from resolvers.context import Context
 from resolvers.pagination import Page, PageArgs, SortKey, paginate
 from resolvers.problems import InputError
@@ -53,7 +53,12 @@ def _tasks_stmt(ctx: Context, flt: TaskFilter | None) -> Select[Task]:
     if flt.categories:
         stmt = stmt.where(Task.category.in_(flt.categories))
     if flt.assignee_member_id is not None:
-        stmt = stmt.where(Task.assignee_member_id == flt.assignee_member_id)
+        # Only by a member the viewer may see: a merchant must not learn who works on what.
+        readable = select(PartnerMember.id).where(
+            PartnerMember.id == flt.assignee_member_id,
+            ctx.authz.filter(ctx.viewer, "read", PartnerMember),
+        )
+        stmt = stmt.where(Task.assignee_member_id.in_(readable))
     if flt.assigned_to_me:
         mine = [m.member_id for m in ctx.viewer.memberships]
         stmt = stmt.where(Task.assignee_member_id.in_(mine))

@@ -66,7 +66,7 @@ async def invite_member(
             session.add(user)
             await session.flush()
         elif user.status == UserStatus.REMOVED:
-            await revive_as_invited(session, user)
+            revive_as_invited(user)
         existing = await session.execute(
             select(PartnerMember.id).where(
                 PartnerMember.partner_id == partner.id, PartnerMember.user_id == user.id
@@ -79,6 +79,7 @@ async def invite_member(
                 ErrorCode.TAKEN,
             )
         member = PartnerMember(
+            invited_name=display,
             partner_id=partner.id,
             user_id=user.id,
             role=role,

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from db.base import utcnow
 from db.enums import UserStatus
-from db.models import Assignment, ClientUser, PartnerMember, Task, User
+from db.models import User
 
 
-async def revive_as_invited(session: AsyncSession, user: User) -> None:
-    """Removing a user left their old memberships and merchant grants in place (harmless while
-    their tokens are refused); inviting them again must not bring that access back."""
-    members = select(PartnerMember.id).where(PartnerMember.user_id == user.id)
-    await session.execute(delete(Assignment).where(Assignment.member_id.in_(members)))
-    await session.execute(
-        update(Task).where(Task.assignee_member_id.in_(members)).values(assignee_member_id=None)
-    )
-    await session.execute(delete(PartnerMember).where(PartnerMember.user_id == user.id))
-    await session.execute(delete(ClientUser).where(ClientUser.user_id == user.id))
+def revive_as_invited(user: User) -> None:
+    """A removed user may be invited again (by any partner, or as a new client's merchant). Their
+    `removed_at` stays: the grants and tokens from before it remain void (policies/viewer.py), so
+    nothing of their old access, in any tenant, comes back, and no other tenant's rows change."""
+    if user.removed_at is None:  # removed before removal times were kept
+        user.removed_at = utcnow()
     user.status = UserStatus.INVITED

@@ -83,9 +83,16 @@ class PartnerMember(Node):
             _row=row,
         )
 
-    @strawberry.field
+    @strawberry.field(
+        description="The member; for a pending invitation, the email invited and the name the "
+        "inviter gave (the invited person's own profile stays theirs until they accept)."
+    )
     async def user(self, info: Info) -> User:
-        return await _user(info, self._row.user_id)
+        user = await _user(info, self._row.user_id)
+        if self._row.status == enums.MemberStatus.INVITED:
+            name = self._row.invited_name or user.email.split("@")[0]
+            return User(id=user.id, email=user.email, name=name)
+        return user
 
     @strawberry.field
     async def partner(self, info: Info) -> Partner | None:

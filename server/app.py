@@ -114,11 +114,11 @@ class GraphQLEndpoint:
         if scheme.lower() != "bearer" or not token.strip():
             return None
         try:
-            user_id = read_token(self.runtime.settings.jwt_secret, token.strip())
+            user_id, issued_at = read_token(self.runtime.settings.jwt_secret, token.strip())
         except InvalidTokenError:
             return None
         async with self.runtime.sessions() as session:
-            return await load_viewer(session, user_id)
+            return await load_viewer(session, user_id, issued_at)
 
 
 async def healthz(_: Request) -> Response:

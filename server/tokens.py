@@ -22,14 +22,16 @@ def issue_token(secret: str, user_id: int, email: str, ttl_seconds: int) -> str:
         "email": email,
         "iss": ISSUER,
         "aud": AUDIENCE,
-        "iat": now,
+        # Sub-second issue time: a token minted just after a removal must be told apart from
+        # one minted just before it (policies.viewer compares it with users.removed_at).
+        "iat": now.timestamp(),
         "exp": now + timedelta(seconds=ttl_seconds),
     }
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
-def read_token(secret: str, token: str) -> int:
-    """The user id a valid token names; InvalidTokenError for anything else."""
+def read_token(secret: str, token: str) -> tuple[int, datetime]:
+    """(user id, issued at) of a valid token; InvalidTokenError for anything else."""
     try:
         claims = jwt.decode(
             token,
@@ -39,10 +41,12 @@ def read_token(secret: str, token: str) -> int:
             issuer=ISSUER,
             options={"require": ["sub", "exp", "iat", "iss", "aud"]},
         )
-        subject = claims["sub"]
+        subject, issued = claims["sub"], claims["iat"]
         if not isinstance(subject, str) or not subject.isdigit():
             raise InvalidTokenError("token subject is not a user id")
-        return int(subject)
+        if not isinstance(issued, int | float):
+            raise InvalidTokenError("token has no issue time")
+        return int(subject), datetime.fromtimestamp(issued, UTC)
     except jwt.ExpiredSignatureError as exc:
         raise InvalidTokenError("token has expired") from exc
     except jwt.PyJWTError as exc:

@@ -145,7 +145,7 @@ def test_demo_is_idempotent_and_prints_one_token_per_active_user(
         assert [email for email, _ in tokens] == ACTIVE_DEMO_EMAILS
         assert "former@northwind.test" not in out
         for email, token in tokens:
-            assert read_token(secret, token) == ids[email]
+            assert read_token(secret, token)[0] == ids[email]
 
 
 def test_token_for_an_unknown_email_exits_1(
@@ -174,4 +174,4 @@ def test_token_for_a_known_email_is_valid(cli_db: Path, capsys: pytest.CaptureFi
 
     assert main(["token", "Owner@Northwind.test", "--ttl", "60"]) == 0
     token = capsys.readouterr().out.strip()
-    assert read_token(dev_secret(cli_db), token) == user_ids(cli_db)["owner@northwind.test"]
+    assert read_token(dev_secret(cli_db), token)[0] == user_ids(cli_db)["owner@northwind.test"]

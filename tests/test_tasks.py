@@ -1422,3 +1422,27 @@ async def test_invalid_page_arguments_are_graphql_errors(
     body = await gql(OWNER, doc, id=gid("Client", world.clients[LUMEN]))
     assert body.get("errors"), body
     assert body["errors"][0]["message"] != "Unexpected error."
+
+
+async def test_a_merchant_cannot_filter_their_tasks_by_a_team_member_they_cannot_see(
+    gql: GraphQL, world: World, sessions: Sessions
+) -> None:
+    """Who works on a shared task is the team's business: filtering by an assignee the merchant
+    may not read finds nothing, as if no task were assigned to them."""
+    specialist = world.members[SPECIALIST]
+    async with sessions.begin() as session:
+        shared = Task(
+            partner_id=world.partners["northwind-digital"],
+            client_id=world.clients[LUMEN],
+            title="Send the brand guidelines",
+            category=TaskCategory.DESIGN,
+            client_visible=True,
+            assignee_member_id=specialist,
+            position=50,
+        )
+        session.add(shared)
+    query = "query($who: ID!) { tasks(first: 100, filter: { assigneeId: $who }) { nodes { id } } }"
+    who = to_global_id("PartnerMember", specialist)
+    seen_by_owner = (await gql(OWNER, query, who=who))["data"]["tasks"]["nodes"]
+    assert {"id": to_global_id("Task", shared.id)} in seen_by_owner
+    assert (await gql(MERCHANT, query, who=who))["data"]["tasks"]["nodes"] == []

@@ -9,9 +9,11 @@ Florists, and is still assigned to Old Mill Bakery, where Northwind's access was
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import jwt
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -19,7 +21,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.enums import AssignmentRole, MemberStatus, PartnerRole, UserStatus
 from db.models import Assignment, PartnerMember, Task, User
 from schema.relay import to_global_id
-from tests.conftest import GraphQL, World, token_for
+from server.tokens import AUDIENCE, ISSUER
+from tests.conftest import TEST_SECRET, GraphQL, World, token_for
 
 Sessions = async_sessionmaker[AsyncSession]
 Payload = dict[str, Any]
@@ -374,8 +377,9 @@ async def test_inviting_reuses_an_existing_user(
         role="SPECIALIST",
         name="Somebody Else",
     )
-    # The same person, not a second account; their name and status stay theirs.
-    assert result["member"]["user"] == {"email": "pat@example.com", "name": "Pat Doe"}
+    # The same person, not a second account; their name and status stay theirs, and until they
+    # accept, the team sees only the address and the name it typed (no one else's profile).
+    assert result["member"]["user"] == {"email": "pat@example.com", "name": "Somebody Else"}
     assert len((await team_state(sessions))["users"]) == users_before
     again = await user_by_email(sessions, "pat@example.com")
     assert again is not None
@@ -458,10 +462,16 @@ async def test_inviting_a_demo_user_by_their_address_reuses_them(
         email=HARBOR_OWNER,
         role="SPECIALIST",
     )
-    assert result["member"]["user"] == {"email": HARBOR_OWNER, "name": "Hugo Reyes"}
+    # Another tenant's merchant: the inviter learns nothing of their profile (no name given, so
+    # the address's local part stands in), and the account itself is unchanged.
+    assert result["member"]["user"] == {"email": HARBOR_OWNER, "name": "merchant"}
     user = await user_by_email(sessions, HARBOR_OWNER)
     assert user is not None
-    assert (user.id, user.status) == (world.users[HARBOR_OWNER], UserStatus.ACTIVE)
+    assert (user.id, user.name, user.status) == (
+        world.users[HARBOR_OWNER],
+        "Hugo Reyes",
+        UserStatus.ACTIVE,
+    )
 
 
 @pytest.mark.parametrize(
@@ -1325,3 +1335,41 @@ async def test_another_partner_or_merchant_sees_no_assignees(
     for member in (NW_SPECIALIST, NW_DESIGNER):
         seat = gid("Assignment", await assignment_id(sessions, world, LUMEN, member))
         assert only_data(await gql(email, NODE, id=seat))["node"] is None
+
+
+async def test_one_partner_inviting_a_removed_user_changes_nothing_of_another_partner(
+    gql: GraphQL, world: World, http: httpx.AsyncClient
+) -> None:
+    """Bluefin invites Northwind's removed specialist: Northwind's roster is Northwind's, and the
+    tokens he held before his removal stay refused."""
+    issued = datetime.now(UTC) - timedelta(days=2)  # before the demo's removal
+    old_token = jwt.encode(
+        {
+            "sub": str(world.users[NW_FORMER]),
+            "email": NW_FORMER,
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "iat": issued.timestamp(),
+            "exp": issued + timedelta(days=30),
+        },
+        TEST_SECRET,
+        algorithm="HS256",
+    )
+    before = await roster(gql, NW_OWNER, world)
+    assert before is not None
+    assert NW_FORMER in before
+    await succeed(
+        gql,
+        BF_OWNER,
+        INVITE,
+        partnerId=gid("Partner", world.partners["bluefin-studio"]),
+        email=NW_FORMER,
+        role="SPECIALIST",
+    )
+    assert await roster(gql, NW_OWNER, world) == before
+    response = await http.post(
+        "/graphql",
+        json={"query": "{ viewer { user { email } } }"},
+        headers={"Authorization": f"Bearer {old_token}"},
+    )
+    assert response.status_code == 401

@@ -218,12 +218,16 @@ def upgrade() -> None:
         )
         batch_op.add_column(sa.Column("invited_by_user_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("accepted_at", sa.DateTime(timezone=True), nullable=True))
+        batch_op.add_column(sa.Column("invited_name", sa.String(length=200), nullable=True))
         batch_op.create_foreign_key(
             batch_op.f("fk_partner_members_invited_by_user_id_users"),
             "users",
             ["invited_by_user_id"],
             ["id"],
         )
+
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True))
 
     with op.batch_alter_table("stores", schema=None) as batch_op:
         batch_op.add_column(
@@ -407,9 +411,13 @@ def downgrade() -> None:
         batch_op.drop_constraint(
             batch_op.f("fk_partner_members_invited_by_user_id_users"), type_="foreignkey"
         )
+        batch_op.drop_column("invited_name")
         batch_op.drop_column("accepted_at")
         batch_op.drop_column("invited_by_user_id")
         batch_op.drop_column("status")
+
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("removed_at")
 
     with op.batch_alter_table("workflow_template_items", schema=None) as batch_op:
         batch_op.drop_index("ix_workflow_template_items_template_position")
