@@ -12,6 +12,7 @@ from db import enums, models
 from resolvers import readiness as launch_rules
 from resolvers.context import Context
 from resolvers.queries import ClientFilter, clients_page
+from resolvers.store_setup import STORE_HOST
 from resolvers.task_queries import client_tasks_page
 from schema.enums import (
     AssignmentRole,
@@ -41,7 +42,6 @@ if TYPE_CHECKING:
     from schema.templates import WorkflowTemplate
 
 Info = strawberry.Info[Context, None]
-STORE_HOST = "myshopiq.com"
 SETUP = "schema.store_setup"
 
 
