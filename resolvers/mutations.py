@@ -29,6 +29,9 @@ class Outcome(Generic[T]):
 
 async def transact(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -> Outcome[T]:
     """Run `work` in one transaction; any refusal or conflict rolls all of it back."""
+    # Reads before the write end first: the write must not nest inside the read transaction, and
+    # the request holds one connection at a time.
+    await ctx.end_reading()
     try:
         async with ctx.sessions.begin() as session:
             value = await work(session)

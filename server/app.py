@@ -126,13 +126,18 @@ async def healthz(_: Request) -> Response:
 
 
 def create_app(
-    settings: Settings, engine: AsyncEngine | None = None, dns: DnsChecker | None = None
+    settings: Settings,
+    engine: AsyncEngine | None = None,
+    dns: DnsChecker | None = None,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> Starlette:
+    """`sessions` defaults to a factory over `engine`; tests pass one bound to a connection whose
+    transaction they roll back."""
     engine = engine or create_engine(settings.database_url)
     runtime = Runtime(
         settings=settings,
         engine=engine,
-        sessions=create_session_factory(engine),
+        sessions=sessions or create_session_factory(engine),
         authz=build_authorizer(),
         dns=dns or PublicDnsChecker(),
     )
