@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -115,12 +116,12 @@ LEAD, HELP = AssignmentRole.LEAD, AssignmentRole.CONTRIBUTOR
 S = ClientStatus
 
 
-def _nw(name: str, status: ClientStatus, stage: int, **kw: object) -> DemoClient:
-    return DemoClient(name, "northwind-digital", A, status, stage, **kw)  # type: ignore[arg-type]
+def _nw(name: str, status: ClientStatus, stage: int, **kw: Any) -> DemoClient:
+    return DemoClient(name, "northwind-digital", A, status, stage, **kw)
 
 
-def _bf(name: str, status: ClientStatus, stage: int, **kw: object) -> DemoClient:
-    return DemoClient(name, "bluefin-studio", A, status, stage, **kw)  # type: ignore[arg-type]
+def _bf(name: str, status: ClientStatus, stage: int, **kw: Any) -> DemoClient:
+    return DemoClient(name, "bluefin-studio", A, status, stage, **kw)
 
 
 CLIENTS = (

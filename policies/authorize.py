@@ -63,7 +63,7 @@ class Authorizer:
         self, session: AsyncSession, viewer: Viewer, model: type[M], id_: int
     ) -> M | None:
         """The object if the viewer may read it, else None (whether foreign or missing)."""
-        stmt = self.readable(viewer, model).where(model.id == id_)  # type: ignore[attr-defined]
+        stmt = self.readable(viewer, model).where(model.id == id_)  # type: ignore[attr-defined]  # every model has an integer `id`
         return (await session.execute(stmt)).scalar_one_or_none()
 
     async def one_with_permission(
@@ -71,9 +71,8 @@ class Authorizer:
     ) -> tuple[M | None, bool]:
         """(object, may `action` it) in one statement; (None, False) when not readable."""
         allowed = self.filter(viewer, action, model).label("allowed")
-        stmt = (
-            select(model, allowed).where(self.filter(viewer, "read", model)).where(model.id == id_)  # type: ignore[attr-defined]
-        )
+        row_id = model.id  # type: ignore[attr-defined]  # every model has an integer `id`
+        stmt = select(model, allowed).where(self.filter(viewer, "read", model), row_id == id_)
         row = (await session.execute(stmt)).one_or_none()
         if row is None:
             return None, False

@@ -10,11 +10,12 @@ from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
 from schema.limits import mask_errors, validation_rules
 from schema.mutation import Mutation
 from schema.query import Query
-from schema.tasks import Task
-from schema.templates import WorkflowTemplate
-from schema.types import Assignment, Client, Partner, PartnerMember, Store
+from schema.relay import NODES
 
-NODE_TYPES = [Client, Partner, PartnerMember, Store, Assignment, Task, WorkflowTemplate]
+
+def node_types() -> list[type]:
+    """Every Node type: each registered itself, with its lookup, where it is defined."""
+    return [node_type for _, node_type in NODES.values()]
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
@@ -26,7 +27,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     if production:
         extensions.append(mask_errors)
     return strawberry.Schema(
-        query=Query, mutation=Mutation, types=NODE_TYPES, extensions=extensions
+        query=Query, mutation=Mutation, types=node_types(), extensions=extensions
     )
 
 

@@ -1,27 +1,68 @@
-"""GraphQL enums: the database vocabularies, exposed once."""
+"""GraphQL enums: the database vocabularies, registered once with Strawberry. Registration marks
+the classes themselves, so the schema annotates fields with these very classes."""
 
 import strawberry
 
-from db import enums
+from db.enums import (
+    AssignmentRole,
+    CatalogStatus,
+    ClientStatus,
+    DomainStatus,
+    KycStatus,
+    LaunchStatus,
+    LogisticsStatus,
+    MemberStatus,
+    PartnerRole,
+    PartnerTier,
+    PaymentProvider,
+    PaymentStatus,
+    Responsible,
+    TaskCategory,
+    TaskStatus,
+    TaxStatus,
+)
 from resolvers.problems import ErrorCode
 from resolvers.readiness import BlockerCode
 
-PartnerRole = strawberry.enum(enums.PartnerRole)
-PartnerTier = strawberry.enum(enums.PartnerTier)
-MerchantRole = strawberry.enum(enums.MerchantRole)
-ClientStatus = strawberry.enum(enums.ClientStatus)
-AssignmentRole = strawberry.enum(enums.AssignmentRole)
-DomainStatus = strawberry.enum(enums.DomainStatus)
-PaymentStatus = strawberry.enum(enums.PaymentStatus)
-LogisticsStatus = strawberry.enum(enums.LogisticsStatus)
-CatalogStatus = strawberry.enum(enums.CatalogStatus)
-LaunchStatus = strawberry.enum(enums.LaunchStatus)
-UserErrorCode = strawberry.enum(ErrorCode, name="UserErrorCode")
-MemberStatus = strawberry.enum(enums.MemberStatus)
-PaymentProvider = strawberry.enum(enums.PaymentProvider)
-KycStatus = strawberry.enum(enums.KycStatus)
-TaxStatus = strawberry.enum(enums.TaxStatus)
-Responsible = strawberry.enum(enums.Responsible)
-TaskCategory = strawberry.enum(enums.TaskCategory)
-TaskStatus = strawberry.enum(enums.TaskStatus)
-LaunchBlockerCode = strawberry.enum(BlockerCode, name="LaunchBlockerCode")
+for vocabulary in (
+    AssignmentRole,
+    CatalogStatus,
+    ClientStatus,
+    DomainStatus,
+    KycStatus,
+    LaunchStatus,
+    LogisticsStatus,
+    MemberStatus,
+    PartnerRole,
+    PartnerTier,
+    PaymentProvider,
+    PaymentStatus,
+    Responsible,
+    TaskCategory,
+    TaskStatus,
+    TaxStatus,
+):
+    strawberry.enum(vocabulary)
+strawberry.enum(ErrorCode, name="UserErrorCode")
+strawberry.enum(BlockerCode, name="LaunchBlockerCode")
+
+__all__ = [
+    "AssignmentRole",
+    "BlockerCode",
+    "CatalogStatus",
+    "ClientStatus",
+    "DomainStatus",
+    "ErrorCode",
+    "KycStatus",
+    "LaunchStatus",
+    "LogisticsStatus",
+    "MemberStatus",
+    "PartnerRole",
+    "PartnerTier",
+    "PaymentProvider",
+    "PaymentStatus",
+    "Responsible",
+    "TaskCategory",
+    "TaskStatus",
+    "TaxStatus",
+]

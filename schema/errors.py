@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import strawberry
 
-from resolvers.problems import ErrorCode, Problem
-from schema.enums import UserErrorCode
+from resolvers.problems import Problem
+from schema.enums import ErrorCode
 
 
 @strawberry.type(description="A problem the user can fix; `field` is the path to the input.")
 class UserError:
     field: list[str] | None
     message: str
-    code: UserErrorCode  # type: ignore[valid-type]
+    code: ErrorCode
 
     @staticmethod
     def of(problem: Problem) -> UserError:
@@ -21,3 +23,7 @@ class UserError:
             message=problem.message,
             code=ErrorCode(problem.code),
         )
+
+
+def user_errors(problems: Iterable[Problem]) -> list[UserError]:
+    return [UserError.of(p) for p in problems]

@@ -2,38 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import cast
 
 import strawberry
 
 from resolvers import queries
-from resolvers.context import Context
+from resolvers.pagination import PageArgs
 from resolvers.task_queries import tasks_page
-from schema.relay import Connection, Node, from_global_id, id_of, page_args, to_connection
+from schema.clients import Client, ClientFilterInput
+from schema.connections import Connection, connection, to_connection
+from schema.info import Info
+from schema.partners import Partner
+from schema.relay import NODES, Node, from_global_id, id_of
 from schema.tasks import Task, TaskFilterInput
-from schema.templates import WorkflowTemplate
-from schema.types import (
-    Assignment,
-    Client,
-    ClientFilterInput,
-    Info,
-    Partner,
-    PartnerMember,
-    Store,
-)
 from schema.viewer import Viewer
-
-# Every Node type, with the policy-filtered lookup that backs node(id:).
-NODE_LOOKUPS: dict[str, tuple[Callable[[Context, int], Awaitable[Any]], Callable[[Any], Node]]] = {
-    "Client": (queries.get_client, Client.of),
-    "Partner": (queries.get_partner, Partner.of),
-    "PartnerMember": (queries.get_member, PartnerMember.of),
-    "Store": (queries.get_store, Store.of),
-    "Assignment": (queries.get_assignment, Assignment.of),
-    "Task": (queries.get_task, Task.of),
-    "WorkflowTemplate": (queries.get_template, WorkflowTemplate.of),
-}
 
 
 @strawberry.type
@@ -47,51 +29,35 @@ class Query:
     @strawberry.field(description="Any object by its global id; null if it is not visible.")
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         decoded = from_global_id(id)
-        if decoded is None or decoded[0] not in NODE_LOOKUPS:
+        if decoded is None or decoded[0] not in NODES:
             return None
-        lookup, wrap = NODE_LOOKUPS[decoded[0]]
-        row = await lookup(info.context, decoded[1])
-        return wrap(row) if row is not None else None
+        lookup, node_type = NODES[decoded[0]]
+        found = node_type.maybe(await lookup(info.context, decoded[1]))
+        return cast(Node | None, found)  # every registered type is a Node
 
-    @strawberry.field(description="Every client the viewer may see, by business name.")
+    @connection("Every client the viewer may see, by business name.")
     async def clients(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: ClientFilterInput | None = None,
+        self, info: Info, page: PageArgs, filter: ClientFilterInput | None = None
     ) -> Connection[Client]:
         flt = filter.to_filter() if filter else None
-        page = await queries.clients_page(info.context, page_args(first, after, last, before), flt)
-        return to_connection(page, Client.of)  # type: ignore[arg-type]
+        return to_connection(await queries.clients_page(info.context, page, flt), Client.of)
 
-    @strawberry.field(
-        description="Tasks across every client the viewer may see, soonest due first "
+    @connection(
+        "Tasks across every client the viewer may see, soonest due first "
         '("my pending work": assignedToMe; "overdue": overdue).'
     )
     async def tasks(
-        self,
-        info: Info,
-        first: int | None = None,
-        after: str | None = None,
-        last: int | None = None,
-        before: str | None = None,
-        filter: TaskFilterInput | None = None,
+        self, info: Info, page: PageArgs, filter: TaskFilterInput | None = None
     ) -> Connection[Task]:
         flt = filter.to_filter() if filter else None
-        page = await tasks_page(info.context, page_args(first, after, last, before), flt)
-        return to_connection(page, Task.of)  # type: ignore[arg-type]
+        return to_connection(await tasks_page(info.context, page, flt), Task.of)
 
     @strawberry.field(description="A client; null when it does not exist or is not visible.")
     async def client(self, info: Info, id: strawberry.ID) -> Client | None:
         id_ = id_of(id, "Client")
-        row = await queries.get_client(info.context, id_) if id_ is not None else None
-        return Client.of(row) if row is not None else None
+        return Client.maybe(await queries.get_client(info.context, id_) if id_ else None)
 
     @strawberry.field(description="A partner; null when it does not exist or is not visible.")
     async def partner(self, info: Info, id: strawberry.ID) -> Partner | None:
         id_ = id_of(id, "Partner")
-        row = await queries.get_partner(info.context, id_) if id_ is not None else None
-        return Partner.of(row) if row is not None else None
+        return Partner.maybe(await queries.get_partner(info.context, id_) if id_ else None)

@@ -1,15 +1,17 @@
-"""Relay plumbing: opaque global ids, the Node interface, generic connections."""
+"""Relay plumbing: opaque global ids, the Node interface and the registry behind `node(id:)`,
+and `RowType`, which builds a type from its database row without listing the columns again."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, ClassVar, Generic, Self, TypeVar, cast
 
 import strawberry
+from strawberry.types.base import get_object_definition
 
-from resolvers.pagination import Page, PageArgs
+from resolvers.context import Context
 
 N = TypeVar("N")
 MAX_DATABASE_ID = 2**31 - 1
@@ -42,51 +44,65 @@ def id_of(global_id: str, type_name: str) -> int | None:
 
 @strawberry.interface(description="An object with a globally unique, opaque id.")
 class Node:
-    id: strawberry.ID
+    id: strawberry.ID = strawberry.field(description="Opaque global id; `node(id:)` finds it.")
 
 
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    start_cursor: str | None
-    end_cursor: str | None
+class RowType:
+    """A GraphQL object type over one database row. Its plain fields are read off the row by
+    name (declared once, in the type); `id` becomes the global id; the row stays in `_row` for
+    the resolvers of related fields."""
+
+    _columns: ClassVar[tuple[str, ...] | None] = None
+
+    @classmethod
+    def of(cls, row: Any) -> Self:
+        columns = cls.__dict__.get("_columns") or _plain_fields(cls)
+        values = {name: getattr(row, name) for name in columns}
+        if "id" in values:
+            values["id"] = to_global_id(cls.__name__, row.id)
+        values["_row"] = row
+        return cls(**values)
+
+    @classmethod
+    def maybe(cls, row: Any | None) -> Self | None:
+        return cls.of(row) if row is not None else None
 
 
-@strawberry.type
-class Edge(Generic[N]):
-    cursor: str
-    node: N
-
-
-@strawberry.type
-class Connection(Generic[N]):
-    edges: list[Edge[N]]
-    nodes: list[N]
-    page_info: PageInfo
-    _count: strawberry.Private[Callable[[], Awaitable[int]]]
-
-    @strawberry.field(description="All items of the list that the viewer may see.")
-    async def total_count(self) -> int:
-        return await self._count()
-
-
-def page_args(
-    first: int | None, after: str | None, last: int | None, before: str | None
-) -> PageArgs:
-    return PageArgs(first=first, after=after, last=last, before=before)
-
-
-def to_connection(page: Page[object], wrap: Callable[[object], N]) -> Connection[N]:
-    nodes: Sequence[N] = [wrap(item) for item in page.items]
-    return Connection(
-        edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],
-        nodes=list(nodes),
-        page_info=PageInfo(
-            has_next_page=page.has_next_page,
-            has_previous_page=page.has_previous_page,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
-        ),
-        _count=page.count,
+def _plain_fields(cls: type[RowType]) -> tuple[str, ...]:
+    definition = get_object_definition(cls, strict=True)
+    names = tuple(
+        f.python_name
+        for f in definition.fields
+        if f.base_resolver is None and not f.python_name.startswith("_")  # not Private
     )
+    cls._columns = names
+    return names
+
+
+Lookup = Callable[[Context, int], Awaitable[Any]]
+R = TypeVar("R", bound=type[RowType])
+NODES: dict[str, tuple[Lookup, type[RowType]]] = {}
+
+
+def node(lookup: Lookup) -> Callable[[R], R]:
+    """Registers a Node type with the policy-filtered lookup that backs `node(id:)`."""
+
+    def register(cls: R) -> R:
+        NODES[cls.__name__] = (lookup, cls)
+        return cls
+
+    return register
+
+
+class LazyNode(Generic[N]):
+    """A Node type of another module, wrapped at run time through the registry: modules whose
+    types refer to each other use this and `strawberry.lazy` instead of importing each other."""
+
+    def __init__(self, type_name: str) -> None:
+        self._type_name = type_name
+
+    def of(self, row: Any) -> N:
+        return cast(N, NODES[self._type_name][1].of(row))
+
+    def maybe(self, row: Any | None) -> N | None:
+        return self.of(row) if row is not None else None

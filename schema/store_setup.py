@@ -1,8 +1,6 @@
-"""Store set-up sections as objects on Store, and one mutation per section."""
+"""One mutation per store set-up section; each is a validated transition of its section."""
 
 from __future__ import annotations
-
-from datetime import datetime
 
 import strawberry
 
@@ -11,7 +9,6 @@ from resolvers import store_setup
 from resolvers.mutations import Outcome
 from schema.enums import (
     CatalogStatus,
-    DomainStatus,
     KycStatus,
     LogisticsStatus,
     PaymentProvider,
@@ -19,135 +16,10 @@ from schema.enums import (
     Responsible,
     TaxStatus,
 )
-from schema.errors import UserError
+from schema.errors import UserError, user_errors
+from schema.info import Info
 from schema.relay import id_of
-from schema.types import Info, Store
-
-
-@strawberry.type(description="A DNS record the merchant must publish.")
-class DnsRecord:
-    type: str
-    name: str
-    value: str
-    purpose: str
-
-
-@strawberry.type(description="Custom domain; the ShopIQ subdomain always works.")
-class StoreDomain:
-    hostname: str | None
-    status: DomainStatus  # type: ignore[valid-type]
-    records: list[DnsRecord]
-    failure_reason: str | None
-    checked_at: datetime | None
-    subdomain_url: str
-
-
-@strawberry.type
-class StorePayments:
-    provider: PaymentProvider | None  # type: ignore[valid-type]
-    status: PaymentStatus  # type: ignore[valid-type]
-    rejection_reason: str | None
-
-
-@strawberry.type
-class StoreLogistics:
-    provider: str | None
-    status: LogisticsStatus  # type: ignore[valid-type]
-    shipping_zone_count: int
-    shipping_method_count: int
-
-
-@strawberry.type
-class StoreCatalog:
-    status: CatalogStatus  # type: ignore[valid-type]
-    product_count: int
-    category_count: int
-    failure_reason: str | None
-
-
-@strawberry.type(description="Brand and policies: a store on template defaults cannot launch.")
-class StoreBrand:
-    logo_url: str | None
-    theme: str
-    theme_customized: bool
-    on_template_defaults: bool
-    refund_policy_published: bool
-    shipping_policy_published: bool
-    privacy_policy_published: bool
-    terms_policy_published: bool
-
-
-@strawberry.type(description="The merchant's business verification and tax registration.")
-class StoreCompliance:
-    kyc_status: KycStatus  # type: ignore[valid-type]
-    kyc_responsible: Responsible  # type: ignore[valid-type]
-    tax_status: TaxStatus  # type: ignore[valid-type]
-    tax_responsible: Responsible  # type: ignore[valid-type]
-
-
-def domain_of(row: models.Store) -> StoreDomain:
-    return StoreDomain(
-        hostname=row.custom_domain,
-        status=row.domain_status,
-        records=[
-            DnsRecord(type=r.type, name=r.name, value=r.value, purpose=r.purpose)
-            for r in store_setup.dns_records(row)
-        ],
-        failure_reason=row.domain_failure_reason,
-        checked_at=row.domain_checked_at,
-        subdomain_url=f"https://{row.subdomain}.{store_setup.STORE_HOST}",
-    )
-
-
-def payments_of(row: models.Store) -> StorePayments:
-    return StorePayments(
-        provider=row.payment_provider,
-        status=row.payment_status,
-        rejection_reason=row.payment_rejection_reason,
-    )
-
-
-def logistics_of(row: models.Store) -> StoreLogistics:
-    return StoreLogistics(
-        provider=row.logistics_provider,
-        status=row.logistics_status,
-        shipping_zone_count=row.shipping_zone_count,
-        shipping_method_count=row.shipping_method_count,
-    )
-
-
-def catalog_of(row: models.Store) -> StoreCatalog:
-    return StoreCatalog(
-        status=row.catalog_status,
-        product_count=row.product_count,
-        category_count=row.category_count,
-        failure_reason=row.catalog_failure_reason,
-    )
-
-
-def brand_of(row: models.Store) -> StoreBrand:
-    return StoreBrand(
-        logo_url=row.logo_url,
-        theme=row.theme,
-        theme_customized=row.theme_customized,
-        on_template_defaults=not (row.logo_url and row.theme_customized),
-        refund_policy_published=row.refund_policy_published,
-        shipping_policy_published=row.shipping_policy_published,
-        privacy_policy_published=row.privacy_policy_published,
-        terms_policy_published=row.terms_policy_published,
-    )
-
-
-def compliance_of(row: models.Store) -> StoreCompliance:
-    return StoreCompliance(
-        kyc_status=row.kyc_status,
-        kyc_responsible=row.kyc_responsible,
-        tax_status=row.tax_status,
-        tax_responsible=row.tax_responsible,
-    )
-
-
-# --- Mutations ---------------------------------------------------------------------------------
+from schema.stores import Store
 
 
 @strawberry.type
@@ -158,8 +30,8 @@ class StorePayload:
 
 def _payload(outcome: Outcome[models.Store]) -> StorePayload:
     return StorePayload(
-        store=Store.of(outcome.value) if outcome.value is not None else None,
-        user_errors=[UserError.of(p) for p in outcome.problems],
+        store=Store.maybe(outcome.value),
+        user_errors=user_errors(outcome.problems),
     )
 
 
@@ -180,8 +52,8 @@ class StoreVersionInput:
 class UpdateStorePaymentsInput:
     store_id: strawberry.ID
     version: int
-    status: PaymentStatus  # type: ignore[valid-type]
-    provider: PaymentProvider | None = None  # type: ignore[valid-type]
+    status: PaymentStatus
+    provider: PaymentProvider | None = None
     rejection_reason: str | None = None
 
 
@@ -189,7 +61,7 @@ class UpdateStorePaymentsInput:
 class UpdateStoreLogisticsInput:
     store_id: strawberry.ID
     version: int
-    status: LogisticsStatus  # type: ignore[valid-type]
+    status: LogisticsStatus
     provider: str | None = None
     shipping_zone_count: int | None = None
     shipping_method_count: int | None = None
@@ -199,7 +71,7 @@ class UpdateStoreLogisticsInput:
 class UpdateStoreCatalogInput:
     store_id: strawberry.ID
     version: int
-    status: CatalogStatus  # type: ignore[valid-type]
+    status: CatalogStatus
     product_count: int | None = None
     category_count: int | None = None
     failure_reason: str | None = None
@@ -225,10 +97,10 @@ class UpdateStoreBrandInput:
 class UpdateStoreComplianceInput:
     store_id: strawberry.ID
     version: int
-    kyc_status: KycStatus | None = None  # type: ignore[valid-type]
-    kyc_responsible: Responsible | None = None  # type: ignore[valid-type]
-    tax_status: TaxStatus | None = None  # type: ignore[valid-type]
-    tax_responsible: Responsible | None = None  # type: ignore[valid-type]
+    kyc_status: KycStatus | None = None
+    kyc_responsible: Responsible | None = None
+    tax_status: TaxStatus | None = None
+    tax_responsible: Responsible | None = None
 
 
 @strawberry.type

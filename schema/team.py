@@ -7,10 +7,12 @@ import strawberry
 from db import models
 from resolvers import team as team_service
 from resolvers.mutations import Outcome
+from schema.clients import Assignment
 from schema.enums import AssignmentRole, PartnerRole
-from schema.errors import UserError
+from schema.errors import UserError, user_errors
+from schema.info import Info
 from schema.relay import id_of, to_global_id
-from schema.types import Assignment, Info, PartnerMember
+from schema.users import PartnerMember
 
 
 @strawberry.type
@@ -41,7 +43,7 @@ class UnassignMemberPayload:
 class InviteMemberInput:
     partner_id: strawberry.ID
     email: str
-    role: PartnerRole  # type: ignore[valid-type]
+    role: PartnerRole
     name: str | None = None
 
 
@@ -54,7 +56,7 @@ class AcceptInvitationInput:
 class ChangeMemberRoleInput:
     member_id: strawberry.ID
     version: int
-    role: PartnerRole  # type: ignore[valid-type]
+    role: PartnerRole
 
 
 @strawberry.input
@@ -67,7 +69,7 @@ class RemoveMemberInput:
 class AssignMemberInput:
     client_id: strawberry.ID
     member_id: strawberry.ID
-    role: AssignmentRole = AssignmentRole.CONTRIBUTOR  # type: ignore[valid-type]
+    role: AssignmentRole = AssignmentRole.CONTRIBUTOR
 
 
 @strawberry.input
@@ -77,8 +79,8 @@ class UnassignMemberInput:
 
 def _member(outcome: Outcome[models.PartnerMember]) -> MemberPayload:
     return MemberPayload(
-        member=PartnerMember.of(outcome.value) if outcome.value is not None else None,
-        user_errors=[UserError.of(p) for p in outcome.problems],
+        member=PartnerMember.maybe(outcome.value),
+        user_errors=user_errors(outcome.problems),
     )
 
 
@@ -123,7 +125,7 @@ class TeamMutation:
         )
         return RemoveMemberPayload(
             removed_member_id=_removed_id("PartnerMember", outcome.value),
-            user_errors=[UserError.of(p) for p in outcome.problems],
+            user_errors=user_errors(outcome.problems),
         )
 
     @strawberry.mutation(description="Assign a team member to a client (owners, admins, managers).")
@@ -135,8 +137,8 @@ class TeamMutation:
             input.role,
         )
         return AssignmentPayload(
-            assignment=Assignment.of(outcome.value) if outcome.value is not None else None,
-            user_errors=[UserError.of(p) for p in outcome.problems],
+            assignment=Assignment.maybe(outcome.value),
+            user_errors=user_errors(outcome.problems),
         )
 
     @strawberry.mutation
@@ -148,5 +150,5 @@ class TeamMutation:
         )
         return UnassignMemberPayload(
             removed_assignment_id=_removed_id("Assignment", outcome.value),
-            user_errors=[UserError.of(p) for p in outcome.problems],
+            user_errors=user_errors(outcome.problems),
         )

@@ -7,42 +7,33 @@ from datetime import datetime
 import strawberry
 
 from db import models
+from resolvers import queries
 from resolvers import templates as template_service
 from resolvers.mutations import Outcome
+from schema.clients import Client
 from schema.enums import TaskCategory
-from schema.errors import UserError
-from schema.relay import Node, id_of, to_global_id
+from schema.errors import UserError, user_errors
+from schema.info import Info
+from schema.relay import Node, RowType, id_of, node, to_global_id
 from schema.tasks import Task
-from schema.types import Client, Info
 
 
 @strawberry.type(description="One task of a workflow template.")
-class WorkflowTemplateItem:
+class WorkflowTemplateItem(RowType):
     id: strawberry.ID
     title: str
     description: str | None
-    category: TaskCategory  # type: ignore[valid-type]
+    category: TaskCategory
     due_offset_days: int | None = strawberry.field(description="Due this many days after applying.")
     client_visible: bool
     blocks_launch: bool
     position: int
-
-    @staticmethod
-    def of(row: models.WorkflowTemplateItem) -> WorkflowTemplateItem:
-        return WorkflowTemplateItem(
-            id=to_global_id("WorkflowTemplateItem", row.id),
-            title=row.title,
-            description=row.description,
-            category=row.category,
-            due_offset_days=row.due_offset_days,
-            client_visible=row.client_visible,
-            blocks_launch=row.blocks_launch,
-            position=row.position,
-        )
+    _row: strawberry.Private[models.WorkflowTemplateItem]
 
 
+@node(queries.get_template)
 @strawberry.type(description="A partner's repeatable workflow, applied to clients as tasks.")
-class WorkflowTemplate(Node):
+class WorkflowTemplate(RowType, Node):
     id: strawberry.ID
     name: str
     description: str | None
@@ -50,18 +41,6 @@ class WorkflowTemplate(Node):
     updated_at: datetime
     version: int
     _row: strawberry.Private[models.WorkflowTemplate]
-
-    @staticmethod
-    def of(row: models.WorkflowTemplate) -> WorkflowTemplate:
-        return WorkflowTemplate(
-            id=to_global_id("WorkflowTemplate", row.id),
-            name=row.name,
-            description=row.description,
-            created_at=row.created_at,
-            updated_at=row.updated_at,
-            version=row.version,
-            _row=row,
-        )
 
     @strawberry.field(description="The template's tasks in order (at most 100).")
     async def items(self, info: Info) -> list[WorkflowTemplateItem]:
@@ -73,7 +52,7 @@ class WorkflowTemplate(Node):
 @strawberry.input
 class WorkflowTemplateItemInput:
     title: str
-    category: TaskCategory = TaskCategory.OTHER  # type: ignore[valid-type]
+    category: TaskCategory = TaskCategory.OTHER
     description: str | None = None
     due_offset_days: int | None = None
     client_visible: bool = False
@@ -140,8 +119,8 @@ class ApplyWorkflowTemplatePayload:
 
 def _payload(outcome: Outcome[models.WorkflowTemplate]) -> WorkflowTemplatePayload:
     return WorkflowTemplatePayload(
-        workflow_template=WorkflowTemplate.of(outcome.value) if outcome.value else None,
-        user_errors=[UserError.of(p) for p in outcome.problems],
+        workflow_template=WorkflowTemplate.maybe(outcome.value),
+        user_errors=user_errors(outcome.problems),
     )
 
 
@@ -188,7 +167,7 @@ class TemplateMutation:
             deleted_workflow_template_id=to_global_id("WorkflowTemplate", outcome.value)
             if outcome.value is not None
             else None,
-            user_errors=[UserError.of(p) for p in outcome.problems],
+            user_errors=user_errors(outcome.problems),
         )
 
     @strawberry.mutation(description="Copy a template's tasks into a client's checklist.")
@@ -202,7 +181,7 @@ class TemplateMutation:
         )
         client, tasks = outcome.value if outcome.value is not None else (None, [])
         return ApplyWorkflowTemplatePayload(
-            client=Client.of(client) if client is not None else None,
+            client=Client.maybe(client),
             tasks=[Task.of(t) for t in tasks],
-            user_errors=[UserError.of(p) for p in outcome.problems],
+            user_errors=user_errors(outcome.problems),
         )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.queries import merchant_clients, viewer_invitations, viewer_memberships
-from schema.types import Client, Info, PartnerMember, User, _user
+from schema.clients import Client
+from schema.info import Info
+from schema.users import PartnerMember, User, load_user
 
 
 @strawberry.type(description="The signed-in user and what they belong to.")
@@ -15,7 +17,7 @@ class Viewer:
 
     @strawberry.field
     async def user(self, info: Info) -> User:
-        return await _user(info, self._user_id)
+        return await load_user(info, self._user_id)
 
     @strawberry.field(description="Partner teams the user belongs to.")
     async def memberships(self, info: Info) -> list[PartnerMember]:

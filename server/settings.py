@@ -44,7 +44,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     if len(secret) < MIN_SECRET_LENGTH:
         raise SettingsError(f"SHOPIQ_JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters")
     return Settings(
-        env=env,  # type: ignore[arg-type]
+        env="production" if env == "production" else "development",
         database_url=database_url,
         jwt_secret=secret,
         var_dir=var_dir,

@@ -1,0 +1,114 @@
+"""Clients (merchant businesses), who is assigned to them, and client lists."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from db import models
+from resolvers import queries
+from resolvers import readiness as launch_rules
+from resolvers.pagination import PageArgs
+from resolvers.queries import ClientFilter
+from resolvers.task_queries import client_tasks_page
+from schema.connections import Connection, connection, to_connection
+from schema.enums import AssignmentRole, ClientStatus
+from schema.info import Info
+from schema.readiness import LaunchReadiness
+from schema.relay import LazyNode, Node, RowType, node
+from schema.stores import Store
+from schema.tasks import Task, TaskFilterInput
+from schema.users import PartnerMember, User, load_user
+
+if TYPE_CHECKING:
+    from schema.partners import Partner
+
+PARTNER: LazyNode[Partner] = LazyNode("Partner")
+
+
+@node(queries.get_assignment)
+@strawberry.type(description="A partner member assigned to a client.")
+class Assignment(RowType, Node):
+    id: strawberry.ID
+    role: AssignmentRole
+    _row: strawberry.Private[models.Assignment]
+
+    @strawberry.field(description="Who is assigned.")
+    async def user(self, info: Info) -> User:
+        return await load_user(info, self._row.user_id)
+
+    @strawberry.field(description="The membership; null unless the viewer may see the team.")
+    async def member(self, info: Info) -> PartnerMember | None:
+        return PartnerMember.maybe(await info.context.loaders.member.load(self._row.member_id))
+
+
+@strawberry.input(description="Narrow a list of clients.")
+class ClientFilterInput:
+    status: list[ClientStatus] | None = None
+    search: str | None = strawberry.field(
+        default=None, description="Case-insensitive match on business or legal name or email."
+    )
+
+    def to_filter(self) -> ClientFilter:
+        return ClientFilter(statuses=tuple(self.status or ()), search=self.search)
+
+
+@node(queries.get_client)
+@strawberry.type(description="A merchant business: one ShopIQ account with one store.")
+class Client(RowType, Node):
+    id: strawberry.ID
+    business_name: str
+    legal_name: str | None
+    contact_email: str
+    contact_phone: str | None
+    industry: str | None
+    country: str
+    currency: str
+    status: ClientStatus
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    _row: strawberry.Private[models.Client]
+
+    @strawberry.field
+    async def store(self, info: Info) -> Store | None:
+        return Store.maybe(await info.context.loaders.store_by_client.load(self._row.id))
+
+    @strawberry.field(description="The partner the client currently works with, if visible.")
+    async def partner(
+        self, info: Info
+    ) -> Annotated[Partner, strawberry.lazy("schema.partners")] | None:
+        if self._row.partner_id is None:
+            return None
+        return PARTNER.maybe(await info.context.loaders.partner.load(self._row.partner_id))
+
+    @connection("The client's tasks the viewer may see, in checklist order.")
+    async def tasks(
+        self, info: Info, page: PageArgs, filter: TaskFilterInput | None = None
+    ) -> Connection[Task]:
+        flt = filter.to_filter() if filter else None
+        rows = await client_tasks_page(info.context, self._row.id, page, flt)
+        return to_connection(rows, Task.of)
+
+    @strawberry.field(description="Open tasks the viewer may see.")
+    async def open_task_count(self, info: Info) -> int:
+        count: int = await info.context.loaders.open_task_count.load(self._row.id)
+        return count
+
+    @strawberry.field(description="The open task due soonest, among those the viewer may see.")
+    async def next_due_task(self, info: Info) -> Task | None:
+        return Task.maybe(await info.context.loaders.next_due_task.load(self._row.id))
+
+    @strawberry.field(description="Whether the store can launch, and what blocks it.")
+    async def launch_readiness(self, info: Info) -> LaunchReadiness:
+        store = await info.context.loaders.store_by_client.load(self._row.id)
+        blocking = await info.context.loaders.open_blocking_count.load(self._row.id)
+        return LaunchReadiness.of(launch_rules.readiness(store, blocking))
+
+    @strawberry.field(description="Partner members assigned to this client (leads first).")
+    async def assignees(self, info: Info) -> list[Assignment]:
+        rows = await info.context.loaders.assignments_by_client.load(self._row.id)
+        ordered = sorted(rows, key=lambda r: (r.role != AssignmentRole.LEAD, r.id))
+        return [Assignment.of(r) for r in ordered]

@@ -1,0 +1,105 @@
+"""Relay connections: the paging arguments declared once (a field extension adds them to every
+connection field), and one typed way to turn a page of rows into a connection."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from strawberry.annotation import StrawberryAnnotation
+from strawberry.extensions.field_extension import AsyncExtensionResolver, FieldExtension
+from strawberry.types.arguments import StrawberryArgument
+from strawberry.types.field import StrawberryField
+
+from resolvers.pagination import MAX_PAGE_SIZE, Page, PageArgs
+
+N = TypeVar("N")
+R = TypeVar("R")
+
+
+@strawberry.type(description="Where a page sits in its list.")
+class PageInfo:
+    has_next_page: bool = strawberry.field(description="More items follow this page.")
+    has_previous_page: bool = strawberry.field(description="More items precede this page.")
+    start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
+    end_cursor: str | None = strawberry.field(description="Cursor of the last item.")
+
+
+@strawberry.type(description="An item of a list with its cursor.")
+class Edge(Generic[N]):
+    cursor: str = strawberry.field(description="Pass as `after` or `before` to page from here.")
+    node: N = strawberry.field(description="The item.")
+
+
+@strawberry.type(description="A page of a list, with the list's size.")
+class Connection(Generic[N]):
+    edges: list[Edge[N]] = strawberry.field(description="The items with their cursors.")
+    nodes: list[N] = strawberry.field(description="The items alone.")
+    page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="All items of the list that the viewer may see.")
+    async def total_count(self) -> int:
+        return await self._count()
+
+
+def to_connection(page: Page[R], wrap: Callable[[R], N]) -> Connection[N]:
+    nodes = [wrap(item) for item in page.items]
+    return Connection(
+        edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],
+        nodes=nodes,
+        page_info=PageInfo(
+            has_next_page=page.has_next_page,
+            has_previous_page=page.has_previous_page,
+            start_cursor=page.cursors[0] if page.cursors else None,
+            end_cursor=page.cursors[-1] if page.cursors else None,
+        ),
+        _count=page.count,
+    )
+
+
+def _argument(name: str, kind: type, description: str) -> StrawberryArgument:
+    return StrawberryArgument(
+        python_name=name,
+        graphql_name=None,
+        type_annotation=StrawberryAnnotation(kind | None),
+        description=description,
+        default=None,
+    )
+
+
+PAGE_ARGUMENTS = (
+    ("first", int, f"The first n items (at most {MAX_PAGE_SIZE}); this or `last` is required."),
+    ("after", str, "Start after this cursor."),
+    ("last", int, f"The last n items (at most {MAX_PAGE_SIZE})."),
+    ("before", str, "End before this cursor."),
+)
+
+
+class Paged(FieldExtension):
+    """Adds first/after/last/before to the field and hands the resolver one `page: PageArgs`."""
+
+    def apply(self, field: StrawberryField) -> None:
+        own = [a for a in field.arguments if a.python_name != "page"]
+        field.arguments = [_argument(*spec) for spec in PAGE_ARGUMENTS] + own
+
+    async def resolve_async(
+        self,
+        next_: AsyncExtensionResolver,
+        source: Any,
+        info: strawberry.Info,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        page = PageArgs(first=first, after=after, last=last, before=before)
+        return await next_(source, info, page=page, **kwargs)
+
+
+def connection(description: str) -> Any:
+    """Decorates a connection resolver that takes `page: PageArgs`."""
+    return strawberry.field(description=description, extensions=[Paged()])

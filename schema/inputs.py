@@ -1,0 +1,70 @@
+"""From a mutation's input object to `Changes`: every field the caller gave, under the model
+attribute it sets, with global ids decoded and `clear*` flags turned into empty values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import strawberry
+from strawberry.types.base import get_object_definition
+
+from resolvers.changes import UNKNOWN_ID, Changes
+from schema.relay import id_of
+
+NODE = "shopiq.node"  # the Node type an ID field names
+SETS = "shopiq.sets"  # the model attribute a field sets, when it is not the field's own name
+CLEARS = "shopiq.clears"  # the model attribute a true `clear*` flag empties
+
+
+def node_id(type_name: str, *, sets: str | None = None, description: str | None = None) -> Any:
+    """An optional input field holding the global id of a `type_name`."""
+    return strawberry.field(
+        default=None, description=description, metadata={NODE: type_name, SETS: sets}
+    )
+
+
+def clears(attribute: str, description: str | None = None) -> Any:
+    """A `clear*` flag: true empties `attribute` (a null value means "leave it")."""
+    return strawberry.field(default=False, description=description, metadata={CLEARS: attribute})
+
+
+def sets(attribute: str, *, default: Any = None, description: str | None = None) -> Any:
+    """An input field whose value goes to a model attribute of another name."""
+    return strawberry.field(default=default, description=description, metadata={SETS: attribute})
+
+
+def decode(global_id: str | None, type_name: str) -> int | None:
+    """The database id of an optional global id; UNKNOWN_ID when it names no `type_name`."""
+    if global_id is None:
+        return None
+    found = id_of(global_id, type_name)
+    return found if found is not None else UNKNOWN_ID
+
+
+def changes_of(
+    input: object, *, skip: Iterable[str] = (), prefix: tuple[str | int, ...] = ()
+) -> Changes:
+    """The values the caller gave (null means "not given"), keyed by model attribute."""
+    skipped = set(skip)
+    values: dict[str, Any] = {}
+    paths: dict[str, tuple[str | int, ...]] = {}
+    for field in get_object_definition(input, strict=True).fields:
+        name = field.python_name
+        if name in skipped:
+            continue
+        value = getattr(input, name)
+        meta = field.metadata or {}
+        if CLEARS in meta:
+            if value:
+                values[meta[CLEARS]] = None
+                paths.setdefault(meta[CLEARS], (*prefix, name))
+            continue
+        if value is None:
+            continue
+        if NODE in meta:
+            value = decode(value, meta[NODE])
+        attribute = meta.get(SETS) or name
+        values[attribute] = value
+        paths[attribute] = (*prefix, name)
+    return Changes(values, paths)

@@ -1,0 +1,46 @@
+"""Partners: agencies, consultants and service providers, with their team, clients and
+workflows."""
+
+from __future__ import annotations
+
+import strawberry
+
+from db import models
+from resolvers import queries
+from resolvers.pagination import PageArgs
+from resolvers.template_queries import templates_page
+from schema.clients import Client, ClientFilterInput
+from schema.connections import Connection, connection, to_connection
+from schema.enums import PartnerTier
+from schema.info import Info
+from schema.relay import Node, RowType, node
+from schema.templates import WorkflowTemplate
+from schema.users import PartnerMember
+
+
+@node(queries.get_partner)
+@strawberry.type(description="An agency, consultant or service provider in the partner program.")
+class Partner(RowType, Node):
+    id: strawberry.ID
+    name: str
+    slug: str
+    tier: PartnerTier
+    _row: strawberry.Private[models.Partner]
+
+    @strawberry.field(description="The team; empty unless the viewer may see it.")
+    async def members(self, info: Info) -> list[PartnerMember]:
+        rows = await info.context.loaders.members_by_partner.load(self._row.id)
+        return [PartnerMember.of(r) for r in rows]
+
+    @connection("The partner's clients that the viewer may see.")
+    async def clients(
+        self, info: Info, page: PageArgs, filter: ClientFilterInput | None = None
+    ) -> Connection[Client]:
+        flt = filter.to_filter() if filter else None
+        rows = await queries.clients_page(info.context, page, flt, partner_id=self._row.id)
+        return to_connection(rows, Client.of)
+
+    @connection("The partner's repeatable workflows (team members only).")
+    async def workflow_templates(self, info: Info, page: PageArgs) -> Connection[WorkflowTemplate]:
+        rows = await templates_page(info.context, self._row.id, page)
+        return to_connection(rows, WorkflowTemplate.of)
