@@ -70,7 +70,8 @@ def decode_cursor(cursor: str, width: int) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as exc:
+    except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: a cursor that decodes to deeply nested JSON.
         raise InputError("that cursor is not valid for this list") from exc
     if not isinstance(values, list) or len(values) != width:
         raise InputError("that cursor is not valid for this list")

@@ -111,11 +111,6 @@ def outcome(cursor: str, width: int) -> str:
     return "accepted"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="decode_cursor lets json's RecursionError escape: a deeply nested cursor is an "
-    "'Unexpected error.' instead of an invalid cursor",
-)
 def test_a_deeply_nested_cursor_is_refused_as_bad_input() -> None:
     cursor = raw_cursor(b"[" * 2000)  # about 2,700 characters
     assert outcome(cursor, 1) == f"refused: {NOT_VALID}"
