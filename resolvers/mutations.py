@@ -3,6 +3,7 @@ and one way to turn a refusal into userErrors with nothing left behind."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
@@ -13,12 +14,19 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from policies.authorize import Action
 from resolvers.context import Context
-from resolvers.problems import ErrorCode, Problem, Refused, refuse
+from resolvers.problems import (
+    CONFLICT_MESSAGE,
+    ErrorCode,
+    FieldName,
+    Problem,
+    Refused,
+    refuse,
+)
+
+__all__ = ["CONFLICT_MESSAGE", "Outcome", "expect_version", "target", "transact"]
 
 T = TypeVar("T")
 M = TypeVar("M")
-
-CONFLICT_MESSAGE = "Someone else changed this meanwhile; nothing was saved. Reload and try again."
 
 
 @dataclass(slots=True)
@@ -39,9 +47,14 @@ async def transact(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -
         return Outcome(problems=refusal.problems)
     except (StaleDataError, IntegrityError):
         # A concurrent write won: a version moved on or a unique value was taken meanwhile.
-        return Outcome(problems=[Problem(None, CONFLICT_MESSAGE, ErrorCode.CONFLICT)])
+        return Outcome(problems=[Problem.at(None, CONFLICT_MESSAGE, ErrorCode.CONFLICT)])
     await ctx.end_reading()  # the payload's reads must see this commit
     return Outcome(value=value)
+
+
+def _noun(model: type[Any]) -> str:
+    """`WorkflowTemplate` -> "workflow template"."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", model.__name__).lower()
 
 
 async def target(
@@ -49,12 +62,15 @@ async def target(
     ctx: Context,
     model: type[M],
     id_: int | None,
+    *,
     action: Action,
-    field: tuple[str, ...],
-    noun: str,
+    field: FieldName,
+    noun: str | None = None,
 ) -> M:
     """The object the mutation acts on. Unreadable and missing look the same (NOT_FOUND);
-    readable without the permission is FORBIDDEN."""
+    readable without the permission is FORBIDDEN. `noun` names it in messages (default: from
+    the model's name)."""
+    noun = noun or _noun(model)
     if id_ is None:
         raise refuse(field, f"No {noun} with that id.", ErrorCode.NOT_FOUND)
     obj, allowed = await ctx.authz.one_with_permission(session, ctx.viewer, model, id_, action)
@@ -65,6 +81,6 @@ async def target(
     return obj
 
 
-def expect_version(obj: Any, version: int, field: tuple[str, ...] = ("input", "version")) -> None:
+def expect_version(obj: Any, version: int, field: FieldName = "version") -> None:
     if obj.version != version:
         raise refuse(field, CONFLICT_MESSAGE, ErrorCode.CONFLICT)
