@@ -72,3 +72,12 @@ def refuse(field: FieldName | None, message: str, code: ErrorCode) -> Refused:
 
 class InputError(Exception):
     """Bad arguments to a query (pagination, ids) reported as a GraphQL error."""
+
+
+class UnexpectedError(Exception):
+    """A fault of ours (e.g. a database error no input explains). The message names only the
+    request id, by which the log finds the details; nothing else reaches the client."""
+
+    def __init__(self, request_id: str) -> None:
+        super().__init__(f"Unexpected error (request {request_id}).")
+        self.request_id = request_id
