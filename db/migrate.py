@@ -38,11 +38,3 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
-
-
-async def revision(engine: AsyncEngine, message: str) -> None:
-    """Autogenerate a new migration from the models (developer tool)."""
-    async with engine.begin() as conn:
-        await conn.run_sync(
-            lambda c: command.revision(alembic_config(c), message=message, autogenerate=True)
-        )

@@ -40,10 +40,6 @@ class Viewer:
         """Everything the policy may look at; equal keys get equal filters."""
         return (self.user_id, self.is_platform_staff, self.memberships, self.merchant_grants)
 
-    @property
-    def is_authenticated(self) -> bool:
-        return self.user_id is not None
-
 
 ANONYMOUS = Viewer(None, "", "", False, (), ())
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ class Context:
     authz: Authorizer
     sessions: async_sessionmaker[AsyncSession]
     dns: DnsChecker = field(default_factory=PublicDnsChecker)
+    # Names this request in logs and in the one thing an unexpected error tells the client.
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     loaders: Loaders = field(init=False)
     _session: AsyncSession | None = field(default=None, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)

@@ -76,18 +76,18 @@ async def onboard_client(ctx: Context, data: OnboardClientInput) -> Outcome[Clie
 
 async def _onboard(session: AsyncSession, ctx: Context, data: OnboardClientInput) -> Client:
     partner = await target(
-        session, ctx, Partner, data.partner_id, "onboard_client", ("input", "partnerId"), "partner"
+        session, ctx, Partner, data.partner_id, action="onboard_client", field="partner_id"
     )
     check = Checker()
-    business_name = check.text("businessName", data.business_name, required=True, max_len=200)
-    email = check.email("contactEmail", data.contact_email, required=True)
-    legal_name = check.text("legalName", data.legal_name, required=False, max_len=200)
-    phone = check.phone("contactPhone", data.contact_phone)
+    business_name = check.text("business_name", data.business_name, required=True, max_len=200)
+    email = check.email("contact_email", data.contact_email, required=True)
+    legal_name = check.text("legal_name", data.legal_name, required=False, max_len=200)
+    phone = check.phone("contact_phone", data.contact_phone)
     industry = check.text("industry", data.industry, required=False, max_len=100)
     country = check.country("country", data.country or "US")
     currency = check.currency("currency", data.currency or _currency_for(country))
-    store_name = check.text("storeName", data.store_name, required=False, max_len=200)
-    merchant_name = check.text("merchantName", data.merchant_name, required=False, max_len=200)
+    store_name = check.text("store_name", data.store_name, required=False, max_len=200)
+    merchant_name = check.text("merchant_name", data.merchant_name, required=False, max_len=200)
     subdomain = check.subdomain("subdomain", data.subdomain) if data.subdomain else None
     if check.problems:
         raise Refused(*check.problems)
@@ -100,7 +100,7 @@ async def _onboard(session: AsyncSession, ctx: Context, data: OnboardClientInput
         subdomain = await _free_subdomain(session, slugify(business_name))
     elif await _subdomain_taken(session, subdomain):
         raise refuse(
-            ("input", "subdomain"),
+            "subdomain",
             f"The subdomain '{subdomain}' is already taken.",
             ErrorCode.TAKEN,
         )
@@ -151,7 +151,7 @@ async def _onboard(session: AsyncSession, ctx: Context, data: OnboardClientInput
             ctx,
             client,
             None if data.unresolvable_template else data.workflow_template_id,
-            field=("input", "workflowTemplateId"),
+            field="workflow_template_id",
         )
     return client
 

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.enums import (
     CatalogStatus,
-    ClientStatus,
     DomainStatus,
     KycStatus,
     LogisticsStatus,
@@ -22,11 +21,11 @@ from db.enums import (
     Responsible,
     TaxStatus,
 )
-from db.models import Client, Store
+from db.models import Store
 from resolvers import transitions
 from resolvers.context import Context
 from resolvers.dns_check import DnsChecker, DnsLookupError
-from resolvers.lifecycle import advance
+from resolvers.lifecycle import progress
 from resolvers.mutations import CONFLICT_MESSAGE, Outcome, expect_version, target, transact
 from resolvers.problems import ErrorCode, refuse
 
@@ -36,7 +35,7 @@ CHALLENGE_PREFIX = "_shopiq-challenge"
 HOSTNAME_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 MAX_REASON = 500
 MAX_COUNT = 10_000_000
-STORE_FIELD = ("input", "storeId")
+STORE_FIELD = "store_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,26 +62,19 @@ def dns_records(store: Store) -> list[DnsRecord]:
 
 
 async def _store(session: AsyncSession, ctx: Context, store_id: int | None, version: int) -> Store:
-    store = await target(session, ctx, Store, store_id, "update", STORE_FIELD, "store")
+    store = await target(session, ctx, Store, store_id, action="update", field=STORE_FIELD)
     expect_version(store, version)
     return store
-
-
-async def _progress(session: AsyncSession, store: Store) -> None:
-    """Working on the store means the client is in implementation."""
-    client = await session.get(Client, store.client_id)
-    if client is not None:
-        advance(client, ClientStatus.IMPLEMENTATION)
 
 
 def _reason(value: str | None, field: str, required: bool) -> str | None:
     cleaned = (value or "").strip()
     if not cleaned:
         if required:
-            raise refuse(("input", field), "Say why.", ErrorCode.REQUIRED)
+            raise refuse(field, "Say why.", ErrorCode.REQUIRED)
         return None
     if len(cleaned) > MAX_REASON:
-        raise refuse(("input", field), f"Use at most {MAX_REASON} characters.", ErrorCode.TOO_LONG)
+        raise refuse(field, f"Use at most {MAX_REASON} characters.", ErrorCode.TOO_LONG)
     return cleaned
 
 
@@ -90,7 +82,7 @@ def _count(value: int | None, field: str, current: int) -> int:
     if value is None:
         return current
     if not 0 <= value <= MAX_COUNT:
-        raise refuse(("input", field), "Use a whole number from 0.", ErrorCode.INVALID)
+        raise refuse(field, "Use a whole number from 0.", ErrorCode.INVALID)
     return value
 
 
@@ -100,14 +92,12 @@ def _count(value: int | None, field: str, current: int) -> int:
 def normalize_hostname(value: str) -> str:
     host = value.strip().lower().rstrip(".")
     if host.startswith(("http://", "https://")) or "/" in host:
-        raise refuse(
-            ("input", "hostname"), "Give a bare hostname like shop.example.com.", ErrorCode.INVALID
-        )
+        raise refuse("hostname", "Give a bare hostname like shop.example.com.", ErrorCode.INVALID)
     if not HOSTNAME_RE.match(host):
-        raise refuse(("input", "hostname"), "That is not a valid hostname.", ErrorCode.INVALID)
+        raise refuse("hostname", "That is not a valid hostname.", ErrorCode.INVALID)
     if host == STORE_HOST or host.endswith("." + STORE_HOST):
         raise refuse(
-            ("input", "hostname"),
+            "hostname",
             "ShopIQ subdomains work without connecting them.",
             ErrorCode.INVALID,
         )
@@ -120,25 +110,19 @@ async def connect_domain(
     async def work(session: AsyncSession) -> Store:
         store = await _store(session, ctx, store_id, version)
         host = normalize_hostname(hostname)
-        store.domain_status = transitions.move(
-            "The domain",
-            transitions.DOMAIN,
-            store.domain_status,
-            DomainStatus.PENDING_DNS,
-            ("input", "hostname"),
+        store.domain_status = transitions.DOMAIN.move(
+            store.domain_status, DomainStatus.PENDING_DNS, "hostname"
         )
         taken = await session.execute(
             select(Store.id).where(Store.custom_domain == host, Store.id != store.id)
         )
         if taken.first() is not None:
-            raise refuse(
-                ("input", "hostname"), "That domain is connected to another store.", ErrorCode.TAKEN
-            )
+            raise refuse("hostname", "That domain is connected to another store.", ErrorCode.TAKEN)
         store.custom_domain = host
         store.domain_verification_token = secrets.token_hex(16)
         store.domain_failure_reason = None
         store.domain_checked_at = None
-        await _progress(session, store)
+        await progress(session, store.client_id)
         return store
 
     return await transact(ctx, work)
@@ -146,9 +130,10 @@ async def connect_domain(
 
 def _verifiable(store: Store) -> tuple[str, str]:
     """(TXT record name, expected value) of a store whose domain awaits verification."""
-    if store.custom_domain is None or store.domain_status not in (
-        DomainStatus.PENDING_DNS,
-        DomainStatus.FAILED,
+    # Verifiable: a domain the machine lets move to verified (pending DNS, or failed before).
+    if (
+        store.custom_domain is None
+        or DomainStatus.VERIFIED not in transitions.DOMAIN.moves[store.domain_status]
     ):
         raise refuse(
             STORE_FIELD, "Connect a domain before verifying it.", ErrorCode.INVALID_TRANSITION
@@ -182,7 +167,11 @@ async def verify_domain(
         store = await _store(session, ctx, store_id, version)
         if _verifiable(store) != (name, expected):
             raise refuse(STORE_FIELD, CONFLICT_MESSAGE, ErrorCode.CONFLICT)
-        store.domain_status = DomainStatus.VERIFIED if found else DomainStatus.FAILED
+        store.domain_status = transitions.DOMAIN.move(
+            store.domain_status,
+            DomainStatus.VERIFIED if found else DomainStatus.FAILED,
+            STORE_FIELD,
+        )
         store.domain_failure_reason = reason
         store.domain_checked_at = utcnow()
         return store
@@ -193,12 +182,8 @@ async def verify_domain(
 async def disconnect_domain(ctx: Context, store_id: int | None, version: int) -> Outcome[Store]:
     async def work(session: AsyncSession) -> Store:
         store = await _store(session, ctx, store_id, version)
-        store.domain_status = transitions.move(
-            "The domain",
-            transitions.DOMAIN,
-            store.domain_status,
-            DomainStatus.NOT_CONNECTED,
-            STORE_FIELD,
+        store.domain_status = transitions.DOMAIN.move(
+            store.domain_status, DomainStatus.NOT_CONNECTED, STORE_FIELD
         )
         store.custom_domain = None
         store.domain_verification_token = None
@@ -224,31 +209,25 @@ async def update_payments(
 ) -> Outcome[Store]:
     async def work(session: AsyncSession) -> Store:
         store = await _store(session, ctx, store_id, version)
-        status = transitions.move(
-            "Payments",
-            transitions.PAYMENTS,
-            store.payment_status,
-            change.status,
-            ("input", "status"),
-        )
+        status = transitions.PAYMENTS.move(store.payment_status, change.status, "status")
         provider = change.provider or store.payment_provider
         switching = store.payment_provider is not None and provider != store.payment_provider
         if switching and status != PaymentStatus.KYC_PENDING:
             # A new provider verifies the business again before it can take payments.
             raise refuse(
-                ("input", "provider"),
+                "provider",
                 "A new payment provider goes through KYC again: set status KYC_PENDING.",
                 ErrorCode.INVALID_TRANSITION,
             )
         if status != PaymentStatus.NOT_STARTED and provider is None:
-            raise refuse(("input", "provider"), "Choose the payment provider.", ErrorCode.REQUIRED)
+            raise refuse("provider", "Choose the payment provider.", ErrorCode.REQUIRED)
         reason = _reason(
-            change.rejection_reason, "rejectionReason", required=status == PaymentStatus.REJECTED
+            change.rejection_reason, "rejection_reason", required=status == PaymentStatus.REJECTED
         )
         store.payment_status = status
         store.payment_provider = provider
         store.payment_rejection_reason = reason if status == PaymentStatus.REJECTED else None
-        await _progress(session, store)
+        await progress(session, store.client_id)
         return store
 
     return await transact(ctx, work)
@@ -267,28 +246,20 @@ async def update_logistics(
 ) -> Outcome[Store]:
     async def work(session: AsyncSession) -> Store:
         store = await _store(session, ctx, store_id, version)
-        status = transitions.move(
-            "Logistics",
-            transitions.LOGISTICS,
-            store.logistics_status,
-            change.status,
-            ("input", "status"),
-        )
+        status = transitions.LOGISTICS.move(store.logistics_status, change.status, "status")
         provider = (change.provider or "").strip() or store.logistics_provider
         if provider is not None and len(provider) > 100:
-            raise refuse(("input", "provider"), "Use at most 100 characters.", ErrorCode.TOO_LONG)
-        zones = _count(change.shipping_zone_count, "shippingZoneCount", store.shipping_zone_count)
+            raise refuse("provider", "Use at most 100 characters.", ErrorCode.TOO_LONG)
+        zones = _count(change.shipping_zone_count, "shipping_zone_count", store.shipping_zone_count)
         methods = _count(
-            change.shipping_method_count, "shippingMethodCount", store.shipping_method_count
+            change.shipping_method_count, "shipping_method_count", store.shipping_method_count
         )
         if status != LogisticsStatus.NOT_STARTED:
             if provider is None:
-                raise refuse(
-                    ("input", "provider"), "Name the logistics provider.", ErrorCode.REQUIRED
-                )
+                raise refuse("provider", "Name the logistics provider.", ErrorCode.REQUIRED)
             if zones < 1 or methods < 1:
                 raise refuse(
-                    ("input", "shippingZoneCount"),
+                    "shipping_zone_count",
                     "Set up at least one shipping zone and one method first.",
                     ErrorCode.INVALID,
                 )
@@ -296,7 +267,7 @@ async def update_logistics(
         store.logistics_provider = provider
         store.shipping_zone_count = zones
         store.shipping_method_count = methods
-        await _progress(session, store)
+        await progress(session, store.client_id)
         return store
 
     return await transact(ctx, work)
@@ -315,29 +286,23 @@ async def update_catalog(
 ) -> Outcome[Store]:
     async def work(session: AsyncSession) -> Store:
         store = await _store(session, ctx, store_id, version)
-        status = transitions.move(
-            "The catalog",
-            transitions.CATALOG,
-            store.catalog_status,
-            change.status,
-            ("input", "status"),
-        )
-        products = _count(change.product_count, "productCount", store.product_count)
-        categories = _count(change.category_count, "categoryCount", store.category_count)
+        status = transitions.CATALOG.move(store.catalog_status, change.status, "status")
+        products = _count(change.product_count, "product_count", store.product_count)
+        categories = _count(change.category_count, "category_count", store.category_count)
         if status == CatalogStatus.READY and products < 1:
             raise refuse(
-                ("input", "productCount"),
+                "product_count",
                 "A ready catalog has at least one product.",
                 ErrorCode.INVALID,
             )
         reason = _reason(
-            change.failure_reason, "failureReason", required=status == CatalogStatus.FAILED
+            change.failure_reason, "failure_reason", required=status == CatalogStatus.FAILED
         )
         store.catalog_status = status
         store.product_count = products
         store.category_count = categories
         store.catalog_failure_reason = reason if status == CatalogStatus.FAILED else None
-        await _progress(session, store)
+        await progress(session, store.client_id)
         return store
 
     return await transact(ctx, work)
@@ -368,9 +333,7 @@ async def update_brand(
         if change.logo_url is not None:
             url = change.logo_url.strip()
             if not url.startswith("https://") or len(url) > 2048 or " " in url:
-                raise refuse(
-                    ("input", "logoUrl"), "Give an https:// address of the logo.", ErrorCode.INVALID
-                )
+                raise refuse("logo_url", "Give an https:// address of the logo.", ErrorCode.INVALID)
             store.logo_url = url
         elif change.clear_logo:
             store.logo_url = None
@@ -378,7 +341,7 @@ async def update_brand(
             theme = change.theme.strip().lower()
             if not THEME_RE.match(theme):
                 raise refuse(
-                    ("input", "theme"),
+                    "theme",
                     "Give a theme name of letters, digits, hyphens.",
                     ErrorCode.INVALID,
                 )
@@ -395,7 +358,7 @@ async def update_brand(
             value = getattr(change, name)
             if value is not None:
                 setattr(store, name, value)
-        await _progress(session, store)
+        await progress(session, store.client_id)
         return store
 
     return await transact(ctx, work)
@@ -415,26 +378,18 @@ async def update_compliance(
     async def work(session: AsyncSession) -> Store:
         store = await _store(session, ctx, store_id, version)
         if change.kyc_status is not None:
-            store.kyc_status = transitions.move(
-                "Business verification",
-                transitions.KYC,
-                store.kyc_status,
-                change.kyc_status,
-                ("input", "kycStatus"),
+            store.kyc_status = transitions.KYC.move(
+                store.kyc_status, change.kyc_status, "kyc_status"
             )
         if change.tax_status is not None:
-            store.tax_status = transitions.move(
-                "Tax registration",
-                transitions.TAX,
-                store.tax_status,
-                change.tax_status,
-                ("input", "taxStatus"),
+            store.tax_status = transitions.TAX.move(
+                store.tax_status, change.tax_status, "tax_status"
             )
         if change.kyc_responsible is not None:
             store.kyc_responsible = change.kyc_responsible
         if change.tax_responsible is not None:
             store.tax_responsible = change.tax_responsible
-        await _progress(session, store)
+        await progress(session, store.client_id)
         return store
 
     return await transact(ctx, work)

@@ -9,16 +9,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.enums import ClientStatus, MemberStatus, TaskCategory, TaskStatus, UserStatus
+from db.enums import MemberStatus, TaskCategory, TaskStatus, UserStatus
 from db.models import Client, PartnerMember, Task, User
+from resolvers import transitions
 from resolvers.context import Context
-from resolvers.lifecycle import advance
+from resolvers.lifecycle import progress
 from resolvers.mutations import Outcome, expect_version, target, transact
 from resolvers.problems import ErrorCode, Refused, refuse
 from resolvers.validation import Checker
 
-TASK_FIELD = ("input", "taskId")
-OPEN_STATUSES = (TaskStatus.TODO, TaskStatus.IN_PROGRESS, TaskStatus.BLOCKED)
+TASK_FIELD = "task_id"
+ASSIGNEE_FIELD = "assignee_id"
 MAX_TASKS_PER_CLIENT = 500
 
 
@@ -54,7 +55,7 @@ def _checked_text(
 async def _assignee(session: AsyncSession, partner_id: int, fields: TaskFields) -> int | None:
     """The member id to assign: an active member of the task's partner, else NOT_FOUND."""
     if fields.unresolvable_assignee:
-        raise refuse(("input", "assigneeId"), "No team member with that id.", ErrorCode.NOT_FOUND)
+        raise refuse(ASSIGNEE_FIELD, "No team member with that id.", ErrorCode.NOT_FOUND)
     if fields.assignee_member_id is None:
         return None
     member = await session.get(PartnerMember, fields.assignee_member_id)
@@ -66,26 +67,21 @@ async def _assignee(session: AsyncSession, partner_id: int, fields: TaskFields) 
         or user is None
         or user.status == UserStatus.REMOVED
     ):
-        raise refuse(("input", "assigneeId"), "No team member with that id.", ErrorCode.NOT_FOUND)
+        raise refuse(ASSIGNEE_FIELD, "No team member with that id.", ErrorCode.NOT_FOUND)
     return member.id
 
 
 async def create_task(ctx: Context, client_id: int | None, fields: TaskFields) -> Outcome[Task]:
     async def work(session: AsyncSession) -> Task:
         client = await target(
-            session, ctx, Client, client_id, "manage_tasks", ("input", "clientId"), "client"
+            session, ctx, Client, client_id, action="manage_tasks", field="client_id"
         )
         assert client.partner_id is not None  # manage_tasks needs an active partner access
         check = Checker()
         title, description = _checked_text(check, fields, creating=True)
         if check.problems:
             raise Refused(*check.problems)
-        if fields.status == TaskStatus.DONE:
-            raise refuse(
-                ("input", "status"),
-                "Create the task, then complete it.",
-                ErrorCode.INVALID_TRANSITION,
-            )
+        status = transitions.start_task(fields.status or TaskStatus.TODO, "status")
         count, last = (
             await session.execute(
                 select(func.count(Task.id), func.max(Task.position)).where(
@@ -95,7 +91,7 @@ async def create_task(ctx: Context, client_id: int | None, fields: TaskFields) -
         ).one()
         if count >= MAX_TASKS_PER_CLIENT:
             raise refuse(
-                ("input", "clientId"),
+                "client_id",
                 f"A client can have at most {MAX_TASKS_PER_CLIENT} tasks.",
                 ErrorCode.INVALID,
             )
@@ -105,7 +101,7 @@ async def create_task(ctx: Context, client_id: int | None, fields: TaskFields) -
             title=title,
             description=description,
             category=fields.category or TaskCategory.OTHER,
-            status=fields.status or TaskStatus.TODO,
+            status=status,
             assignee_member_id=await _assignee(session, client.partner_id, fields),
             due_date=fields.due_date,
             client_visible=bool(fields.client_visible),
@@ -123,28 +119,16 @@ async def update_task(
     ctx: Context, task_id: int | None, version: int, fields: TaskFields
 ) -> Outcome[Task]:
     async def work(session: AsyncSession) -> Task:
-        task = await target(session, ctx, Task, task_id, "update", TASK_FIELD, "task")
+        task = await target(session, ctx, Task, task_id, action="update", field=TASK_FIELD)
         expect_version(task, version)
         check = Checker()
         title, description = _checked_text(check, fields, creating=False)
         if check.problems:
             raise Refused(*check.problems)
         if fields.status is not None and fields.status != task.status:
-            if task.status == TaskStatus.DONE:
-                raise refuse(
-                    ("input", "status"),
-                    "Reopen the task before changing its status.",
-                    ErrorCode.INVALID_TRANSITION,
-                )
-            if fields.status == TaskStatus.DONE:
-                raise refuse(
-                    ("input", "status"),
-                    "Use completeTask to finish a task.",
-                    ErrorCode.INVALID_TRANSITION,
-                )
-            task.status = fields.status
-            if fields.status == TaskStatus.IN_PROGRESS:
-                await _progress(session, task)
+            task.status = transitions.TASK_EDIT.move(task.status, fields.status, "status")
+            if task.status == TaskStatus.IN_PROGRESS:
+                await progress(session, task.client_id)
         if title is not None:
             task.title = title
         if fields.description is not None:
@@ -168,22 +152,14 @@ async def update_task(
     return await transact(ctx, work)
 
 
-async def _progress(session: AsyncSession, task: Task) -> None:
-    client = await session.get(Client, task.client_id)
-    if client is not None:
-        advance(client, ClientStatus.IMPLEMENTATION)
-
-
 async def complete_task(ctx: Context, task_id: int | None, version: int) -> Outcome[Task]:
     async def work(session: AsyncSession) -> Task:
-        task = await target(session, ctx, Task, task_id, "complete", TASK_FIELD, "task")
+        task = await target(session, ctx, Task, task_id, action="complete", field=TASK_FIELD)
         expect_version(task, version)
-        if task.status == TaskStatus.DONE:
-            raise refuse(TASK_FIELD, "The task is already done.", ErrorCode.INVALID_TRANSITION)
-        task.status = TaskStatus.DONE
+        task.status = transitions.TASK_COMPLETE.move(task.status, TaskStatus.DONE, TASK_FIELD)
         task.completed_at = utcnow()
         task.completed_by_user_id = ctx.viewer.user_id
-        await _progress(session, task)
+        await progress(session, task.client_id)
         return task
 
     return await transact(ctx, work)
@@ -191,13 +167,9 @@ async def complete_task(ctx: Context, task_id: int | None, version: int) -> Outc
 
 async def reopen_task(ctx: Context, task_id: int | None, version: int) -> Outcome[Task]:
     async def work(session: AsyncSession) -> Task:
-        task = await target(session, ctx, Task, task_id, "update", TASK_FIELD, "task")
+        task = await target(session, ctx, Task, task_id, action="update", field=TASK_FIELD)
         expect_version(task, version)
-        if task.status != TaskStatus.DONE:
-            raise refuse(
-                TASK_FIELD, "Only a done task can be reopened.", ErrorCode.INVALID_TRANSITION
-            )
-        task.status = TaskStatus.TODO
+        task.status = transitions.TASK_REOPEN.move(task.status, TaskStatus.TODO, TASK_FIELD)
         task.completed_at = None
         task.completed_by_user_id = None
         return task
@@ -207,7 +179,7 @@ async def reopen_task(ctx: Context, task_id: int | None, version: int) -> Outcom
 
 async def delete_task(ctx: Context, task_id: int | None, version: int) -> Outcome[int]:
     async def work(session: AsyncSession) -> int:
-        task = await target(session, ctx, Task, task_id, "delete", TASK_FIELD, "task")
+        task = await target(session, ctx, Task, task_id, action="delete", field=TASK_FIELD)
         expect_version(task, version)
         deleted = task.id
         await session.delete(task)  # versioned: a concurrent edit makes this a CONFLICT
@@ -224,7 +196,7 @@ async def reorder_tasks(
 
     async def work(session: AsyncSession) -> Client:
         client = await target(
-            session, ctx, Client, client_id, "manage_tasks", ("input", "clientId"), "client"
+            session, ctx, Client, client_id, action="manage_tasks", field="client_id"
         )
         tasks = (
             (
@@ -240,7 +212,7 @@ async def reorder_tasks(
         by_id = {t.id: t for t in tasks}
         if None in task_ids or len(set(task_ids)) != len(task_ids) or set(task_ids) != set(by_id):
             raise refuse(
-                ("input", "taskIds"),
+                "task_ids",
                 "List every task of this client exactly once.",
                 ErrorCode.INVALID,
             )

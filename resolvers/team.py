@@ -8,17 +8,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.enums import AssignmentRole, MemberStatus, PartnerRole, UserStatus
 from db.models import Assignment, Client, Partner, PartnerMember, Task, User
+from resolvers import transitions
 from resolvers.context import Context
 from resolvers.mutations import Outcome, expect_version, target, transact
 from resolvers.problems import ErrorCode, Refused, refuse
 from resolvers.users import revive_as_invited
 from resolvers.validation import Checker
 
-MEMBER_FIELD = ("input", "memberId")
+MEMBER_FIELD = "member_id"
 
 
 async def _require_owner_power(
-    session: AsyncSession, ctx: Context, partner_id: int, role: PartnerRole, field: tuple[str, ...]
+    session: AsyncSession, ctx: Context, partner_id: int, role: PartnerRole
 ) -> None:
     """Making someone an owner is for owners only."""
     if role != PartnerRole.OWNER:
@@ -27,7 +28,7 @@ async def _require_owner_power(
         session, ctx.viewer, Partner, partner_id, "manage_owners"
     )
     if not allowed:
-        raise refuse(field, "Only an owner can make someone an owner.", ErrorCode.FORBIDDEN)
+        raise refuse("role", "Only an owner can make someone an owner.", ErrorCode.FORBIDDEN)
 
 
 async def _other_active_owners(session: AsyncSession, member: PartnerMember) -> int:
@@ -47,9 +48,9 @@ async def invite_member(
 ) -> Outcome[PartnerMember]:
     async def work(session: AsyncSession) -> PartnerMember:
         partner = await target(
-            session, ctx, Partner, partner_id, "manage_team", ("input", "partnerId"), "partner"
+            session, ctx, Partner, partner_id, action="manage_team", field="partner_id"
         )
-        await _require_owner_power(session, ctx, partner.id, role, ("input", "role"))
+        await _require_owner_power(session, ctx, partner.id, role)
         check = Checker()
         address = check.email("email", email, required=True)
         display = check.text("name", name, required=False, max_len=200)
@@ -74,7 +75,7 @@ async def invite_member(
         )
         if existing.first() is not None:
             raise refuse(
-                ("input", "email"),
+                "email",
                 "That person is already on the team or invited.",
                 ErrorCode.TAKEN,
             )
@@ -99,15 +100,18 @@ async def accept_invitation(ctx: Context, member_id: int | None) -> Outcome[Part
             session, ctx.viewer, PartnerMember, member_id or 0, "accept"
         )
         if own is not None and own.user_id == ctx.viewer.user_id and not allowed:
-            raise refuse(
-                MEMBER_FIELD,
-                "You have already accepted this invitation.",
-                ErrorCode.INVALID_TRANSITION,
-            )
+            # Their own invitation, no longer acceptable: say why rather than "not found".
+            transitions.MEMBER.move(own.status, MemberStatus.ACTIVE, MEMBER_FIELD)
         member = await target(
-            session, ctx, PartnerMember, member_id, "accept", MEMBER_FIELD, "invitation"
+            session,
+            ctx,
+            PartnerMember,
+            member_id,
+            action="accept",
+            field=MEMBER_FIELD,
+            noun="invitation",
         )
-        member.status = MemberStatus.ACTIVE
+        member.status = transitions.MEMBER.move(member.status, MemberStatus.ACTIVE, MEMBER_FIELD)
         member.accepted_at = utcnow()
         user = await session.get(User, member.user_id)
         if user is not None and user.status == UserStatus.INVITED:
@@ -122,19 +126,25 @@ async def change_member_role(
 ) -> Outcome[PartnerMember]:
     async def work(session: AsyncSession) -> PartnerMember:
         member = await target(
-            session, ctx, PartnerMember, member_id, "change_role", MEMBER_FIELD, "team member"
+            session,
+            ctx,
+            PartnerMember,
+            member_id,
+            action="change_role",
+            field=MEMBER_FIELD,
+            noun="team member",
         )
         expect_version(member, version)
         if role == member.role:
             return member
-        await _require_owner_power(session, ctx, member.partner_id, role, ("input", "role"))
+        await _require_owner_power(session, ctx, member.partner_id, role)
         if (
             member.role == PartnerRole.OWNER
             and member.status == MemberStatus.ACTIVE
             and not await _other_active_owners(session, member)
         ):
             raise refuse(
-                ("input", "role"),
+                "role",
                 "The last owner cannot step down; make someone else an owner first.",
                 ErrorCode.LAST_OWNER,
             )
@@ -149,7 +159,13 @@ async def remove_member(ctx: Context, member_id: int | None, version: int) -> Ou
 
     async def work(session: AsyncSession) -> int:
         member = await target(
-            session, ctx, PartnerMember, member_id, "remove", MEMBER_FIELD, "team member"
+            session,
+            ctx,
+            PartnerMember,
+            member_id,
+            action="remove",
+            field=MEMBER_FIELD,
+            noun="team member",
         )
         expect_version(member, version)
         if (
@@ -178,9 +194,7 @@ async def assign_member(
     ctx: Context, client_id: int | None, member_id: int | None, role: AssignmentRole
 ) -> Outcome[Assignment]:
     async def work(session: AsyncSession) -> Assignment:
-        client = await target(
-            session, ctx, Client, client_id, "assign", ("input", "clientId"), "client"
-        )
+        client = await target(session, ctx, Client, client_id, action="assign", field="client_id")
         member = await session.get(PartnerMember, member_id) if member_id is not None else None
         if (
             member is None
@@ -214,13 +228,7 @@ async def assign_member(
 async def unassign_member(ctx: Context, assignment_id: int | None) -> Outcome[int]:
     async def work(session: AsyncSession) -> int:
         assignment = await target(
-            session,
-            ctx,
-            Assignment,
-            assignment_id,
-            "remove",
-            ("input", "assignmentId"),
-            "assignment",
+            session, ctx, Assignment, assignment_id, action="remove", field="assignment_id"
         )
         removed = assignment.id
         await session.delete(assignment)

@@ -14,13 +14,13 @@ from db.enums import TaskCategory
 from db.models import Client, Partner, Task, WorkflowTemplate, WorkflowTemplateItem
 from resolvers.context import Context
 from resolvers.mutations import Outcome, expect_version, target, transact
-from resolvers.problems import ErrorCode, Problem, Refused, refuse
+from resolvers.problems import ErrorCode, FieldName, Problem, Refused, refuse
 from resolvers.task_queries import today
 from resolvers.validation import Checker
 
 MAX_ITEMS = 100
 MAX_OFFSET_DAYS = 365
-TEMPLATE_FIELD = ("input", "templateId")
+TEMPLATE_FIELD = "template_id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,22 +36,18 @@ class TemplateItemData:
 def _items(items: list[TemplateItemData], partner_id: int) -> list[WorkflowTemplateItem]:
     problems: list[Problem] = []
     if not items:
-        problems.append(Problem(("input", "items"), "Add at least one task.", ErrorCode.REQUIRED))
+        problems.append(Problem.at("items", "Add at least one task.", ErrorCode.REQUIRED))
     if len(items) > MAX_ITEMS:
-        problems.append(
-            Problem(("input", "items"), f"Use at most {MAX_ITEMS} tasks.", ErrorCode.TOO_LONG)
-        )
+        problems.append(Problem.at("items", f"Use at most {MAX_ITEMS} tasks.", ErrorCode.TOO_LONG))
     rows = []
     for index, item in enumerate(items[:MAX_ITEMS]):
-        check = Checker(prefix="input")
+        check = Checker(within=("items", index))
         title = check.text("title", item.title, required=True, max_len=200)
         description = check.text("description", item.description, required=False, max_len=10_000)
         offset = item.due_offset_days
         if offset is not None and not 0 <= offset <= MAX_OFFSET_DAYS:
-            check.add("dueOffsetDays", f"Use 0 to {MAX_OFFSET_DAYS} days.", ErrorCode.INVALID)
-        for p in check.problems:
-            assert p.field is not None
-            problems.append(Problem(("input", "items", str(index), p.field[-1]), p.message, p.code))
+            check.add("due_offset_days", f"Use 0 to {MAX_OFFSET_DAYS} days.", ErrorCode.INVALID)
+        problems += check.problems
         rows.append(
             WorkflowTemplateItem(
                 partner_id=partner_id,
@@ -84,7 +80,7 @@ async def _name(
     if template_id is not None:
         clash = clash.where(WorkflowTemplate.id != template_id)
     if (await session.execute(clash)).first() is not None:
-        raise refuse(("input", "name"), "A workflow with that name exists.", ErrorCode.TAKEN)
+        raise refuse("name", "A workflow with that name exists.", ErrorCode.TAKEN)
     return cleaned
 
 
@@ -97,7 +93,7 @@ async def create_template(
 ) -> Outcome[WorkflowTemplate]:
     async def work(session: AsyncSession) -> WorkflowTemplate:
         partner = await target(
-            session, ctx, Partner, partner_id, "manage_templates", ("input", "partnerId"), "partner"
+            session, ctx, Partner, partner_id, action="manage_templates", field="partner_id"
         )
         template = WorkflowTemplate(
             partner_id=partner.id,
@@ -128,13 +124,7 @@ async def update_template(
 
     async def work(session: AsyncSession) -> WorkflowTemplate:
         template = await target(
-            session,
-            ctx,
-            WorkflowTemplate,
-            template_id,
-            "manage",
-            TEMPLATE_FIELD,
-            "workflow template",
+            session, ctx, WorkflowTemplate, template_id, action="manage", field=TEMPLATE_FIELD
         )
         expect_version(template, version)
         if name is not None:
@@ -159,13 +149,7 @@ async def update_template(
 async def delete_template(ctx: Context, template_id: int | None, version: int) -> Outcome[int]:
     async def work(session: AsyncSession) -> int:
         template = await target(
-            session,
-            ctx,
-            WorkflowTemplate,
-            template_id,
-            "manage",
-            TEMPLATE_FIELD,
-            "workflow template",
+            session, ctx, WorkflowTemplate, template_id, action="manage", field=TEMPLATE_FIELD
         )
         expect_version(template, version)
         deleted = template.id
@@ -184,7 +168,8 @@ async def copy_template_into(
     ctx: Context,
     client: Client,
     template_id: int | None,
-    field: tuple[str, ...] = TEMPLATE_FIELD,
+    *,
+    field: FieldName = TEMPLATE_FIELD,
 ) -> list[Task]:
     """Append the template's items to the client's tasks (due dates counted from today).
     The template must be one of the client's partner's, and readable by the viewer."""
@@ -234,7 +219,7 @@ async def apply_template(
 ) -> Outcome[tuple[Client, list[Task]]]:
     async def work(session: AsyncSession) -> tuple[Client, list[Task]]:
         client = await target(
-            session, ctx, Client, client_id, "manage_tasks", ("input", "clientId"), "client"
+            session, ctx, Client, client_id, action="manage_tasks", field="client_id"
         )
         return client, await copy_template_into(session, ctx, client, template_id)
 

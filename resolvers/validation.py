@@ -8,7 +8,7 @@ import unicodedata
 import pycountry
 from email_validator import EmailNotValidError, validate_email
 
-from resolvers.problems import ErrorCode, Problem
+from resolvers.problems import ErrorCode, FieldName, Problem
 
 SUBDOMAIN_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{1,61}[a-z0-9])$")
 RESERVED_SUBDOMAINS = frozenset(
@@ -18,16 +18,20 @@ PHONE_RE = re.compile(r"^\+?[0-9][0-9 ().-]{4,30}$")
 
 
 class Checker:
-    """Collects problems for one input object, with field paths under `prefix`."""
+    """Collects problems for one input object. Fields are named by their Python names, under
+    `within` when the object sits inside the input (e.g. `("items", 0)`)."""
 
-    def __init__(self, prefix: str = "input") -> None:
-        self.prefix = prefix
+    def __init__(self, within: tuple[str | int, ...] = ()) -> None:
+        self.within = within
         self.problems: list[Problem] = []
 
-    def add(self, field: str, message: str, code: ErrorCode) -> None:
-        self.problems.append(Problem((self.prefix, field), message, code))
+    def add(self, field: FieldName, message: str, code: ErrorCode) -> None:
+        name = (field,) if isinstance(field, str) else field
+        self.problems.append(Problem.at((*self.within, *name), message, code))
 
-    def text(self, field: str, value: str | None, *, required: bool, max_len: int) -> str | None:
+    def text(
+        self, field: FieldName, value: str | None, *, required: bool, max_len: int
+    ) -> str | None:
         cleaned = (value or "").strip()
         if not cleaned:
             if required:
@@ -38,7 +42,7 @@ class Checker:
             return None
         return cleaned
 
-    def email(self, field: str, value: str | None, *, required: bool) -> str | None:
+    def email(self, field: FieldName, value: str | None, *, required: bool) -> str | None:
         cleaned = self.text(field, value, required=required, max_len=254)
         if cleaned is None:
             return None
@@ -50,7 +54,7 @@ class Checker:
             return None
         return result.normalized.lower()
 
-    def phone(self, field: str, value: str | None) -> str | None:
+    def phone(self, field: FieldName, value: str | None) -> str | None:
         cleaned = self.text(field, value, required=False, max_len=32)
         if cleaned is not None and not PHONE_RE.match(cleaned):
             self.add(
@@ -59,21 +63,21 @@ class Checker:
             return None
         return cleaned
 
-    def country(self, field: str, value: str | None) -> str | None:
+    def country(self, field: FieldName, value: str | None) -> str | None:
         cleaned = (value or "").strip().upper()
         if len(cleaned) != 2 or pycountry.countries.get(alpha_2=cleaned) is None:
             self.add(field, "Use an assigned ISO 3166 country code, e.g. GB.", ErrorCode.INVALID)
             return None
         return cleaned
 
-    def currency(self, field: str, value: str | None) -> str | None:
+    def currency(self, field: FieldName, value: str | None) -> str | None:
         cleaned = (value or "").strip().upper()
         if len(cleaned) != 3 or pycountry.currencies.get(alpha_3=cleaned) is None:
             self.add(field, "Use an ISO 4217 currency code, e.g. EUR.", ErrorCode.INVALID)
             return None
         return cleaned
 
-    def subdomain(self, field: str, value: str) -> str | None:
+    def subdomain(self, field: FieldName, value: str) -> str | None:
         cleaned = value.strip().lower()
         if not SUBDOMAIN_RE.match(cleaned) or "--" in cleaned:
             self.add(

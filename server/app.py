@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import re
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,7 +15,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
 
 from db.engine import create_engine, create_session_factory
@@ -25,6 +27,36 @@ from server.settings import Settings
 from server.tokens import InvalidTokenError, read_token
 
 MAX_BODY_BYTES = 1_000_000
+REQUEST_ID_HEADER = b"x-request-id"
+# An incoming request id is kept when it is a short token (e.g. a load balancer's UUID);
+# anything else could forge log lines or bloat them, and is replaced.
+REQUEST_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
+
+
+def request_id_of(scope: Scope) -> str:
+    """The caller's `X-Request-Id` when it is a sane short token, else a fresh one."""
+    for name, value in scope.get("headers", []):
+        if name.lower() == REQUEST_ID_HEADER:
+            token = bytes(value).decode("latin-1")
+            if REQUEST_ID_RE.fullmatch(token):
+                return token
+            break
+    return uuid.uuid4().hex
+
+
+def sending_request_id(send: Send, request_id: str) -> Send:
+    """`send`, with the request id added to the response's headers."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            headers = [
+                (k, v) for k, v in message.get("headers", []) if k.lower() != REQUEST_ID_HEADER
+            ]
+            headers.append((REQUEST_ID_HEADER, request_id.encode()))
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return wrapped
 
 
 @dataclass
@@ -53,6 +85,7 @@ class PartnerGraphQL(GraphQL[Context, None]):
             authz=self.runtime.authz,
             sessions=self.runtime.sessions,
             dns=self.runtime.dns,
+            request_id=request.state.request_id,
         )
         request.state.context = context  # closed by GraphQLEndpoint when the response is sent
         return context
@@ -75,6 +108,10 @@ class GraphQLEndpoint:
         self.graphql = PartnerGraphQL(runtime)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Every answer names its request, and the logs use the same id.
+        request_id = request_id_of(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+        send = sending_request_id(send, request_id)
         request = Request(scope, receive)
         if request.method == "GET" and self._ide_request(request):
             await self.graphql(scope, receive, send)
