@@ -43,6 +43,9 @@ from db.enums import (
     UserStatus,
 )
 
+# Longest description a task or workflow item takes; Text columns carry their limit in `info`.
+DESCRIPTION_LIMIT = 10_000
+
 
 class User(Timestamps, Base):
     __tablename__ = "users"
@@ -252,7 +255,7 @@ class Task(Timestamps, Base):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text, info={"max_length": DESCRIPTION_LIMIT})
     category: Mapped[TaskCategory] = mapped_column(str_enum(TaskCategory))
     status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus), default=TaskStatus.TODO)
     assignee_member_id: Mapped[int | None] = mapped_column(
@@ -294,7 +297,7 @@ class WorkflowTemplateItem(Timestamps, Base):
     )
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str | None] = mapped_column(Text)
+    description: Mapped[str | None] = mapped_column(Text, info={"max_length": DESCRIPTION_LIMIT})
     category: Mapped[TaskCategory] = mapped_column(str_enum(TaskCategory))
     due_offset_days: Mapped[int | None] = mapped_column(Integer)
     client_visible: Mapped[bool] = mapped_column(Boolean, default=False)

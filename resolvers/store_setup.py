@@ -28,37 +28,12 @@ from resolvers.dns_check import DnsChecker, DnsLookupError
 from resolvers.lifecycle import progress
 from resolvers.mutations import CONFLICT_MESSAGE, Outcome, expect_version, target, transact
 from resolvers.problems import ErrorCode, refuse
+from resolvers.storefront import STORE_HOST, challenge
 
-STORE_HOST = "myshopiq.com"
-ROUTING_TARGET = f"edge.{STORE_HOST}"
-CHALLENGE_PREFIX = "_shopiq-challenge"
-HOSTNAME_RE = re.compile(r"^(?=.{4,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+HOSTNAME_RE = re.compile(r"(?=.{4,253}\Z)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 MAX_REASON = 500
 MAX_COUNT = 10_000_000
 STORE_FIELD = "store_id"
-
-
-@dataclass(frozen=True, slots=True)
-class DnsRecord:
-    type: str
-    name: str
-    value: str
-    purpose: str
-
-
-def dns_records(store: Store) -> list[DnsRecord]:
-    """What the merchant must publish for the connected custom domain."""
-    if not store.custom_domain or not store.domain_verification_token:
-        return []
-    return [
-        DnsRecord(
-            "TXT",
-            f"{CHALLENGE_PREFIX}.{store.custom_domain}",
-            f"shopiq-verify={store.domain_verification_token}",
-            "proves you own the domain",
-        ),
-        DnsRecord("CNAME", store.custom_domain, ROUTING_TARGET, "sends shoppers to the store"),
-    ]
 
 
 async def _store(session: AsyncSession, ctx: Context, store_id: int | None, version: int) -> Store:
@@ -93,7 +68,7 @@ def normalize_hostname(value: str) -> str:
     host = value.strip().lower().rstrip(".")
     if host.startswith(("http://", "https://")) or "/" in host:
         raise refuse("hostname", "Give a bare hostname like shop.example.com.", ErrorCode.INVALID)
-    if not HOSTNAME_RE.match(host):
+    if not HOSTNAME_RE.fullmatch(host):
         raise refuse("hostname", "That is not a valid hostname.", ErrorCode.INVALID)
     if host == STORE_HOST or host.endswith("." + STORE_HOST):
         raise refuse(
@@ -138,10 +113,7 @@ def _verifiable(store: Store) -> tuple[str, str]:
         raise refuse(
             STORE_FIELD, "Connect a domain before verifying it.", ErrorCode.INVALID_TRANSITION
         )
-    return (
-        f"{CHALLENGE_PREFIX}.{store.custom_domain}",
-        f"shopiq-verify={store.domain_verification_token}",
-    )
+    return challenge(store.custom_domain, store.domain_verification_token)
 
 
 async def verify_domain(

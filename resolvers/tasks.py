@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
-
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -12,53 +9,23 @@ from db.base import utcnow
 from db.enums import MemberStatus, TaskCategory, TaskStatus, UserStatus
 from db.models import Client, PartnerMember, Task, User
 from resolvers import transitions
+from resolvers.changes import Changes, apply, cleaned
 from resolvers.context import Context
 from resolvers.lifecycle import progress
 from resolvers.mutations import Outcome, expect_version, target, transact
-from resolvers.problems import ErrorCode, Refused, refuse
-from resolvers.validation import Checker
+from resolvers.problems import ErrorCode, refuse
 
 TASK_FIELD = "task_id"
 ASSIGNEE_FIELD = "assignee_id"
 MAX_TASKS_PER_CLIENT = 500
 
 
-@dataclass(frozen=True, slots=True)
-class TaskFields:
-    """Editable fields; None means "leave as it is" (or "none" when creating)."""
-
-    title: str | None = None
-    description: str | None = None
-    category: TaskCategory | None = None
-    status: TaskStatus | None = None
-    assignee_member_id: int | None = None
-    clear_assignee: bool = False
-    due_date: date | None = None
-    clear_due_date: bool = False
-    client_visible: bool | None = None
-    blocks_launch: bool | None = None
-    unresolvable_assignee: bool = field(default=False)  # an id that is not a member id at all
-
-
-def _checked_text(
-    check: Checker, fields: TaskFields, creating: bool
-) -> tuple[str | None, str | None]:
-    title = (
-        check.text("title", fields.title, required=True, max_len=200)
-        if (creating or fields.title is not None)
-        else None
-    )
-    description = check.text("description", fields.description, required=False, max_len=10_000)
-    return title, description
-
-
-async def _assignee(session: AsyncSession, partner_id: int, fields: TaskFields) -> int | None:
+async def _assignee(session: AsyncSession, partner_id: int, changes: Changes) -> int | None:
     """The member id to assign: an active member of the task's partner, else NOT_FOUND."""
-    if fields.unresolvable_assignee:
-        raise refuse(ASSIGNEE_FIELD, "No team member with that id.", ErrorCode.NOT_FOUND)
-    if fields.assignee_member_id is None:
+    member_id = changes.get("assignee_member_id")
+    if member_id is None:
         return None
-    member = await session.get(PartnerMember, fields.assignee_member_id)
+    member = await session.get(PartnerMember, member_id)
     user = await session.get(User, member.user_id) if member is not None else None
     if (
         member is None
@@ -67,21 +34,22 @@ async def _assignee(session: AsyncSession, partner_id: int, fields: TaskFields) 
         or user is None
         or user.status == UserStatus.REMOVED
     ):
-        raise refuse(ASSIGNEE_FIELD, "No team member with that id.", ErrorCode.NOT_FOUND)
-    return member.id
+        raise refuse(
+            changes.path("assignee_member_id"), "No team member with that id.", ErrorCode.NOT_FOUND
+        )
+    return int(member.id)
 
 
-async def create_task(ctx: Context, client_id: int | None, fields: TaskFields) -> Outcome[Task]:
+async def create_task(ctx: Context, client_id: int | None, changes: Changes) -> Outcome[Task]:
+    """A new task at the end of the client's checklist; `changes` sets any of its fields."""
+
     async def work(session: AsyncSession) -> Task:
         client = await target(
             session, ctx, Client, client_id, action="manage_tasks", field="client_id"
         )
         assert client.partner_id is not None  # manage_tasks needs an active partner access
-        check = Checker()
-        title, description = _checked_text(check, fields, creating=True)
-        if check.problems:
-            raise Refused(*check.problems)
-        status = transitions.start_task(fields.status or TaskStatus.TODO, "status")
+        values = cleaned(Task, changes)
+        status = transitions.start_task(values.get("status") or TaskStatus.TODO, "status")
         count, last = (
             await session.execute(
                 select(func.count(Task.id), func.max(Task.position)).where(
@@ -98,16 +66,13 @@ async def create_task(ctx: Context, client_id: int | None, fields: TaskFields) -
         task = Task(
             partner_id=client.partner_id,
             client_id=client.id,
-            title=title,
-            description=description,
-            category=fields.category or TaskCategory.OTHER,
-            status=status,
-            assignee_member_id=await _assignee(session, client.partner_id, fields),
-            due_date=fields.due_date,
-            client_visible=bool(fields.client_visible),
-            blocks_launch=bool(fields.blocks_launch),
+            category=TaskCategory.OTHER,
+            client_visible=False,
+            blocks_launch=False,
             position=(last or 0) + 1,
         )
+        apply(task, values.replace(status=status))
+        task.assignee_member_id = await _assignee(session, client.partner_id, values)
         session.add(task)
         await session.flush()
         return task
@@ -116,37 +81,24 @@ async def create_task(ctx: Context, client_id: int | None, fields: TaskFields) -
 
 
 async def update_task(
-    ctx: Context, task_id: int | None, version: int, fields: TaskFields
+    ctx: Context, task_id: int | None, version: int, changes: Changes
 ) -> Outcome[Task]:
+    """Only the fields in `changes` change; the status moves by the task's table."""
+
     async def work(session: AsyncSession) -> Task:
         task = await target(session, ctx, Task, task_id, action="update", field=TASK_FIELD)
         expect_version(task, version)
-        check = Checker()
-        title, description = _checked_text(check, fields, creating=False)
-        if check.problems:
-            raise Refused(*check.problems)
-        if fields.status is not None and fields.status != task.status:
-            task.status = transitions.TASK_EDIT.move(task.status, fields.status, "status")
+        values = cleaned(Task, changes)
+        status = values.get("status")
+        if status is not None and status != task.status:
+            task.status = transitions.TASK_EDIT.move(task.status, status, "status")
             if task.status == TaskStatus.IN_PROGRESS:
                 await progress(session, task.client_id)
-        if title is not None:
-            task.title = title
-        if fields.description is not None:
-            task.description = description
-        if fields.category is not None:
-            task.category = fields.category
-        if fields.clear_assignee:
-            task.assignee_member_id = None
-        elif fields.assignee_member_id is not None or fields.unresolvable_assignee:
-            task.assignee_member_id = await _assignee(session, task.partner_id, fields)
-        if fields.clear_due_date:
-            task.due_date = None
-        elif fields.due_date is not None:
-            task.due_date = fields.due_date
-        if fields.client_visible is not None:
-            task.client_visible = fields.client_visible
-        if fields.blocks_launch is not None:
-            task.blocks_launch = fields.blocks_launch
+        if values.get("assignee_member_id") is not None:
+            values = values.replace(
+                assignee_member_id=await _assignee(session, task.partner_id, values)
+            )
+        apply(task, values.without("status"))
         return task
 
     return await transact(ctx, work)

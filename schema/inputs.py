@@ -54,7 +54,7 @@ def changes_of(
         if name in skipped:
             continue
         value = getattr(input, name)
-        meta = field.metadata or {}
+        meta: dict[str, Any] = dict(field.metadata or {})
         if CLEARS in meta:
             if value:
                 values[meta[CLEARS]] = None

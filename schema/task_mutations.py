@@ -14,6 +14,7 @@ from schema.clients import Client
 from schema.enums import TaskCategory, TaskStatus
 from schema.errors import UserError, user_errors
 from schema.info import Info
+from schema.inputs import changes_of, clears, node_id
 from schema.relay import id_of, to_global_id
 from schema.tasks import Task
 
@@ -42,7 +43,7 @@ class CreateTaskInput:
     description: str | None = None
     category: TaskCategory | None = None
     status: TaskStatus | None = None
-    assignee_id: strawberry.ID | None = None
+    assignee_id: strawberry.ID | None = node_id("PartnerMember", sets="assignee_member_id")
     due_date: date | None = None
     client_visible: bool = False
     blocks_launch: bool = False
@@ -58,10 +59,10 @@ class UpdateTaskInput:
     status: TaskStatus | None = strawberry.field(
         default=None, description="todo, in progress or blocked; use completeTask for done."
     )
-    assignee_id: strawberry.ID | None = None
-    clear_assignee: bool = False
+    assignee_id: strawberry.ID | None = node_id("PartnerMember", sets="assignee_member_id")
+    clear_assignee: bool = clears("assignee_member_id")
     due_date: date | None = None
-    clear_due_date: bool = False
+    clear_due_date: bool = clears("due_date")
     client_visible: bool | None = None
     blocks_launch: bool | None = None
 
@@ -92,53 +93,20 @@ class ReorderTasksPayload:
     user_errors: list[UserError]
 
 
-def _assignee(raw: strawberry.ID | None) -> tuple[int | None, bool]:
-    if raw is None:
-        return None, False
-    member_id = id_of(raw, "PartnerMember")
-    return member_id, member_id is None
-
-
 @strawberry.type
 class TaskMutation:
     @strawberry.mutation
     async def create_task(self, info: Info, input: CreateTaskInput) -> TaskPayload:
-        member_id, bad = _assignee(input.assignee_id)
-        fields = task_service.TaskFields(
-            title=input.title,
-            description=input.description,
-            category=input.category,
-            status=input.status,
-            assignee_member_id=member_id,
-            unresolvable_assignee=bad,
-            due_date=input.due_date,
-            client_visible=input.client_visible,
-            blocks_launch=input.blocks_launch,
-        )
-        return _payload(
-            await task_service.create_task(info.context, id_of(input.client_id, "Client"), fields)
-        )
+        changes = changes_of(input, skip=["client_id"])
+        client_id = id_of(input.client_id, "Client")
+        return _payload(await task_service.create_task(info.context, client_id, changes))
 
     @strawberry.mutation
     async def update_task(self, info: Info, input: UpdateTaskInput) -> TaskPayload:
-        member_id, bad = _assignee(input.assignee_id)
-        fields = task_service.TaskFields(
-            title=input.title,
-            description=input.description,
-            category=input.category,
-            status=input.status,
-            assignee_member_id=member_id,
-            unresolvable_assignee=bad,
-            clear_assignee=input.clear_assignee,
-            due_date=input.due_date,
-            clear_due_date=input.clear_due_date,
-            client_visible=input.client_visible,
-            blocks_launch=input.blocks_launch,
-        )
+        changes = changes_of(input, skip=["task_id", "version"])
+        task_id = id_of(input.task_id, "Task")
         return _payload(
-            await task_service.update_task(
-                info.context, id_of(input.task_id, "Task"), input.version, fields
-            )
+            await task_service.update_task(info.context, task_id, input.version, changes)
         )
 
     @strawberry.mutation(description="Mark done (merchants may tick off tasks shared with them).")
