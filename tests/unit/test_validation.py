@@ -59,13 +59,13 @@ def test_the_limit_counts_the_trimmed_text() -> None:
     assert check.problems == []
 
 
-def test_problems_carry_the_checkers_prefix_and_accumulate() -> None:
-    check = Checker("input.merchant")
-    check.text("name", "", required=True, max_len=10)
+def test_problems_carry_the_checkers_path_and_accumulate() -> None:
+    check = Checker(("items", 2))
+    check.text("due_offset_days", "", required=True, max_len=10)
     check.email("email", "nope", required=True)
     assert [(p.field, p.code) for p in check.problems] == [
-        (("input.merchant", "name"), ErrorCode.REQUIRED),
-        (("input.merchant", "email"), ErrorCode.INVALID),
+        (("input", "items", "2", "dueOffsetDays"), ErrorCode.REQUIRED),
+        (("input", "items", "2", "email"), ErrorCode.INVALID),
     ]
 
 
