@@ -80,5 +80,9 @@ def cleaned(model: type[Any], changes: Changes) -> Changes:
 
 
 def apply(row: Any, changes: Changes) -> None:
+    """Sets each value on the row; a name that is not a column of the row is a bug."""
+    columns = inspect(type(row)).columns
     for name, value in changes.values.items():
+        if name not in columns:
+            raise ValueError(f"{type(row).__name__} has no column {name!r}")
         setattr(row, name, value)

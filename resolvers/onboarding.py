@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,6 +16,7 @@ from db.enums import (
     UserStatus,
 )
 from db.models import Assignment, Client, ClientUser, Partner, PartnerAccess, Store, User
+from resolvers.changes import Changes, apply, cleaned
 from resolvers.context import Context
 from resolvers.mutations import Outcome, target, transact
 from resolvers.problems import ErrorCode, Refused, refuse
@@ -50,45 +49,44 @@ EURO_COUNTRIES = frozenset(
 SUBDOMAIN_ATTEMPTS = 20
 
 
-@dataclass(frozen=True, slots=True)
-class OnboardClientInput:
-    partner_id: int | None
-    business_name: str
-    contact_email: str
-    legal_name: str | None = None
-    contact_phone: str | None = None
-    industry: str | None = None
-    country: str | None = None
-    currency: str | None = None
-    store_name: str | None = None
-    subdomain: str | None = None
-    merchant_name: str | None = None
-    workflow_template_id: int | None = None
-    unresolvable_template: bool = False  # an id was given but names no template
+# Values onboarding checks by their own rules; any other client column the input gives is
+# cleaned against the model and set as it is.
+CHECKED = ("business_name", "contact_email", "contact_phone", "country", "currency")
+NOT_CLIENT = ("store_name", "subdomain", "merchant_name", "workflow_template_id")
 
 
-async def onboard_client(ctx: Context, data: OnboardClientInput) -> Outcome[Client]:
+async def onboard_client(ctx: Context, partner_id: int | None, changes: Changes) -> Outcome[Client]:
     async def work(session: AsyncSession) -> Client:
-        return await _onboard(session, ctx, data)
+        return await _onboard(session, ctx, partner_id, changes)
 
     return await transact(ctx, work)
 
 
-async def _onboard(session: AsyncSession, ctx: Context, data: OnboardClientInput) -> Client:
+async def _onboard(
+    session: AsyncSession, ctx: Context, partner_id: int | None, changes: Changes
+) -> Client:
     partner = await target(
-        session, ctx, Partner, data.partner_id, action="onboard_client", field="partner_id"
+        session, ctx, Partner, partner_id, action="onboard_client", field="partner_id"
     )
     check = Checker()
-    business_name = check.text("business_name", data.business_name, required=True, max_len=200)
-    email = check.email("contact_email", data.contact_email, required=True)
-    legal_name = check.text("legal_name", data.legal_name, required=False, max_len=200)
-    phone = check.phone("contact_phone", data.contact_phone)
-    industry = check.text("industry", data.industry, required=False, max_len=100)
-    country = check.country("country", data.country or "US")
-    currency = check.currency("currency", data.currency or _currency_for(country))
-    store_name = check.text("store_name", data.store_name, required=False, max_len=200)
-    merchant_name = check.text("merchant_name", data.merchant_name, required=False, max_len=200)
-    subdomain = check.subdomain("subdomain", data.subdomain) if data.subdomain else None
+    business_name = check.text(
+        "business_name", changes.get("business_name"), required=True, max_len=200
+    )
+    email = check.email("contact_email", changes.get("contact_email"), required=True)
+    plain = changes.without(*CHECKED, *NOT_CLIENT)
+    try:
+        plain = cleaned(Client, plain)
+    except Refused as refusal:
+        check.problems += refusal.problems
+    phone = check.phone("contact_phone", changes.get("contact_phone"))
+    country = check.country("country", changes.get("country") or "US")
+    currency = check.currency("currency", changes.get("currency") or _currency_for(country))
+    store_name = check.text("store_name", changes.get("store_name"), required=False, max_len=200)
+    merchant_name = check.text(
+        "merchant_name", changes.get("merchant_name"), required=False, max_len=200
+    )
+    wanted = changes.get("subdomain")
+    subdomain = check.subdomain("subdomain", wanted) if wanted else None
     if check.problems:
         raise Refused(*check.problems)
     # The checker recorded a problem for every required value that is missing.
@@ -109,14 +107,13 @@ async def _onboard(session: AsyncSession, ctx: Context, data: OnboardClientInput
     client = Client(
         partner_id=partner.id,
         business_name=business_name,
-        legal_name=legal_name,
         contact_email=email,
         contact_phone=phone,
-        industry=industry,
         country=country,
         currency=currency,
         status=ClientStatus.ONBOARDING,
     )
+    apply(client, plain)
     session.add(client)
     await session.flush()
     session.add_all(
@@ -145,13 +142,9 @@ async def _onboard(session: AsyncSession, ctx: Context, data: OnboardClientInput
     owner = await _merchant_user(session, email, merchant_name or business_name)
     session.add(ClientUser(client_id=client.id, user_id=owner.id, role=MerchantRole.MERCHANT_OWNER))
     await session.flush()
-    if data.workflow_template_id is not None or data.unresolvable_template:
+    if "workflow_template_id" in changes:
         await copy_template_into(
-            session,
-            ctx,
-            client,
-            None if data.unresolvable_template else data.workflow_template_id,
-            field="workflow_template_id",
+            session, ctx, client, changes.get("workflow_template_id"), field="workflow_template_id"
         )
     return client
 

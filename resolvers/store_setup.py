@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import secrets
-from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,15 +13,12 @@ from db.base import utcnow
 from db.enums import (
     CatalogStatus,
     DomainStatus,
-    KycStatus,
     LogisticsStatus,
-    PaymentProvider,
     PaymentStatus,
-    Responsible,
-    TaxStatus,
 )
 from db.models import Store
 from resolvers import transitions
+from resolvers.changes import Changes, apply, cleaned
 from resolvers.context import Context
 from resolvers.dns_check import DnsChecker, DnsLookupError
 from resolvers.lifecycle import progress
@@ -40,25 +36,6 @@ async def _store(session: AsyncSession, ctx: Context, store_id: int | None, vers
     store = await target(session, ctx, Store, store_id, action="update", field=STORE_FIELD)
     expect_version(store, version)
     return store
-
-
-def _reason(value: str | None, field: str, required: bool) -> str | None:
-    cleaned = (value or "").strip()
-    if not cleaned:
-        if required:
-            raise refuse(field, "Say why.", ErrorCode.REQUIRED)
-        return None
-    if len(cleaned) > MAX_REASON:
-        raise refuse(field, f"Use at most {MAX_REASON} characters.", ErrorCode.TOO_LONG)
-    return cleaned
-
-
-def _count(value: int | None, field: str, current: int) -> int:
-    if value is None:
-        return current
-    if not 0 <= value <= MAX_COUNT:
-        raise refuse(field, "Use a whole number from 0.", ErrorCode.INVALID)
-    return value
 
 
 # --- Domain ---------------------------------------------------------------------------------
@@ -167,71 +144,88 @@ async def disconnect_domain(ctx: Context, store_id: int | None, version: int) ->
 
 
 # --- Payments, logistics, catalog -------------------------------------------------------------
+# Each takes `Changes` keyed by the store's own attributes; the section's status always moves by
+# its table, and the fields around it follow the section's rules.
 
 
-@dataclass(frozen=True, slots=True)
-class PaymentsChange:
-    status: PaymentStatus
-    provider: PaymentProvider | None = None
-    rejection_reason: str | None = None
+def _reason(changes: Changes, name: str, *, required: bool) -> str | None:
+    cleaned = (changes.get(name) or "").strip()
+    if not cleaned:
+        if required:
+            raise refuse(changes.path(name), "Say why.", ErrorCode.REQUIRED)
+        return None
+    if len(cleaned) > MAX_REASON:
+        raise refuse(
+            changes.path(name), f"Use at most {MAX_REASON} characters.", ErrorCode.TOO_LONG
+        )
+    return cleaned
+
+
+def _count(changes: Changes, name: str, current: int) -> int:
+    value: int | None = changes.get(name)
+    if value is None:
+        return current
+    if not 0 <= value <= MAX_COUNT:
+        raise refuse(changes.path(name), "Use a whole number from 0.", ErrorCode.INVALID)
+    return value
 
 
 async def update_payments(
-    ctx: Context, store_id: int | None, version: int, change: PaymentsChange
+    ctx: Context, store_id: int | None, version: int, changes: Changes
 ) -> Outcome[Store]:
     async def work(session: AsyncSession) -> Store:
         store = await _store(session, ctx, store_id, version)
-        status = transitions.PAYMENTS.move(store.payment_status, change.status, "status")
-        provider = change.provider or store.payment_provider
+        status = transitions.PAYMENTS.move(
+            store.payment_status, changes.get("payment_status"), changes.path("payment_status")
+        )
+        provider = changes.get("payment_provider") or store.payment_provider
         switching = store.payment_provider is not None and provider != store.payment_provider
         if switching and status != PaymentStatus.KYC_PENDING:
             # A new provider verifies the business again before it can take payments.
             raise refuse(
-                "provider",
+                changes.path("payment_provider"),
                 "A new payment provider goes through KYC again: set status KYC_PENDING.",
                 ErrorCode.INVALID_TRANSITION,
             )
         if status != PaymentStatus.NOT_STARTED and provider is None:
-            raise refuse("provider", "Choose the payment provider.", ErrorCode.REQUIRED)
-        reason = _reason(
-            change.rejection_reason, "rejection_reason", required=status == PaymentStatus.REJECTED
-        )
+            raise refuse(
+                changes.path("payment_provider"), "Choose the payment provider.", ErrorCode.REQUIRED
+            )
+        rejected = status == PaymentStatus.REJECTED
+        reason = _reason(changes, "payment_rejection_reason", required=rejected)
         store.payment_status = status
         store.payment_provider = provider
-        store.payment_rejection_reason = reason if status == PaymentStatus.REJECTED else None
+        store.payment_rejection_reason = reason if rejected else None
         await progress(session, store.client_id)
         return store
 
     return await transact(ctx, work)
 
 
-@dataclass(frozen=True, slots=True)
-class LogisticsChange:
-    status: LogisticsStatus
-    provider: str | None = None
-    shipping_zone_count: int | None = None
-    shipping_method_count: int | None = None
-
-
 async def update_logistics(
-    ctx: Context, store_id: int | None, version: int, change: LogisticsChange
+    ctx: Context, store_id: int | None, version: int, changes: Changes
 ) -> Outcome[Store]:
     async def work(session: AsyncSession) -> Store:
         store = await _store(session, ctx, store_id, version)
-        status = transitions.LOGISTICS.move(store.logistics_status, change.status, "status")
-        provider = (change.provider or "").strip() or store.logistics_provider
-        if provider is not None and len(provider) > 100:
-            raise refuse("provider", "Use at most 100 characters.", ErrorCode.TOO_LONG)
-        zones = _count(change.shipping_zone_count, "shipping_zone_count", store.shipping_zone_count)
-        methods = _count(
-            change.shipping_method_count, "shipping_method_count", store.shipping_method_count
+        status = transitions.LOGISTICS.move(
+            store.logistics_status,
+            changes.get("logistics_status"),
+            changes.path("logistics_status"),
         )
+        values = cleaned(Store, changes.without("logistics_status"))
+        provider = values.get("logistics_provider") or store.logistics_provider
+        zones = _count(values, "shipping_zone_count", store.shipping_zone_count)
+        methods = _count(values, "shipping_method_count", store.shipping_method_count)
         if status != LogisticsStatus.NOT_STARTED:
             if provider is None:
-                raise refuse("provider", "Name the logistics provider.", ErrorCode.REQUIRED)
+                raise refuse(
+                    values.path("logistics_provider"),
+                    "Name the logistics provider.",
+                    ErrorCode.REQUIRED,
+                )
             if zones < 1 or methods < 1:
                 raise refuse(
-                    "shipping_zone_count",
+                    values.path("shipping_zone_count"),
                     "Set up at least one shipping zone and one method first.",
                     ErrorCode.INVALID,
                 )
@@ -245,35 +239,28 @@ async def update_logistics(
     return await transact(ctx, work)
 
 
-@dataclass(frozen=True, slots=True)
-class CatalogChange:
-    status: CatalogStatus
-    product_count: int | None = None
-    category_count: int | None = None
-    failure_reason: str | None = None
-
-
 async def update_catalog(
-    ctx: Context, store_id: int | None, version: int, change: CatalogChange
+    ctx: Context, store_id: int | None, version: int, changes: Changes
 ) -> Outcome[Store]:
     async def work(session: AsyncSession) -> Store:
         store = await _store(session, ctx, store_id, version)
-        status = transitions.CATALOG.move(store.catalog_status, change.status, "status")
-        products = _count(change.product_count, "product_count", store.product_count)
-        categories = _count(change.category_count, "category_count", store.category_count)
+        status = transitions.CATALOG.move(
+            store.catalog_status, changes.get("catalog_status"), changes.path("catalog_status")
+        )
+        products = _count(changes, "product_count", store.product_count)
+        categories = _count(changes, "category_count", store.category_count)
         if status == CatalogStatus.READY and products < 1:
             raise refuse(
-                "product_count",
+                changes.path("product_count"),
                 "A ready catalog has at least one product.",
                 ErrorCode.INVALID,
             )
-        reason = _reason(
-            change.failure_reason, "failure_reason", required=status == CatalogStatus.FAILED
-        )
+        failed = status == CatalogStatus.FAILED
+        reason = _reason(changes, "catalog_failure_reason", required=failed)
         store.catalog_status = status
         store.product_count = products
         store.category_count = categories
-        store.catalog_failure_reason = reason if status == CatalogStatus.FAILED else None
+        store.catalog_failure_reason = reason if failed else None
         await progress(session, store.client_id)
         return store
 
@@ -282,85 +269,68 @@ async def update_catalog(
 
 # --- Brand and policies, compliance -----------------------------------------------------------
 
-THEME_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
-
-
-@dataclass(frozen=True, slots=True)
-class BrandChange:
-    logo_url: str | None = None
-    clear_logo: bool = False
-    theme: str | None = None
-    theme_customized: bool | None = None
-    refund_policy_published: bool | None = None
-    shipping_policy_published: bool | None = None
-    privacy_policy_published: bool | None = None
-    terms_policy_published: bool | None = None
+THEME_RE = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
+MAX_LOGO_URL = 2048
 
 
 async def update_brand(
-    ctx: Context, store_id: int | None, version: int, change: BrandChange
+    ctx: Context, store_id: int | None, version: int, changes: Changes
 ) -> Outcome[Store]:
+    """Logo and theme are checked; the policy flags and theme customisation are set as given."""
+
     async def work(session: AsyncSession) -> Store:
         store = await _store(session, ctx, store_id, version)
-        if change.logo_url is not None:
-            url = change.logo_url.strip()
-            if not url.startswith("https://") or len(url) > 2048 or " " in url:
-                raise refuse("logo_url", "Give an https:// address of the logo.", ErrorCode.INVALID)
-            store.logo_url = url
-        elif change.clear_logo:
-            store.logo_url = None
-        if change.theme is not None:
-            theme = change.theme.strip().lower()
-            if not THEME_RE.match(theme):
+        values = changes
+        url = changes.get("logo_url")
+        if url is not None:
+            url = url.strip()
+            if not url.startswith("https://") or len(url) > MAX_LOGO_URL or " " in url:
                 raise refuse(
-                    "theme",
+                    changes.path("logo_url"),
+                    "Give an https:// address of the logo.",
+                    ErrorCode.INVALID,
+                )
+            values = values.replace(logo_url=url)
+        theme = changes.get("theme")
+        if theme is not None:
+            theme = theme.strip().lower()
+            if not THEME_RE.fullmatch(theme):
+                raise refuse(
+                    changes.path("theme"),
                     "Give a theme name of letters, digits, hyphens.",
                     ErrorCode.INVALID,
                 )
             if theme != store.theme:
-                store.theme = theme
                 store.theme_customized = False  # a new theme starts from its defaults
-        for name in (
-            "theme_customized",
-            "refund_policy_published",
-            "shipping_policy_published",
-            "privacy_policy_published",
-            "terms_policy_published",
-        ):
-            value = getattr(change, name)
-            if value is not None:
-                setattr(store, name, value)
+            values = values.replace(theme=theme)
+        apply(store, values)
         await progress(session, store.client_id)
         return store
 
     return await transact(ctx, work)
 
 
-@dataclass(frozen=True, slots=True)
-class ComplianceChange:
-    kyc_status: KycStatus | None = None
-    kyc_responsible: Responsible | None = None
-    tax_status: TaxStatus | None = None
-    tax_responsible: Responsible | None = None
-
-
 async def update_compliance(
-    ctx: Context, store_id: int | None, version: int, change: ComplianceChange
+    ctx: Context, store_id: int | None, version: int, changes: Changes
 ) -> Outcome[Store]:
+    """KYC and tax statuses move by their tables; who is responsible for each is set as given."""
+
     async def work(session: AsyncSession) -> Store:
         store = await _store(session, ctx, store_id, version)
-        if change.kyc_status is not None:
-            store.kyc_status = transitions.KYC.move(
-                store.kyc_status, change.kyc_status, "kyc_status"
+        values = changes
+        if "kyc_status" in changes:
+            values = values.replace(
+                kyc_status=transitions.KYC.move(
+                    store.kyc_status, changes.get("kyc_status"), changes.path("kyc_status")
+                )
             )
-        if change.tax_status is not None:
-            store.tax_status = transitions.TAX.move(
-                store.tax_status, change.tax_status, "tax_status"
+        if "tax_status" in changes:
+            values = values.replace(
+                tax_status=transitions.TAX.move(
+                    store.tax_status, changes.get("tax_status"), changes.path("tax_status")
+                )
             )
-        if change.kyc_responsible is not None:
-            store.kyc_responsible = change.kyc_responsible
-        if change.tax_responsible is not None:
-            store.tax_responsible = change.tax_responsible
+        apply(store, values)
         await progress(session, store.client_id)
         return store
 

@@ -6,9 +6,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.enums import AssignmentRole, MemberStatus, PartnerRole, UserStatus
+from db.enums import MemberStatus, PartnerRole, UserStatus
 from db.models import Assignment, Client, Partner, PartnerMember, Task, User
 from resolvers import transitions
+from resolvers.changes import Changes
 from resolvers.context import Context
 from resolvers.mutations import Outcome, expect_version, target, transact
 from resolvers.problems import ErrorCode, Refused, refuse
@@ -44,16 +45,19 @@ async def _other_active_owners(session: AsyncSession, member: PartnerMember) -> 
 
 
 async def invite_member(
-    ctx: Context, partner_id: int | None, email: str, role: PartnerRole, name: str | None
+    ctx: Context, partner_id: int | None, changes: Changes
 ) -> Outcome[PartnerMember]:
+    """Invites `email` with `role` (and the `name` the inviter knows them by)."""
+
     async def work(session: AsyncSession) -> PartnerMember:
         partner = await target(
             session, ctx, Partner, partner_id, action="manage_team", field="partner_id"
         )
+        role: PartnerRole = changes.get("role")
         await _require_owner_power(session, ctx, partner.id, role)
         check = Checker()
-        address = check.email("email", email, required=True)
-        display = check.text("name", name, required=False, max_len=200)
+        address = check.email("email", changes.get("email"), required=True)
+        display = check.text("name", changes.get("name"), required=False, max_len=200)
         if check.problems:
             raise Refused(*check.problems)
         assert address is not None
@@ -100,7 +104,7 @@ async def accept_invitation(ctx: Context, member_id: int | None) -> Outcome[Part
             session, ctx.viewer, PartnerMember, member_id or 0, "accept"
         )
         if own is not None and own.user_id == ctx.viewer.user_id and not allowed:
-            # Their own invitation, no longer acceptable: say why rather than "not found".
+            # Their own invitation, already accepted: say so rather than FORBIDDEN.
             transitions.MEMBER.move(own.status, MemberStatus.ACTIVE, MEMBER_FIELD)
         member = await target(
             session,
@@ -122,8 +126,10 @@ async def accept_invitation(ctx: Context, member_id: int | None) -> Outcome[Part
 
 
 async def change_member_role(
-    ctx: Context, member_id: int | None, version: int, role: PartnerRole
+    ctx: Context, member_id: int | None, version: int, changes: Changes
 ) -> Outcome[PartnerMember]:
+    role: PartnerRole = changes.get("role")
+
     async def work(session: AsyncSession) -> PartnerMember:
         member = await target(
             session,
@@ -191,10 +197,13 @@ async def remove_member(ctx: Context, member_id: int | None, version: int) -> Ou
 
 
 async def assign_member(
-    ctx: Context, client_id: int | None, member_id: int | None, role: AssignmentRole
+    ctx: Context, client_id: int | None, changes: Changes
 ) -> Outcome[Assignment]:
+    """Assigns the team member `member_id` to the client in `role`."""
+
     async def work(session: AsyncSession) -> Assignment:
         client = await target(session, ctx, Client, client_id, action="assign", field="client_id")
+        member_id = changes.get("member_id")
         member = await session.get(PartnerMember, member_id) if member_id is not None else None
         if (
             member is None
@@ -216,7 +225,7 @@ async def assign_member(
             client_id=client.id,
             member_id=member.id,
             user_id=member.user_id,
-            role=role,
+            role=changes.get("role"),
         )
         session.add(assignment)
         await session.flush()

@@ -3,109 +3,98 @@ client's tasks; from then on each client's copy changes on its own."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import timedelta
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.enums import TaskCategory
 from db.models import Client, Partner, Task, WorkflowTemplate, WorkflowTemplateItem
+from resolvers.changes import Changes, apply, cleaned
 from resolvers.context import Context
 from resolvers.mutations import Outcome, expect_version, target, transact
 from resolvers.problems import ErrorCode, FieldName, Problem, Refused, refuse
 from resolvers.task_queries import today
-from resolvers.validation import Checker
 
 MAX_ITEMS = 100
 MAX_OFFSET_DAYS = 365
 TEMPLATE_FIELD = "template_id"
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateItemData:
-    title: str
-    category: TaskCategory = TaskCategory.OTHER
-    description: str | None = None
-    due_offset_days: int | None = None
-    client_visible: bool = False
-    blocks_launch: bool = False
-
-
-def _items(items: list[TemplateItemData], partner_id: int) -> list[WorkflowTemplateItem]:
+def _items(items: Sequence[Changes], partner_id: int) -> list[WorkflowTemplateItem]:
+    """The template's items in order; every problem of every item is reported at once."""
     problems: list[Problem] = []
     if not items:
         problems.append(Problem.at("items", "Add at least one task.", ErrorCode.REQUIRED))
     if len(items) > MAX_ITEMS:
         problems.append(Problem.at("items", f"Use at most {MAX_ITEMS} tasks.", ErrorCode.TOO_LONG))
     rows = []
-    for index, item in enumerate(items[:MAX_ITEMS]):
-        check = Checker(within=("items", index))
-        title = check.text("title", item.title, required=True, max_len=200)
-        description = check.text("description", item.description, required=False, max_len=10_000)
-        offset = item.due_offset_days
+    for position, item in enumerate(items[:MAX_ITEMS], start=1):
+        offset = item.get("due_offset_days")
         if offset is not None and not 0 <= offset <= MAX_OFFSET_DAYS:
-            check.add("due_offset_days", f"Use 0 to {MAX_OFFSET_DAYS} days.", ErrorCode.INVALID)
-        problems += check.problems
-        rows.append(
-            WorkflowTemplateItem(
-                partner_id=partner_id,
-                title=title or "",
-                description=description,
-                category=item.category,
-                due_offset_days=offset,
-                client_visible=item.client_visible,
-                blocks_launch=item.blocks_launch,
-                position=index + 1,
+            problems.append(
+                Problem.at(
+                    item.path("due_offset_days"),
+                    f"Use 0 to {MAX_OFFSET_DAYS} days.",
+                    ErrorCode.INVALID,
+                )
             )
-        )
+        try:
+            values = cleaned(WorkflowTemplateItem, item)
+        except Refused as refusal:
+            problems += refusal.problems
+            continue
+        row = WorkflowTemplateItem(partner_id=partner_id, position=position)
+        apply(row, values)
+        rows.append(row)
     if problems:
         raise Refused(*problems)
     return rows
 
 
-async def _name(
-    session: AsyncSession, partner_id: int, name: str | None, template_id: int | None = None
+async def _unique_name(
+    session: AsyncSession, partner_id: int, name: str, template_id: int | None = None
 ) -> str:
-    check = Checker()
-    cleaned = check.text("name", name, required=True, max_len=200)
-    if check.problems:
-        raise Refused(*check.problems)
-    assert cleaned is not None
     clash = select(WorkflowTemplate.id).where(
         WorkflowTemplate.partner_id == partner_id,
-        func.lower(WorkflowTemplate.name) == cleaned.lower(),
+        func.lower(WorkflowTemplate.name) == name.lower(),
     )
     if template_id is not None:
         clash = clash.where(WorkflowTemplate.id != template_id)
     if (await session.execute(clash)).first() is not None:
         raise refuse("name", "A workflow with that name exists.", ErrorCode.TAKEN)
-    return cleaned
+    return name
+
+
+async def _replace_items(
+    session: AsyncSession, template: WorkflowTemplate, rows: list[WorkflowTemplateItem]
+) -> None:
+    await session.execute(
+        delete(WorkflowTemplateItem).where(WorkflowTemplateItem.template_id == template.id)
+    )
+    for row in rows:
+        row.template_id = template.id
+    session.add_all(rows)
 
 
 async def create_template(
-    ctx: Context,
-    partner_id: int | None,
-    name: str,
-    description: str | None,
-    items: list[TemplateItemData],
+    ctx: Context, partner_id: int | None, changes: Changes, *, items: Sequence[Changes]
 ) -> Outcome[WorkflowTemplate]:
+    """A new workflow of the partner: `changes` names it, `items` are its tasks in order."""
+
     async def work(session: AsyncSession) -> WorkflowTemplate:
         partner = await target(
             session, ctx, Partner, partner_id, action="manage_templates", field="partner_id"
         )
-        template = WorkflowTemplate(
-            partner_id=partner.id,
-            name=await _name(session, partner.id, name),
-            description=(description or "").strip() or None,
-        )
+        values = cleaned(WorkflowTemplate, changes)
+        template = WorkflowTemplate(partner_id=partner.id)
+        apply(template, values)
+        template.name = await _unique_name(session, partner.id, values.get("name"))
         rows = _items(items, partner.id)
         session.add(template)
         await session.flush()
-        for row in rows:
-            row.template_id = template.id
-        session.add_all(rows)
+        await _replace_items(session, template, rows)
         await session.flush()
         return template
 
@@ -116,29 +105,24 @@ async def update_template(
     ctx: Context,
     template_id: int | None,
     version: int,
-    name: str | None,
-    description: str | None,
-    items: list[TemplateItemData] | None,
+    changes: Changes,
+    *,
+    items: Sequence[Changes] | None,
 ) -> Outcome[WorkflowTemplate]:
-    """Changes the template only: clients it was applied to keep their own tasks."""
+    """Changes the template only: clients it was applied to keep their own tasks. `items`, when
+    given, replaces every item."""
 
     async def work(session: AsyncSession) -> WorkflowTemplate:
         template = await target(
             session, ctx, WorkflowTemplate, template_id, action="manage", field=TEMPLATE_FIELD
         )
         expect_version(template, version)
-        if name is not None:
-            template.name = await _name(session, template.partner_id, name, template.id)
-        if description is not None:
-            template.description = description.strip() or None
+        values = cleaned(WorkflowTemplate, changes)
+        if "name" in values:
+            await _unique_name(session, template.partner_id, values.get("name"), template.id)
+        apply(template, values)
         if items is not None:
-            rows = _items(items, template.partner_id)
-            await session.execute(
-                delete(WorkflowTemplateItem).where(WorkflowTemplateItem.template_id == template.id)
-            )
-            for row in rows:
-                row.template_id = template.id
-            session.add_all(rows)
+            await _replace_items(session, template, _items(items, template.partner_id))
         template.updated_at = utcnow()  # bumps the version even when only the items changed
         await session.flush()
         return template

@@ -4,6 +4,7 @@ attribute it sets, with global ids decoded and `clear*` flags turned into empty 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import MISSING
 from typing import Any
 
 import strawberry
@@ -17,10 +18,18 @@ SETS = "shopiq.sets"  # the model attribute a field sets, when it is not the fie
 CLEARS = "shopiq.clears"  # the model attribute a true `clear*` flag empties
 
 
-def node_id(type_name: str, *, sets: str | None = None, description: str | None = None) -> Any:
-    """An optional input field holding the global id of a `type_name`."""
+def node_id(
+    type_name: str,
+    *,
+    sets: str | None = None,
+    required: bool = False,
+    description: str | None = None,
+) -> Any:
+    """An input field holding the global id of a `type_name` (optional unless `required`)."""
     return strawberry.field(
-        default=None, description=description, metadata={NODE: type_name, SETS: sets}
+        default=MISSING if required else None,
+        description=description,
+        metadata={NODE: type_name, SETS: sets},
     )
 
 
@@ -29,8 +38,9 @@ def clears(attribute: str, description: str | None = None) -> Any:
     return strawberry.field(default=False, description=description, metadata={CLEARS: attribute})
 
 
-def sets(attribute: str, *, default: Any = None, description: str | None = None) -> Any:
-    """An input field whose value goes to a model attribute of another name."""
+def sets(attribute: str, *, default: Any = MISSING, description: str | None = None) -> Any:
+    """An input field whose value goes to a model attribute of another name (required unless
+    given a default)."""
     return strawberry.field(default=default, description=description, metadata={SETS: attribute})
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers.onboarding import OnboardClientInput as OnboardClientData
 from resolvers.onboarding import onboard_client
 from schema.clients import Client
 from schema.errors import UserError, user_errors
 from schema.info import Info
+from schema.inputs import changes_of, node_id
 from schema.relay import id_of
 
 
@@ -31,8 +31,8 @@ class OnboardClientInput:
     merchant_name: str | None = strawberry.field(
         default=None, description="The merchant owner's name, when they are new to ShopIQ."
     )
-    workflow_template_id: strawberry.ID | None = strawberry.field(
-        default=None, description="A workflow of the partner to start the checklist from."
+    workflow_template_id: strawberry.ID | None = node_id(
+        "WorkflowTemplate", description="A workflow of the partner to start the checklist from."
     )
 
 
@@ -49,27 +49,9 @@ class OnboardingMutation:
         "assignment (specialists) and the invited merchant owner, all or nothing."
     )
     async def onboard_client(self, info: Info, input: OnboardClientInput) -> OnboardClientPayload:
-        template_id = (
-            id_of(input.workflow_template_id, "WorkflowTemplate")
-            if input.workflow_template_id is not None
-            else None
-        )
-        data = OnboardClientData(
-            partner_id=id_of(input.partner_id, "Partner"),
-            business_name=input.business_name,
-            contact_email=input.contact_email,
-            legal_name=input.legal_name,
-            contact_phone=input.contact_phone,
-            industry=input.industry,
-            country=input.country,
-            currency=input.currency,
-            store_name=input.store_name,
-            subdomain=input.subdomain,
-            merchant_name=input.merchant_name,
-            workflow_template_id=template_id,
-            unresolvable_template=input.workflow_template_id is not None and template_id is None,
-        )
-        result = await onboard_client(info.context, data)
+        changes = changes_of(input, skip=["partner_id"])
+        partner_id = id_of(input.partner_id, "Partner")
+        result = await onboard_client(info.context, partner_id, changes)
         return OnboardClientPayload(
             client=Client.maybe(result.value),
             user_errors=user_errors(result.problems),

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import strawberry
 
 from db import models
 from resolvers import store_setup
+from resolvers.changes import Changes
+from resolvers.context import Context
 from resolvers.mutations import Outcome
 from schema.enums import (
     CatalogStatus,
@@ -18,6 +22,7 @@ from schema.enums import (
 )
 from schema.errors import UserError, user_errors
 from schema.info import Info
+from schema.inputs import changes_of, clears, sets
 from schema.relay import id_of
 from schema.stores import Store
 
@@ -52,17 +57,17 @@ class StoreVersionInput:
 class UpdateStorePaymentsInput:
     store_id: strawberry.ID
     version: int
-    status: PaymentStatus
-    provider: PaymentProvider | None = None
-    rejection_reason: str | None = None
+    status: PaymentStatus = sets("payment_status")
+    provider: PaymentProvider | None = sets("payment_provider", default=None)
+    rejection_reason: str | None = sets("payment_rejection_reason", default=None)
 
 
 @strawberry.input
 class UpdateStoreLogisticsInput:
     store_id: strawberry.ID
     version: int
-    status: LogisticsStatus
-    provider: str | None = None
+    status: LogisticsStatus = sets("logistics_status")
+    provider: str | None = sets("logistics_provider", default=None)
     shipping_zone_count: int | None = None
     shipping_method_count: int | None = None
 
@@ -71,10 +76,10 @@ class UpdateStoreLogisticsInput:
 class UpdateStoreCatalogInput:
     store_id: strawberry.ID
     version: int
-    status: CatalogStatus
+    status: CatalogStatus = sets("catalog_status")
     product_count: int | None = None
     category_count: int | None = None
-    failure_reason: str | None = None
+    failure_reason: str | None = sets("catalog_failure_reason", default=None)
 
 
 @strawberry.input(description="Only the fields given change.")
@@ -82,7 +87,7 @@ class UpdateStoreBrandInput:
     store_id: strawberry.ID
     version: int
     logo_url: str | None = strawberry.field(default=None, description="https:// address.")
-    clear_logo: bool = False
+    clear_logo: bool = clears("logo_url")
     theme: str | None = strawberry.field(
         default=None, description="A new theme starts from its defaults (not customised)."
     )
@@ -101,6 +106,24 @@ class UpdateStoreComplianceInput:
     kyc_responsible: Responsible | None = None
     tax_status: TaxStatus | None = None
     tax_responsible: Responsible | None = None
+
+
+SectionInput = (
+    UpdateStorePaymentsInput
+    | UpdateStoreLogisticsInput
+    | UpdateStoreCatalogInput
+    | UpdateStoreBrandInput
+    | UpdateStoreComplianceInput
+)
+SectionService = Callable[[Context, int | None, int, Changes], Awaitable[Outcome[models.Store]]]
+
+
+async def _section(info: Info, input: SectionInput, service: SectionService) -> StorePayload:
+    """Every section mutation hands over the same way: the store, its version, the changes."""
+    changes = changes_of(input, skip=["store_id", "version"])
+    return _payload(
+        await service(info.context, id_of(input.store_id, "Store"), input.version, changes)
+    )
 
 
 @strawberry.type
@@ -133,77 +156,26 @@ class StoreSetupMutation:
     async def update_store_payments(
         self, info: Info, input: UpdateStorePaymentsInput
     ) -> StorePayload:
-        change = store_setup.PaymentsChange(
-            status=input.status, provider=input.provider, rejection_reason=input.rejection_reason
-        )
-        return _payload(
-            await store_setup.update_payments(
-                info.context, id_of(input.store_id, "Store"), input.version, change
-            )
-        )
+        return await _section(info, input, store_setup.update_payments)
 
     @strawberry.mutation
     async def update_store_logistics(
         self, info: Info, input: UpdateStoreLogisticsInput
     ) -> StorePayload:
-        change = store_setup.LogisticsChange(
-            status=input.status,
-            provider=input.provider,
-            shipping_zone_count=input.shipping_zone_count,
-            shipping_method_count=input.shipping_method_count,
-        )
-        return _payload(
-            await store_setup.update_logistics(
-                info.context, id_of(input.store_id, "Store"), input.version, change
-            )
-        )
+        return await _section(info, input, store_setup.update_logistics)
 
     @strawberry.mutation
     async def update_store_catalog(
         self, info: Info, input: UpdateStoreCatalogInput
     ) -> StorePayload:
-        change = store_setup.CatalogChange(
-            status=input.status,
-            product_count=input.product_count,
-            category_count=input.category_count,
-            failure_reason=input.failure_reason,
-        )
-        return _payload(
-            await store_setup.update_catalog(
-                info.context, id_of(input.store_id, "Store"), input.version, change
-            )
-        )
+        return await _section(info, input, store_setup.update_catalog)
 
     @strawberry.mutation
     async def update_store_brand(self, info: Info, input: UpdateStoreBrandInput) -> StorePayload:
-        change = store_setup.BrandChange(
-            logo_url=input.logo_url,
-            clear_logo=input.clear_logo,
-            theme=input.theme,
-            theme_customized=input.theme_customized,
-            refund_policy_published=input.refund_policy_published,
-            shipping_policy_published=input.shipping_policy_published,
-            privacy_policy_published=input.privacy_policy_published,
-            terms_policy_published=input.terms_policy_published,
-        )
-        return _payload(
-            await store_setup.update_brand(
-                info.context, id_of(input.store_id, "Store"), input.version, change
-            )
-        )
+        return await _section(info, input, store_setup.update_brand)
 
     @strawberry.mutation
     async def update_store_compliance(
         self, info: Info, input: UpdateStoreComplianceInput
     ) -> StorePayload:
-        change = store_setup.ComplianceChange(
-            kyc_status=input.kyc_status,
-            kyc_responsible=input.kyc_responsible,
-            tax_status=input.tax_status,
-            tax_responsible=input.tax_responsible,
-        )
-        return _payload(
-            await store_setup.update_compliance(
-                info.context, id_of(input.store_id, "Store"), input.version, change
-            )
-        )
+        return await _section(info, input, store_setup.update_compliance)

@@ -11,6 +11,7 @@ from schema.clients import Assignment
 from schema.enums import AssignmentRole, PartnerRole
 from schema.errors import UserError, user_errors
 from schema.info import Info
+from schema.inputs import changes_of, node_id
 from schema.relay import id_of, to_global_id
 from schema.users import PartnerMember
 
@@ -68,7 +69,7 @@ class RemoveMemberInput:
 @strawberry.input
 class AssignMemberInput:
     client_id: strawberry.ID
-    member_id: strawberry.ID
+    member_id: strawberry.ID = node_id("PartnerMember", required=True)
     role: AssignmentRole = AssignmentRole.CONTRIBUTOR
 
 
@@ -96,9 +97,7 @@ class TeamMutation:
             await team_service.invite_member(
                 info.context,
                 id_of(input.partner_id, "Partner"),
-                input.email,
-                input.role,
-                input.name,
+                changes_of(input, skip=["partner_id"]),
             )
         )
 
@@ -114,7 +113,10 @@ class TeamMutation:
     async def change_member_role(self, info: Info, input: ChangeMemberRoleInput) -> MemberPayload:
         return _member(
             await team_service.change_member_role(
-                info.context, id_of(input.member_id, "PartnerMember"), input.version, input.role
+                info.context,
+                id_of(input.member_id, "PartnerMember"),
+                input.version,
+                changes_of(input, skip=["member_id", "version"]),
             )
         )
 
@@ -133,8 +135,7 @@ class TeamMutation:
         outcome = await team_service.assign_member(
             info.context,
             id_of(input.client_id, "Client"),
-            id_of(input.member_id, "PartnerMember"),
-            input.role,
+            changes_of(input, skip=["client_id"]),
         )
         return AssignmentPayload(
             assignment=Assignment.maybe(outcome.value),

@@ -9,11 +9,13 @@ import strawberry
 from db import models
 from resolvers import queries
 from resolvers import templates as template_service
+from resolvers.changes import Changes
 from resolvers.mutations import Outcome
 from schema.clients import Client
 from schema.enums import TaskCategory
 from schema.errors import UserError, user_errors
 from schema.info import Info
+from schema.inputs import changes_of
 from schema.relay import Node, RowType, id_of, node, to_global_id
 from schema.tasks import Task
 
@@ -57,16 +59,6 @@ class WorkflowTemplateItemInput:
     due_offset_days: int | None = None
     client_visible: bool = False
     blocks_launch: bool = False
-
-    def to_data(self) -> template_service.TemplateItemData:
-        return template_service.TemplateItemData(
-            title=self.title,
-            category=self.category,
-            description=self.description,
-            due_offset_days=self.due_offset_days,
-            client_visible=self.client_visible,
-            blocks_launch=self.blocks_launch,
-        )
 
 
 @strawberry.input
@@ -124,6 +116,10 @@ def _payload(outcome: Outcome[models.WorkflowTemplate]) -> WorkflowTemplatePaylo
     )
 
 
+def _items(items: list[WorkflowTemplateItemInput]) -> list[Changes]:
+    return [changes_of(item, prefix=("items", n)) for n, item in enumerate(items)]
+
+
 @strawberry.type
 class TemplateMutation:
     @strawberry.mutation
@@ -134,9 +130,8 @@ class TemplateMutation:
             await template_service.create_template(
                 info.context,
                 id_of(input.partner_id, "Partner"),
-                input.name,
-                input.description,
-                [i.to_data() for i in input.items],
+                changes_of(input, skip=["partner_id", "items"]),
+                items=_items(input.items),
             )
         )
 
@@ -144,15 +139,13 @@ class TemplateMutation:
     async def update_workflow_template(
         self, info: Info, input: UpdateWorkflowTemplateInput
     ) -> WorkflowTemplatePayload:
-        items = [i.to_data() for i in input.items] if input.items is not None else None
         return _payload(
             await template_service.update_template(
                 info.context,
                 id_of(input.template_id, "WorkflowTemplate"),
                 input.version,
-                input.name,
-                input.description,
-                items,
+                changes_of(input, skip=["template_id", "version", "items"]),
+                items=_items(input.items) if input.items is not None else None,
             )
         )
 
