@@ -27,6 +27,7 @@ class Changes:
     """Model attribute -> value to set (None empties it), and the input path of each value."""
 
     values: Mapping[str, Any] = field(default_factory=dict)
+    # Every attribute the input could set, given or not, with its path in the input.
     paths: Mapping[str, InputPath] = field(default_factory=dict)
 
     def __contains__(self, name: object) -> bool:
@@ -42,10 +43,8 @@ class Changes:
         return self.paths.get(name, (name,))
 
     def without(self, *names: str) -> Changes:
-        return Changes(
-            {k: v for k, v in self.values.items() if k not in names},
-            {k: v for k, v in self.paths.items() if k not in names},
-        )
+        """The other values; paths stay, so problems about these names still find their field."""
+        return Changes({k: v for k, v in self.values.items() if k not in names}, self.paths)
 
     def replace(self, **values: Any) -> Changes:
         return Changes({**self.values, **values}, self.paths)

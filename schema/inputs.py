@@ -65,16 +65,15 @@ def changes_of(
             continue
         value = getattr(input, name)
         meta: dict[str, Any] = dict(field.metadata or {})
+        attribute = meta.get(CLEARS) or meta.get(SETS) or name
+        # Every attribute knows its input path, given or not: a rule about a missing value
+        # names the field the caller should fill in. A value's own field comes before its flag.
+        paths.setdefault(attribute, (*prefix, name))
         if CLEARS in meta:
             if value:
-                values[meta[CLEARS]] = None
-                paths.setdefault(meta[CLEARS], (*prefix, name))
+                values[attribute] = None
             continue
         if value is None:
             continue
-        if NODE in meta:
-            value = decode(value, meta[NODE])
-        attribute = meta.get(SETS) or name
-        values[attribute] = value
-        paths[attribute] = (*prefix, name)
+        values[attribute] = decode(value, meta[NODE]) if NODE in meta else value
     return Changes(values, paths)
