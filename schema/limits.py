@@ -8,7 +8,7 @@ from strawberry.extensions import AddValidationRules, MaskErrors, SchemaExtensio
 from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
 from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
-from resolvers.problems import InputError
+from resolvers.problems import InputError, UnexpectedError
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -24,8 +24,11 @@ def validation_rules() -> SchemaExtension:
 
 
 def _should_mask(error: GraphQLError) -> bool:
-    # Errors about the caller's own arguments stay readable; everything unexpected is masked.
-    return error.original_error is not None and not isinstance(error.original_error, InputError)
+    # Errors about the caller's own arguments stay readable, and so does an UnexpectedError
+    # (it says only the request id that finds the fault in the log); anything else is masked.
+    return error.original_error is not None and not isinstance(
+        error.original_error, InputError | UnexpectedError
+    )
 
 
 def mask_errors() -> SchemaExtension:
