@@ -337,10 +337,13 @@ def module_dns() -> RecordingDns:
 
 @pytest.fixture(scope="module")
 async def app_http(
-    settings: Settings, engine: AsyncEngine, module_dns: RecordingDns
+    settings: Settings,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    module_dns: RecordingDns,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The app over HTTP, with a DNS resolver that records lookups instead of making them."""
-    app = create_app(settings, engine=engine, dns=module_dns)
+    app = create_app(settings, engine=engine, dns=module_dns, sessions=sessions)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client

@@ -686,6 +686,8 @@ async def test_a_removed_user_invited_again_gets_none_of_their_old_access(
 # --- concurrency ----------------------------------------------------------------------------
 
 
+# Two requests at once need two connections and real commits: no rolled-back transaction.
+@pytest.mark.usefixtures("committed_world")
 @pytest.mark.parametrize("round_", range(3))
 async def test_concurrent_onboarding_with_one_subdomain_keeps_exactly_one(
     gql: GraphQL, sessions: Sessions, world: World, round_: int

@@ -189,9 +189,12 @@ def shared_dns() -> FakeDns:
 
 @pytest.fixture(scope="module")
 async def dns_http(
-    settings: Settings, engine: AsyncEngine, shared_dns: FakeDns
+    settings: Settings,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    shared_dns: FakeDns,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, engine=engine, dns=shared_dns)
+    app = create_app(settings, engine=engine, dns=shared_dns, sessions=sessions)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
         yield client
