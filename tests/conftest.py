@@ -34,6 +34,7 @@ from policies import Authorizer, build_authorizer
 from server.app import create_app
 from server.settings import Settings
 from server.tokens import issue_token
+from tests.helpers import FakeDns
 
 TEST_SECRET = "test-secret-" + "x" * 40
 
@@ -233,6 +234,34 @@ async def http(
         yield client
 
 
+@pytest.fixture(scope="session")
+def fake_dns() -> FakeDns:
+    return FakeDns()
+
+
+@pytest.fixture(scope="session")
+async def dns_http(
+    settings: Settings,
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    fake_dns: FakeDns,
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over HTTP, with a DNS resolver that the test controls instead of real lookups."""
+    app = create_app(settings, engine=engine, dns=fake_dns, sessions=sessions)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def dns(fake_dns: FakeDns) -> Iterator[FakeDns]:
+    """The DNS behind `dns_http`, answering nothing and with nothing asked yet; the test may set
+    `answers` and `failure`. Reset again afterwards, so that nothing carries over."""
+    fake_dns.reset()
+    yield fake_dns
+    fake_dns.reset()
+
+
 def token_for(user_id: int, email: str = "user@example.test", ttl: int = 600) -> str:
     return issue_token(TEST_SECRET, user_id, email, ttl)
 
@@ -254,6 +283,22 @@ def gql(http: httpx.AsyncClient, world: World) -> GraphQL:
         return body
 
     return run
+
+
+@pytest.fixture
+def dns_gql(dns_http: httpx.AsyncClient, world: World, dns: FakeDns) -> GraphQL:
+    """Like `gql`, against a server whose DNS lookups the test controls."""
+
+    async def run_query(email: str, query: str, **variables: Any) -> dict[str, Any]:
+        headers = {"Authorization": f"Bearer {token_for(world.users[email], email)}"}
+        response = await dns_http.post(
+            "/graphql", json={"query": query, "variables": variables}, headers=headers
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    return run_query
 
 
 @pytest.fixture

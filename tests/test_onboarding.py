@@ -15,6 +15,7 @@ from db.enums import AccessStatus, AssignmentRole, MerchantRole, UserStatus
 from db.models import Assignment, Client, ClientUser, PartnerAccess, PartnerMember, Store, User
 from schema.relay import from_global_id, to_global_id
 from tests.conftest import GraphQL, World, token_for
+from tests.helpers import codes
 
 Sessions = async_sessionmaker[AsyncSession]
 Payload = dict[str, Any]
@@ -96,10 +97,6 @@ def valid_input(world: World, **overrides: Any) -> dict[str, Any]:
     }
     fields.update(overrides)
     return fields
-
-
-def codes(payload: Payload) -> list[tuple[list[str] | None, str]]:
-    return [(e["field"], e["code"]) for e in payload["userErrors"]]
 
 
 # --- success --------------------------------------------------------------------------------
