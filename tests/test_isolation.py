@@ -7,10 +7,9 @@ is told FORBIDDEN, and nothing changes either."""
 
 from __future__ import annotations
 
-import base64
 import json
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from itertools import cycle, islice
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.base import Base, utcnow
 from db.demo import CLIENTS, PARTNERS, USERS, DemoClient
@@ -40,10 +39,9 @@ from db.models import (
     User,
     WorkflowTemplate,
 )
-from server.app import create_app
-from server.settings import Settings
 from tests import oracle
 from tests.conftest import World, token_for
+from tests.helpers import FakeDns, gid
 
 ALL_EMAILS = tuple(USERS)
 MAX_ALIASES = 30  # the schema's limit of aliases per document
@@ -58,11 +56,6 @@ NODE_KINDS = (
 )
 NEVER = 999_999  # a database id the demo world never reaches
 INVITEE = "invitee@northwind.test"
-
-
-def gid(type_name: str, id_: int) -> str:
-    """The opaque global id the API issues: base64 of "TypeName:id"."""
-    return base64.b64encode(f"{type_name}:{id_}".encode()).decode()
 
 
 def never_issued(kind: str) -> tuple[str, ...]:
@@ -319,39 +312,6 @@ async def ids(world: World, sessions: async_sessionmaker[AsyncSession]) -> Ids:
 # --- Talking to the API ---------------------------------------------------------------------
 
 
-@dataclass
-class RecordingDns:
-    """A DNS resolver that answers nothing and remembers every name it was asked."""
-
-    asked: list[str] = field(default_factory=list)
-
-    async def txt_records(self, name: str) -> list[str]:
-        self.asked.append(name)
-        return []
-
-
-@pytest.fixture(scope="module")
-def module_dns() -> RecordingDns:
-    return RecordingDns()
-
-
-@pytest.fixture(scope="module")
-async def app_http(
-    settings: Settings, engine: AsyncEngine, module_dns: RecordingDns
-) -> AsyncIterator[httpx.AsyncClient]:
-    """The app over HTTP, with a DNS resolver that records lookups instead of making them."""
-    app = create_app(settings, engine=engine, dns=module_dns)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
-@pytest.fixture
-def dns(module_dns: RecordingDns) -> RecordingDns:
-    module_dns.asked.clear()
-    return module_dns
-
-
 class Api:
     """Sends documents as a demo user. A removed user must be refused with 401 on every request;
     the helpers assert that and return None, so a matrix test ends there for them."""
@@ -432,8 +392,8 @@ def assert_refused(response: httpx.Response) -> None:
 
 
 @pytest.fixture
-def api(app_http: httpx.AsyncClient, world: World) -> Api:
-    return Api(app_http, world)
+def api(dns_http: httpx.AsyncClient, world: World) -> Api:
+    return Api(dns_http, world)
 
 
 async def count_clients(sessions: async_sessionmaker[AsyncSession]) -> int:
@@ -1274,7 +1234,7 @@ async def test_mutations_by_id_find_nothing_foreign_and_refuse_lesser_roles(
     api: Api,
     ids: Ids,
     sessions: async_sessionmaker[AsyncSession],
-    dns: RecordingDns,
+    dns: FakeDns,
     email: str,
 ) -> None:
     """Every mutation that takes an id:

@@ -13,22 +13,18 @@ Bluefin)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
-from sqlalchemy import func, inspect, select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.enums import ClientStatus, LaunchStatus, TaskCategory, TaskStatus
 from db.models import Client, Store, Task
 from schema.relay import to_global_id
-from server.app import create_app
-from server.settings import Settings
-from tests.conftest import GraphQL, World, token_for
+from tests.conftest import GraphQL, World
+from tests.helpers import FakeDns, columns
 
 NW_OWNER = "owner@northwind.test"
 NW_ADMIN = "admin@northwind.test"
@@ -129,7 +125,7 @@ def client_gid(world: World, name: str) -> str:
     return to_global_id("Client", world.clients[name])
 
 
-def codes(client: dict[str, Any]) -> set[str]:
+def blocker_codes(client: dict[str, Any]) -> set[str]:
     return {b["code"] for b in client["launchReadiness"]["blockers"]}
 
 
@@ -159,11 +155,9 @@ async def snapshot(sessions: async_sessionmaker[AsyncSession], client_id: int) -
             (await session.execute(select(Task).where(Task.client_id == client_id))).scalars().all()
         )
         return {
-            "client": {a.key: getattr(client, a.key) for a in inspect(Client).column_attrs},
-            "store": {a.key: getattr(store, a.key) for a in inspect(Store).column_attrs},
-            "tasks": sorted(
-                tuple(getattr(t, a.key) for a in inspect(Task).column_attrs) for t in tasks
-            ),
+            "client": columns(client),
+            "store": columns(store),
+            "tasks": sorted(tuple(columns(t).values()) for t in tasks),
         }
 
 
@@ -204,54 +198,6 @@ def assert_recent(stamp: str | None) -> None:
     assert abs(datetime.now(UTC) - moment) < timedelta(minutes=1)
 
 
-# --- A DNS that answers what each test tells it to ------------------------------------------------
-
-
-@dataclass
-class FakeDns:
-    answers: dict[str, list[str]] = field(default_factory=dict)
-
-    async def txt_records(self, name: str) -> list[str]:
-        return list(self.answers.get(name, []))
-
-
-@pytest.fixture(scope="module")
-def shared_dns() -> FakeDns:
-    return FakeDns()
-
-
-@pytest.fixture(scope="module")
-async def dns_http(
-    settings: Settings, engine: AsyncEngine, shared_dns: FakeDns
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, engine=engine, dns=shared_dns)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
-@pytest.fixture
-def dns(shared_dns: FakeDns) -> FakeDns:
-    shared_dns.answers.clear()
-    return shared_dns
-
-
-@pytest.fixture
-def dns_gql(dns_http: httpx.AsyncClient, world: World, dns: FakeDns) -> GraphQL:
-    """Like `gql`, against a server whose DNS lookups the test controls."""
-
-    async def run_query(email: str, query: str, **variables: Any) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {token_for(world.users[email], email)}"}
-        response = await dns_http.post(
-            "/graphql", json={"query": query, "variables": variables}, headers=headers
-        )
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    return run_query
-
-
 # --- Readiness of the demo world ---------------------------------------------------------------
 
 
@@ -283,7 +229,7 @@ async def test_demo_clients_readiness(
 ) -> None:
     client = await read_client(gql, NW_OWNER, client_gid(world, name))
     readiness = client["launchReadiness"]
-    assert codes(client) == expected
+    assert blocker_codes(client) == expected
     assert readiness["ready"] is (not expected)
     assert len(readiness["blockers"]) == len(expected)  # each blocker once
     assert all(b["message"].strip() for b in readiness["blockers"])
@@ -313,7 +259,7 @@ async def test_every_clients_blockers_match_its_store(
     assert "errors" not in body, body
     clients = body["data"]["clients"]["nodes"]
     assert len(clients) >= 12
-    seen = {c["businessName"]: codes(c) for c in clients}
+    seen = {c["businessName"]: blocker_codes(c) for c in clients}
     assert seen == {c["businessName"]: derived_codes(c) for c in clients}
     # The demo world has clients at every point: ready, live, and blocked.
     assert any(not c for c in seen.values())
@@ -383,7 +329,7 @@ async def test_blockers_disappear_one_by_one_until_the_store_launches(
 
     client = await read_client(dns_gql, NW_SPECIALIST, client_id)
     assert client["status"] == "ONBOARDING"
-    assert codes(client) == UNSET
+    assert blocker_codes(client) == UNSET
     assert client["launchReadiness"]["ready"] is False
 
     async def step(mutation: str, **given: Any) -> dict[str, Any]:
@@ -402,9 +348,9 @@ async def test_blockers_disappear_one_by_one_until_the_store_launches(
 
     async def blockers() -> set[str]:
         current = await read_client(dns_gql, NW_SPECIALIST, client_id)
-        assert current["launchReadiness"]["ready"] is (not codes(current))
-        assert codes(current) == derived_codes(current)
-        return codes(current)
+        assert current["launchReadiness"]["ready"] is (not blocker_codes(current))
+        assert blocker_codes(current) == derived_codes(current)
+        return blocker_codes(current)
 
     remaining = set(UNSET)
 
@@ -515,7 +461,7 @@ async def test_launching_a_ready_store(
     assert client["store"]["version"] == before["store"]["version"] + 1
     assert_recent(client["store"]["launchedAt"])
     assert client["launchReadiness"]["ready"] is False
-    assert codes(client) == {"ALREADY_LIVE"}
+    assert blocker_codes(client) == {"ALREADY_LIVE"}
     assert await read_client(gql, NW_OWNER, client_gid(world, IRONWOOD)) == client
 
     stored = await snapshot(sessions, world.clients[IRONWOOD])
@@ -578,7 +524,7 @@ async def test_completing_the_last_blocking_task_makes_copperleaf_ready(
 ) -> None:
     client_id = client_gid(world, COPPERLEAF)
     client = await read_client(gql, NW_DESIGNER, client_id)
-    assert codes(client) == {"BLOCKING_TASKS_OPEN"}
+    assert blocker_codes(client) == {"BLOCKING_TASKS_OPEN"}
     (task,) = [t for t in client["tasks"]["nodes"] if t["blocksLaunch"] and t["status"] != "DONE"]
 
     before = await snapshot(sessions, world.clients[COPPERLEAF])

@@ -15,6 +15,7 @@ from db.enums import AccessStatus, AssignmentRole, MerchantRole, UserStatus
 from db.models import Assignment, Client, ClientUser, PartnerAccess, PartnerMember, Store, User
 from schema.relay import from_global_id, to_global_id
 from tests.conftest import GraphQL, World, token_for
+from tests.helpers import codes
 
 Sessions = async_sessionmaker[AsyncSession]
 Payload = dict[str, Any]
@@ -96,10 +97,6 @@ def valid_input(world: World, **overrides: Any) -> dict[str, Any]:
     }
     fields.update(overrides)
     return fields
-
-
-def codes(payload: Payload) -> list[tuple[list[str] | None, str]]:
-    return [(e["field"], e["code"]) for e in payload["userErrors"]]
 
 
 # --- success --------------------------------------------------------------------------------
@@ -686,6 +683,8 @@ async def test_a_removed_user_invited_again_gets_none_of_their_old_access(
 # --- concurrency ----------------------------------------------------------------------------
 
 
+# Two requests at once need two connections and real commits: no rolled-back transaction.
+@pytest.mark.usefixtures("committed_world")
 @pytest.mark.parametrize("round_", range(3))
 async def test_concurrent_onboarding_with_one_subdomain_keeps_exactly_one(
     gql: GraphQL, sessions: Sessions, world: World, round_: int

@@ -15,6 +15,7 @@ from db.enums import AccessStatus, ClientStatus
 from db.models import Assignment, Client, PartnerAccess, Store
 from schema.relay import from_global_id, to_global_id
 from tests.conftest import GraphQL, World
+from tests.helpers import gid
 
 Sessions = async_sessionmaker[AsyncSession]
 Source = Literal["root", "partner"]
@@ -114,8 +115,8 @@ async def extra(world: World, sessions: Sessions) -> World:
     return world
 
 
-def gid(key: Key) -> str:
-    return to_global_id("Client", key[1])
+def client_gid(key: Key) -> str:
+    return gid("Client", key[1])
 
 
 async def visible(
@@ -210,7 +211,7 @@ async def walk_backward(
 
 def check_forward(pages: list[Connection], expected: list[Key], size: int) -> None:
     seen = [node_id for connection in pages for node_id in ids_of(connection)]
-    assert seen == [gid(k) for k in expected]
+    assert seen == [client_gid(k) for k in expected]
     assert len(pages) == max(1, -(-len(expected) // size))
     for number, connection in enumerate(pages):
         last_page = number == len(pages) - 1
@@ -224,7 +225,7 @@ def check_forward(pages: list[Connection], expected: list[Key], size: int) -> No
 
 def check_backward(pages: list[Connection], expected: list[Key], size: int) -> None:
     seen = [node_id for connection in reversed(pages) for node_id in ids_of(connection)]
-    assert seen == [gid(k) for k in expected]
+    assert seen == [client_gid(k) for k in expected]
     assert len(pages) == max(1, -(-len(expected) // size))
     for number, connection in enumerate(pages):
         first_page = number == len(pages) - 1  # the walk ends at the start of the list
@@ -306,12 +307,12 @@ async def test_any_edge_cursor_resumes_right_after_or_before_it(
 ) -> None:
     expected = await visible(sessions, extra, OWNER)
     edges = (await page(gql, extra, OWNER, "root", first=100))["edges"]
-    assert [e["node"]["id"] for e in edges] == [gid(k) for k in expected]
+    assert [e["node"]["id"] for e in edges] == [client_gid(k) for k in expected]
     for index, edge in enumerate(edges):
         after = await page(gql, extra, OWNER, "root", first=3, after=edge["cursor"])
-        assert ids_of(after) == [gid(k) for k in expected[index + 1 : index + 4]]
+        assert ids_of(after) == [client_gid(k) for k in expected[index + 1 : index + 4]]
         before = await page(gql, extra, OWNER, "root", last=3, before=edge["cursor"])
-        assert ids_of(before) == [gid(k) for k in expected[max(0, index - 3) : index]]
+        assert ids_of(before) == [client_gid(k) for k in expected[max(0, index - 3) : index]]
 
 
 @pytest.mark.parametrize("source", ["root", "partner"])
@@ -321,7 +322,7 @@ async def test_single_page_holding_everything_has_no_neighbours(
     expected = await visible(sessions, extra, OWNER, source=source)
     for args in ({"first": 100}, {"last": 100}, {"first": len(expected)}):
         connection = await page(gql, extra, OWNER, source, **args)
-        assert ids_of(connection) == [gid(k) for k in expected]
+        assert ids_of(connection) == [client_gid(k) for k in expected]
         assert connection["pageInfo"]["hasNextPage"] is False
         assert connection["pageInfo"]["hasPreviousPage"] is False
         assert_cursors_match_edges(connection)
@@ -332,7 +333,7 @@ async def test_single_page_holding_everything_has_no_neighbours(
     backward = await page(gql, extra, OWNER, source, last=len(expected) - 1)
     assert backward["pageInfo"]["hasNextPage"] is False
     assert backward["pageInfo"]["hasPreviousPage"] is True
-    assert ids_of(backward) == [gid(k) for k in expected[1:]]
+    assert ids_of(backward) == [client_gid(k) for k in expected[1:]]
 
 
 # --- bad arguments --------------------------------------------------------------------------
@@ -477,7 +478,7 @@ async def test_search_is_case_insensitive_and_literal(
     everyone = await visible(sessions, extra, OWNER, source=source)
     expected = [k for k in everyone if k[0] in names]
     connection = await page(gql, extra, OWNER, source, first=100, filter={"search": search})
-    assert ids_of(connection) == [gid(k) for k in expected]
+    assert ids_of(connection) == [client_gid(k) for k in expected]
     assert connection["totalCount"] == len(expected)
 
 
@@ -485,7 +486,7 @@ async def test_empty_search_does_not_filter(gql: GraphQL, sessions: Sessions, ex
     expected = await visible(sessions, extra, OWNER)
     for search in ("", "   ", None):
         connection = await page(gql, extra, OWNER, "root", first=100, filter={"search": search})
-        assert ids_of(connection) == [gid(k) for k in expected]
+        assert ids_of(connection) == [client_gid(k) for k in expected]
 
 
 async def searchable(sessions: Sessions) -> dict[int, str]:
@@ -520,7 +521,7 @@ async def test_specialist_search_stays_within_assigned_clients(
             gql, extra, SPECIALIST, "root", first=100, filter={"search": search}
         )
         expected = [k for k in mine if search in texts[k[1]]]
-        assert ids_of(connection) == [gid(k) for k in expected]
+        assert ids_of(connection) == [client_gid(k) for k in expected]
         assert connection["totalCount"] == len(expected)
 
 
@@ -558,15 +559,15 @@ async def test_a_cursor_from_another_viewer_reveals_nothing(
     else:
         mine = await visible(sessions, extra, user_of_cursor)
     theirs = (await page(gql, extra, owner_of_cursor, "root", first=100))["edges"]
-    visible_ids = {gid(k) for k in mine}
+    visible_ids = {client_gid(k) for k in mine}
     for edge in theirs:
         key = (edge["node"]["businessName"], _pk(edge["node"]["id"]))
         forward = await page(gql, extra, user_of_cursor, "root", first=100, after=edge["cursor"])
-        assert ids_of(forward) == [gid(k) for k in after_key(mine, key)]
+        assert ids_of(forward) == [client_gid(k) for k in after_key(mine, key)]
         assert set(ids_of(forward)) <= visible_ids
         assert forward["totalCount"] == len(mine)
         backward = await page(gql, extra, user_of_cursor, "root", last=100, before=edge["cursor"])
-        assert ids_of(backward) == [gid(k) for k in before_key(mine, key)]
+        assert ids_of(backward) == [client_gid(k) for k in before_key(mine, key)]
         assert backward["totalCount"] == len(mine)
 
 
@@ -580,7 +581,7 @@ async def test_a_foreign_cursor_on_partner_clients_stays_in_that_partner(
         connection = await page(
             gql, extra, BLUEFIN_OWNER, "partner", first=100, after=edge["cursor"]
         )
-        assert ids_of(connection) == [gid(k) for k in after_key(mine, key)]
+        assert ids_of(connection) == [client_gid(k) for k in after_key(mine, key)]
         assert connection["totalCount"] == len(mine)
 
 

@@ -9,15 +9,13 @@ Ironwood Furniture (ready to launch), Aster Apparel (live), Harbor Coffee (Bluef
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx
 import pytest
-from sqlalchemy import inspect, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.enums import (
     CatalogStatus,
@@ -29,11 +27,9 @@ from db.enums import (
     TaxStatus,
 )
 from db.models import Client, Store
-from resolvers.dns_check import DnsLookupError
 from schema.relay import to_global_id
-from server.app import create_app
-from server.settings import Settings
-from tests.conftest import GraphQL, World, token_for
+from tests.conftest import GraphQL, World
+from tests.helpers import FakeDns, columns
 
 NW_OWNER = "owner@northwind.test"
 NW_ADMIN = "admin@northwind.test"
@@ -137,10 +133,7 @@ async def snapshot(sessions: async_sessionmaker[AsyncSession], store_id: int) ->
         assert store is not None
         client = await session.get(Client, store.client_id)
         assert client is not None
-        return {
-            "store": {a.key: getattr(store, a.key) for a in inspect(Store).column_attrs},
-            "client": {a.key: getattr(client, a.key) for a in inspect(Client).column_attrs},
-        }
+        return {"store": columns(store), "client": columns(client)}
 
 
 async def put_store(
@@ -164,61 +157,6 @@ def at(store: dict[str, Any], path: str) -> Any:
     for part in path.split("."):
         value = value[part]
     return value
-
-
-# --- A DNS that answers what each test tells it to ------------------------------------------------
-
-
-@dataclass
-class FakeDns:
-    answers: dict[str, list[str]] = field(default_factory=dict)
-    failure: str | None = None
-    asked: list[str] = field(default_factory=list)
-
-    async def txt_records(self, name: str) -> list[str]:
-        self.asked.append(name)
-        if self.failure is not None:
-            raise DnsLookupError(self.failure)
-        return list(self.answers.get(name, []))
-
-
-@pytest.fixture(scope="module")
-def shared_dns() -> FakeDns:
-    return FakeDns()
-
-
-@pytest.fixture(scope="module")
-async def dns_http(
-    settings: Settings, engine: AsyncEngine, shared_dns: FakeDns
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(settings, engine=engine, dns=shared_dns)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
-@pytest.fixture
-def dns(shared_dns: FakeDns) -> FakeDns:
-    shared_dns.answers.clear()
-    shared_dns.failure = None
-    shared_dns.asked.clear()
-    return shared_dns
-
-
-@pytest.fixture
-def dns_gql(dns_http: httpx.AsyncClient, world: World, dns: FakeDns) -> GraphQL:
-    """Like `gql`, against a server whose DNS lookups the test controls."""
-
-    async def run_query(email: str, query: str, **variables: Any) -> dict[str, Any]:
-        headers = {"Authorization": f"Bearer {token_for(world.users[email], email)}"}
-        response = await dns_http.post(
-            "/graphql", json={"query": query, "variables": variables}, headers=headers
-        )
-        assert response.status_code == 200, response.text
-        body: dict[str, Any] = response.json()
-        return body
-
-    return run_query
 
 
 # --- Reading the sections -------------------------------------------------------------------------

@@ -17,8 +17,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.enums import TaskCategory, TaskStatus
 from db.models import Task
-from schema.relay import from_global_id, to_global_id
+from schema.relay import to_global_id
 from tests.conftest import GraphQL, World
+from tests.helpers import codes, db_id, gid
 
 Sessions = async_sessionmaker[AsyncSession]
 Payload = dict[str, Any]
@@ -72,22 +73,8 @@ MUTATIONS = {
 }
 
 
-def gid(type_name: str, id_: int) -> str:
-    return str(to_global_id(type_name, id_))
-
-
-def db_id(global_id: str) -> int:
-    decoded = from_global_id(global_id)
-    assert decoded is not None, global_id
-    return decoded[1]
-
-
 def today() -> date:
     return datetime.now(UTC).date()
-
-
-def codes(payload: Payload) -> list[tuple[list[str] | None, str]]:
-    return [(e["field"], e["code"]) for e in payload["userErrors"]]
 
 
 def as_utc(value: str) -> datetime:

@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.enums import AssignmentRole, MemberStatus, PartnerRole, UserStatus
 from db.models import Assignment, PartnerMember, Task, User
-from schema.relay import to_global_id
 from server.tokens import AUDIENCE, ISSUER
 from tests.conftest import TEST_SECRET, GraphQL, World, token_for
+from tests.helpers import error_codes, gid
 
 Sessions = async_sessionmaker[AsyncSession]
 Payload = dict[str, Any]
@@ -121,10 +121,6 @@ ASSIGNEES = (
 )
 
 
-def gid(type_name: str, id_: int) -> str:
-    return str(to_global_id(type_name, id_))
-
-
 def member_gid(world: World, email: str) -> str:
     return gid("PartnerMember", world.members[email])
 
@@ -215,10 +211,6 @@ async def refused(
     errors: list[Payload] = result["userErrors"]
     assert errors, result
     return errors
-
-
-def codes(errors: list[Payload]) -> list[tuple[list[str] | None, str]]:
-    return [(e["field"], e["code"]) for e in errors]
 
 
 async def visible_client_ids(gql: GraphQL, email: str) -> set[str]:
@@ -339,7 +331,7 @@ async def test_those_who_see_the_partner_but_may_not_invite_are_forbidden(
         email="rita@example.com",
         role="SPECIALIST",
     )
-    assert codes(errors) == [(["input", "partnerId"], "FORBIDDEN")]
+    assert error_codes(errors) == [(["input", "partnerId"], "FORBIDDEN")]
     assert await user_by_email(sessions, "rita@example.com") is None
 
 
@@ -355,7 +347,7 @@ async def test_a_partner_the_inviter_cannot_see_is_not_found_like_an_unknown_id(
     )
     unknown = await refused(gql, sessions, inviter, INVITE, **attempt(gid("Partner", MISSING_ID)))
     garbage = await refused(gql, sessions, inviter, INVITE, **attempt("not-an-id"))
-    assert codes(foreign) == [(["input", "partnerId"], "NOT_FOUND")]
+    assert error_codes(foreign) == [(["input", "partnerId"], "NOT_FOUND")]
     assert foreign == unknown == garbage
 
 
@@ -420,7 +412,7 @@ async def test_inviting_someone_already_on_the_team_or_invited_is_taken(
         email="Rita@EXAMPLE.com",
         role="SPECIALIST",
     )
-    assert codes(errors) == [(["input", "email"], "TAKEN")]
+    assert error_codes(errors) == [(["input", "email"], "TAKEN")]
 
     # An active member.
     rita = await user_by_email(sessions, "rita@example.com")
@@ -431,7 +423,7 @@ async def test_inviting_someone_already_on_the_team_or_invited_is_taken(
     errors = await refused(
         gql, sessions, NW_OWNER, INVITE, partnerId=partner, email="rita@example.com", role="ADMIN"
     )
-    assert codes(errors) == [(["input", "email"], "TAKEN")]
+    assert error_codes(errors) == [(["input", "email"], "TAKEN")]
 
 
 @pytest.mark.parametrize("email", [NW_SPECIALIST, NW_INVITEE])
@@ -448,7 +440,7 @@ async def test_inviting_a_demo_team_member_by_their_address_is_taken(
         email=email.upper(),
         role="SPECIALIST",
     )
-    assert codes(errors) == [(["input", "email"], "TAKEN")]
+    assert error_codes(errors) == [(["input", "email"], "TAKEN")]
 
 
 async def test_inviting_a_demo_user_by_their_address_reuses_them(
@@ -503,7 +495,7 @@ async def test_inviting_with_a_bad_address_or_name_is_refused(
         role="SPECIALIST",
         name=name,
     )
-    assert codes(errors) == [problem]
+    assert error_codes(errors) == [problem]
 
 
 async def test_only_an_owner_invites_an_owner(
@@ -513,7 +505,7 @@ async def test_only_an_owner_invites_an_owner(
     errors = await refused(
         gql, sessions, NW_ADMIN, INVITE, partnerId=partner, email="rita@example.com", role="OWNER"
     )
-    assert codes(errors) == [(["input", "role"], "FORBIDDEN")]
+    assert error_codes(errors) == [(["input", "role"], "FORBIDDEN")]
 
     result = await succeed(
         gql, NW_OWNER, INVITE, partnerId=partner, email="rita@example.com", role="OWNER"
@@ -696,7 +688,7 @@ async def test_nobody_else_can_accept_an_invitation(
     gql: GraphQL, world: World, sessions: Sessions, email: str, code: str
 ) -> None:
     errors = await refused(gql, sessions, email, ACCEPT, memberId=member_gid(world, NW_INVITEE))
-    assert codes(errors) == [(["input", "memberId"], code)]
+    assert error_codes(errors) == [(["input", "memberId"], code)]
     if code == "NOT_FOUND":
         unknown = await refused(
             gql, sessions, email, ACCEPT, memberId=gid("PartnerMember", MISSING_ID)
@@ -712,7 +704,7 @@ async def test_accepting_twice_fails(gql: GraphQL, world: World, sessions: Sessi
     await succeed(gql, NW_INVITEE, ACCEPT, memberId=invitation)
     errors = await refused(gql, sessions, NW_INVITEE, ACCEPT, memberId=invitation)
     # The membership is theirs to read, but there is no invitation left to accept.
-    assert codes(errors) == [(["input", "memberId"], "INVALID_TRANSITION")]
+    assert error_codes(errors) == [(["input", "memberId"], "INVALID_TRANSITION")]
 
 
 async def test_an_active_member_cannot_accept_their_own_membership(
@@ -721,7 +713,7 @@ async def test_an_active_member_cannot_accept_their_own_membership(
     errors = await refused(
         gql, sessions, NW_SPECIALIST, ACCEPT, memberId=member_gid(world, NW_SPECIALIST)
     )
-    assert codes(errors) == [(["input", "memberId"], "INVALID_TRANSITION")]
+    assert error_codes(errors) == [(["input", "memberId"], "INVALID_TRANSITION")]
 
 
 # --- changeMemberRole ---------------------------------------------------------------------
@@ -763,7 +755,7 @@ async def test_an_admin_changes_admins_managers_and_specialists_but_not_owners(
     errors = await refused(
         gql, sessions, NW_ADMIN, CHANGE_ROLE, memberId=owner, version=1, role="ADMIN"
     )
-    assert codes(errors) == [(["input", "memberId"], "FORBIDDEN")]
+    assert error_codes(errors) == [(["input", "memberId"], "FORBIDDEN")]
 
     # Nor may an admin make anyone an owner, themselves included.
     for email in (NW_SPECIALIST, NW_ADMIN):
@@ -776,7 +768,7 @@ async def test_an_admin_changes_admins_managers_and_specialists_but_not_owners(
             version=1,
             role="OWNER",
         )
-        assert codes(errors) == [(["input", "role"], "FORBIDDEN")]
+        assert error_codes(errors) == [(["input", "role"], "FORBIDDEN")]
 
 
 @pytest.mark.parametrize("email", [NW_MANAGER, NW_SPECIALIST, PLATFORM])
@@ -793,11 +785,11 @@ async def test_those_who_see_the_team_but_may_not_manage_it_are_forbidden(
             version=1,
             role="MANAGER",
         )
-        assert codes(errors) == [(["input", "memberId"], "FORBIDDEN")]
+        assert error_codes(errors) == [(["input", "memberId"], "FORBIDDEN")]
         errors = await refused(
             gql, sessions, email, REMOVE, memberId=member_gid(world, target), version=1
         )
-        assert codes(errors) == [(["input", "memberId"], "FORBIDDEN")]
+        assert error_codes(errors) == [(["input", "memberId"], "FORBIDDEN")]
 
 
 @pytest.mark.parametrize("email", [BF_OWNER, LUMEN_OWNER, NEWCOMER])
@@ -823,7 +815,7 @@ async def test_another_teams_member_is_not_found_like_an_unknown_id(
             version=1,
             **extra,
         )
-        assert codes(foreign) == [(["input", "memberId"], "NOT_FOUND")]
+        assert error_codes(foreign) == [(["input", "memberId"], "NOT_FOUND")]
         assert foreign == unknown
 
 
@@ -840,7 +832,7 @@ async def test_the_last_owner_cannot_step_down(
         version=1,
         role="ADMIN",
     )
-    assert codes(errors) == [(["input", "role"], "LAST_OWNER")]
+    assert error_codes(errors) == [(["input", "role"], "LAST_OWNER")]
 
 
 async def test_with_two_owners_one_may_step_down(
@@ -868,7 +860,7 @@ async def test_with_two_owners_one_may_step_down(
         version=2,
         role="MANAGER",
     )
-    assert codes(errors) == [(["input", "role"], "LAST_OWNER")]
+    assert error_codes(errors) == [(["input", "role"], "LAST_OWNER")]
     errors = await refused(
         gql,
         sessions,
@@ -878,7 +870,7 @@ async def test_with_two_owners_one_may_step_down(
         version=2,
         role="MANAGER",
     )
-    assert codes(errors) == [(["input", "memberId"], "FORBIDDEN")]
+    assert error_codes(errors) == [(["input", "memberId"], "FORBIDDEN")]
 
 
 async def test_changing_a_role_with_a_stale_version_conflicts(
@@ -888,13 +880,13 @@ async def test_changing_a_role_with_a_stale_version_conflicts(
     errors = await refused(
         gql, sessions, NW_OWNER, CHANGE_ROLE, memberId=specialist, version=2, role="MANAGER"
     )
-    assert codes(errors) == [(["input", "version"], "CONFLICT")]
+    assert error_codes(errors) == [(["input", "version"], "CONFLICT")]
 
     await succeed(gql, NW_ADMIN, CHANGE_ROLE, memberId=specialist, version=1, role="MANAGER")
     errors = await refused(
         gql, sessions, NW_OWNER, CHANGE_ROLE, memberId=specialist, version=1, role="ADMIN"
     )
-    assert codes(errors) == [(["input", "version"], "CONFLICT")]
+    assert error_codes(errors) == [(["input", "version"], "CONFLICT")]
     assert (await roster(gql, NW_OWNER, world) or {})[NW_SPECIALIST] == ("MANAGER", "ACTIVE")
 
 
@@ -909,7 +901,7 @@ async def test_owners_remove_anyone_and_admins_anyone_but_owners(
     errors = await refused(
         gql, sessions, NW_ADMIN, REMOVE, memberId=member_gid(world, NW_OWNER), version=1
     )
-    assert codes(errors) == [(["input", "memberId"], "FORBIDDEN")]
+    assert error_codes(errors) == [(["input", "memberId"], "FORBIDDEN")]
 
     result = await succeed(gql, NW_OWNER, REMOVE, memberId=member_gid(world, NW_ADMIN), version=1)
     assert result["removedMemberId"] == member_gid(world, NW_ADMIN)
@@ -930,7 +922,7 @@ async def test_an_owner_withdraws_a_pending_invitation(
     await succeed(gql, NW_OWNER, REMOVE, memberId=invitation, version=1)
     assert only_data(await gql(NW_INVITEE, VIEWER))["viewer"]["invitations"] == []
     errors = await refused(gql, sessions, NW_INVITEE, ACCEPT, memberId=invitation)
-    assert codes(errors) == [(["input", "memberId"], "NOT_FOUND")]
+    assert error_codes(errors) == [(["input", "memberId"], "NOT_FOUND")]
 
 
 @pytest.mark.parametrize("email", [NW_SPECIALIST, NW_MANAGER, NW_ADMIN])
@@ -963,7 +955,7 @@ async def test_the_last_owner_cannot_leave(
     errors = await refused(
         gql, sessions, owner, REMOVE, memberId=member_gid(world, owner), version=1
     )
-    assert codes(errors) == [(["input", "memberId"], "LAST_OWNER")]
+    assert error_codes(errors) == [(["input", "memberId"], "LAST_OWNER")]
 
 
 async def test_with_two_owners_one_may_leave(gql: GraphQL, world: World) -> None:
@@ -981,7 +973,7 @@ async def test_removing_with_a_stale_version_conflicts(
     specialist = member_gid(world, NW_SPECIALIST)
     await succeed(gql, NW_OWNER, CHANGE_ROLE, memberId=specialist, version=1, role="MANAGER")
     errors = await refused(gql, sessions, NW_OWNER, REMOVE, memberId=specialist, version=1)
-    assert codes(errors) == [(["input", "version"], "CONFLICT")]
+    assert error_codes(errors) == [(["input", "version"], "CONFLICT")]
     assert await visible_client_ids(gql, NW_SPECIALIST) == client_gids(world, NW_ACTIVE)
 
 
@@ -1046,7 +1038,7 @@ async def test_a_refused_removal_keeps_seats_and_tasks(
     errors = await refused(
         gql, sessions, NW_MANAGER, REMOVE, memberId=member_gid(world, NW_SPECIALIST), version=1
     )
-    assert codes(errors) == [(["input", "memberId"], "FORBIDDEN")]
+    assert error_codes(errors) == [(["input", "memberId"], "FORBIDDEN")]
     assert await visible_client_ids(gql, NW_SPECIALIST) == client_gids(world, SPECIALIST_CLIENTS)
 
 
@@ -1143,7 +1135,7 @@ async def test_a_specialist_cannot_staff_clients(
         clientId=gid("Client", world.clients[ASTER]),
         memberId=designer,
     )
-    assert codes(errors) == [(["input", "clientId"], "FORBIDDEN")]
+    assert error_codes(errors) == [(["input", "clientId"], "FORBIDDEN")]
     # A client they cannot see: the same as an unknown id.
     hidden = await refused(
         gql,
@@ -1161,7 +1153,7 @@ async def test_a_specialist_cannot_staff_clients(
         clientId=gid("Client", MISSING_ID),
         memberId=member_gid(world, NW_SPECIALIST),
     )
-    assert codes(hidden) == [(["input", "clientId"], "NOT_FOUND")]
+    assert error_codes(hidden) == [(["input", "clientId"], "NOT_FOUND")]
     assert hidden == unknown
 
 
@@ -1185,7 +1177,7 @@ async def test_staffing_a_client_the_partner_cannot_see_is_not_found(
         clientId=gid("Client", MISSING_ID),
         memberId=member_gid(world, NW_DESIGNER),
     )
-    assert codes(hidden) == [(["input", "clientId"], "NOT_FOUND")]
+    assert error_codes(hidden) == [(["input", "clientId"], "NOT_FOUND")]
     assert hidden == unknown
 
 
@@ -1202,7 +1194,7 @@ async def test_only_the_partners_active_members_can_be_assigned(
             gid("Client", world.clients[LUMEN]),  # not a member id at all
         )
     ]
-    assert codes(answers[0]) == [(["input", "memberId"], "NOT_FOUND")]
+    assert error_codes(answers[0]) == [(["input", "memberId"], "NOT_FOUND")]
     assert all(answer == answers[0] for answer in answers)
 
 
@@ -1216,7 +1208,7 @@ async def test_assigning_twice_is_taken(gql: GraphQL, world: World, sessions: Se
         memberId=member_gid(world, NW_SPECIALIST),
         role="CONTRIBUTOR",
     )
-    assert codes(errors) == [(["input", "memberId"], "TAKEN")]
+    assert error_codes(errors) == [(["input", "memberId"], "TAKEN")]
 
 
 @pytest.mark.parametrize("email", [NW_SPECIALIST, LUMEN_OWNER, PLATFORM])
@@ -1226,7 +1218,7 @@ async def test_those_who_see_an_assignment_but_may_not_staff_are_forbidden_to_re
     seat = gid("Assignment", await assignment_id(sessions, world, LUMEN, NW_SPECIALIST))
     assert only_data(await gql(email, NODE, id=seat))["node"] == {"id": seat}
     errors = await refused(gql, sessions, email, UNASSIGN, assignmentId=seat)
-    assert codes(errors) == [(["input", "assignmentId"], "FORBIDDEN")]
+    assert error_codes(errors) == [(["input", "assignmentId"], "FORBIDDEN")]
 
 
 @pytest.mark.parametrize("email", [NW_SPECIALIST, BF_OWNER, HARBOR_OWNER, NEWCOMER])
@@ -1240,7 +1232,7 @@ async def test_an_assignment_on_a_hidden_client_is_not_found_like_an_unknown_id(
     unknown = await refused(
         gql, sessions, email, UNASSIGN, assignmentId=gid("Assignment", MISSING_ID)
     )
-    assert codes(hidden) == [(["input", "assignmentId"], "NOT_FOUND")]
+    assert error_codes(hidden) == [(["input", "assignmentId"], "NOT_FOUND")]
     assert hidden == unknown
 
 

@@ -26,8 +26,9 @@ from db.models import (
     WorkflowTemplate,
     WorkflowTemplateItem,
 )
-from schema.relay import from_global_id, to_global_id
+from schema.relay import to_global_id
 from tests.conftest import GraphQL, World
+from tests.helpers import codes, db_id, gid
 
 Sessions = async_sessionmaker[AsyncSession]
 Payload = dict[str, Any]
@@ -109,22 +110,8 @@ TEMPLATES_OF_PARTNER = (
 )
 
 
-def gid(type_name: str, id_: int) -> str:
-    return str(to_global_id(type_name, id_))
-
-
-def db_id(global_id: str) -> int:
-    decoded = from_global_id(global_id)
-    assert decoded is not None, global_id
-    return decoded[1]
-
-
 def today() -> date:
     return datetime.now(UTC).date()
-
-
-def codes(payload: Payload) -> list[tuple[list[str] | None, str]]:
-    return [(e["field"], e["code"]) for e in payload["userErrors"]]
 
 
 async def mutate(gql: GraphQL, email: str, name: str, input: dict[str, Any]) -> Payload:

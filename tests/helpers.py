@@ -1,0 +1,60 @@
+"""Small helpers the test modules share: global ids, userErrors codes, the columns of a stored
+row, and a DNS resolver that answers what a test tells it to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import inspect
+
+from resolvers.dns_check import DnsLookupError
+from schema.relay import from_global_id, to_global_id
+
+
+def gid(type_name: str, id_: int) -> str:
+    """The opaque global id the API issues: base64 of "TypeName:id"."""
+    return str(to_global_id(type_name, id_))
+
+
+def db_id(global_id: str) -> int:
+    """The database id behind a global id the API issued."""
+    decoded = from_global_id(global_id)
+    assert decoded is not None, global_id
+    return decoded[1]
+
+
+def error_codes(errors: list[dict[str, Any]]) -> list[tuple[list[str] | None, str]]:
+    """(field, code) of each user error."""
+    return [(e["field"], e["code"]) for e in errors]
+
+
+def codes(payload: dict[str, Any]) -> list[tuple[list[str] | None, str]]:
+    """(field, code) of each of a mutation payload's userErrors."""
+    return error_codes(payload["userErrors"])
+
+
+def columns(obj: Any) -> dict[str, Any]:
+    """Every mapped column of a loaded ORM object, by attribute name."""
+    return {a.key: getattr(obj, a.key) for a in inspect(type(obj)).column_attrs}
+
+
+@dataclass
+class FakeDns:
+    """A DNS resolver that answers what the test tells it to (nothing by default), can be made
+    to fail, and remembers every name it was asked."""
+
+    answers: dict[str, list[str]] = field(default_factory=dict)
+    failure: str | None = None
+    asked: list[str] = field(default_factory=list)
+
+    async def txt_records(self, name: str) -> list[str]:
+        self.asked.append(name)
+        if self.failure is not None:
+            raise DnsLookupError(self.failure)
+        return list(self.answers.get(name, []))
+
+    def reset(self) -> None:
+        self.answers.clear()
+        self.failure = None
+        self.asked.clear()
