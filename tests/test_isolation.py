@@ -1830,7 +1830,7 @@ async def test_revoking_access_takes_effect_on_the_next_request(
             )
             .values(status=AccessStatus.REVOKED)
         )
-        assert result.rowcount == 1  # type: ignore[attr-defined]
+        assert result.rowcount == 1  # type: ignore[attr-defined]  # a CursorResult from an UPDATE
 
     after = await api.data(owner, probe, variables)
     assert after is not None
