@@ -1,4 +1,5 @@
 # ShopIQ Partner Graph authorization policy: the single source of truth for who may do what.
+# README.md's "Who may do what" table is generated from it: `make policy-table`.
 #
 # Every rule is written for Oso data filtering: it becomes a SQL predicate ANDed into every
 # query, so rules stay positive (no `not`), compare with `=` only (`x in [...]` is a choice of
