@@ -44,6 +44,9 @@ lint: install
 schema: install
 	$(BIN)/shopiq schema --write
 
+policy-table: install
+	$(BIN)/python -m policies.permission_table --write
+
 bench: install
 	$(BIN)/python -m bench
 

@@ -1,11 +1,37 @@
 # ShopIQ Partner Graph authorization policy: the single source of truth for who may do what.
+# README.md's "Who may do what" table is generated from it: `make policy-table`.
 #
 # Every rule is written for Oso data filtering: it becomes a SQL predicate ANDed into every
-# query, so rules stay positive (no `not`), compare with `=` only, and reach related rows
-# through relations declared in policies/oso_setup.py (each becomes a correlated EXISTS).
+# query, so rules stay positive (no `not`), compare with `=` only (`x in [...]` is a choice of
+# `=`), and reach related rows through relations declared in policies/oso_setup.py (each
+# becomes a correlated EXISTS); a type appears once on a relation path (hence ClientSeat).
 # Only active memberships reach the viewer (policies/viewer.py): an invited member has no grants.
+# A viewer may belong to several partners: a rule picks ONE `membership` and asks everything
+# (partner, role, access, seat) of that same membership, never mixing two partners' grants.
 
 actor Viewer {}
+
+# --- Who is who on a partner's team -------------------------------------------------------
+
+# Owners, admins and managers run their partner's work.
+manages(membership: Membership) if membership.role in ["owner", "admin", "manager"];
+
+# A member's partner serves a client while the merchant's access for that partner is active.
+serves(membership: Membership, client: Client) if
+  access in client.accesses and
+  access.partner_id = membership.partner_id and
+  access.status = "active";
+
+# Owners, admins and managers work on every client their partner serves.
+works_on(membership: Membership, client: Client) if
+  manages(membership) and
+  serves(membership, client);
+# A specialist works on a client their partner serves only while assigned to it.
+works_on(membership: Membership, client: Client) if
+  membership.role = "specialist" and
+  serves(membership, client) and
+  seat in client.seats and
+  seat.member_id = membership.member_id;
 
 # --- Partners ---------------------------------------------------------------------------
 
@@ -14,22 +40,27 @@ resource Partner {
                  "manage_templates"];
   roles = ["owner", "admin", "manager", "specialist", "merchant", "platform_staff"];
 
-  # Role hierarchy inside a partner.
+  # Owners can do all admins can, admins all managers can, managers all specialists can.
   "admin" if "owner";
   "manager" if "admin";
   "specialist" if "manager";
 
+  # The whole team sees the partner and its team, and onboards clients.
   "read" if "specialist";
-  "read" if "merchant";
-  "read" if "platform_staff";
   "read_members" if "specialist";
-  "read_members" if "platform_staff";
   "onboard_client" if "specialist";
+  # Managers and up run the workflow templates.
   "manage_templates" if "manager";
+  # Admins and up manage the team; only owners make or unmake owners.
   "manage_team" if "admin";
   "manage_owners" if "owner";
+  # Merchants see the partner working for them; platform staff see every partner and its team.
+  "read" if "merchant";
+  "read" if "platform_staff";
+  "read_members" if "platform_staff";
 }
 
+# A team member holds their membership's role in that partner.
 has_role(viewer: Viewer, role: String, partner: Partner) if
   membership in viewer.memberships and
   membership.partner_id = partner.id and
@@ -42,6 +73,7 @@ has_role(viewer: Viewer, "merchant", partner: Partner) if
   access.client_id = grant.client_id and
   access.status = "active";
 
+# ShopIQ's platform staff are platform staff of every partner.
 has_role(viewer: Viewer, "platform_staff", _: Partner) if viewer.is_platform_staff = true;
 
 # Someone invited to a team may see which partner invited them (name, tier), nothing more.
@@ -54,49 +86,40 @@ has_permission(viewer: Viewer, "read", partner: Partner) if
 
 resource Client {
   permissions = ["read", "manage_tasks", "update_store", "launch", "assign"];
-  roles = ["partner_manager", "assigned_specialist", "merchant_owner", "merchant_staff",
+  roles = ["partner_staff", "partner_manager", "merchant_owner", "merchant_staff",
            "platform_staff"];
 
-  "read" if "partner_manager";
-  "read" if "assigned_specialist";
-  "read" if "merchant_staff";
-  "merchant_staff" if "merchant_owner";
-  "read" if "platform_staff";
-
-  # The implementation work: whoever on the partner's side may see the client.
-  "manage_tasks" if "partner_manager";
-  "manage_tasks" if "assigned_specialist";
-  "update_store" if "partner_manager";
-  "update_store" if "assigned_specialist";
-  "launch" if "partner_manager";
-  "launch" if "assigned_specialist";
+  # Whoever works on the client for its partner sees it and does the implementation work.
+  "read" if "partner_staff";
+  "manage_tasks" if "partner_staff";
+  "update_store" if "partner_staff";
+  "launch" if "partner_staff";
   # Staffing a client is for owners, admins and managers only.
   "assign" if "partner_manager";
+  # Merchant owners and staff see their own client; platform staff see every client.
+  "merchant_staff" if "merchant_owner";
+  "read" if "merchant_staff";
+  "read" if "platform_staff";
 }
 
-# Owners, admins and managers see every client their partner has active access to.
+# Partner staff: owners, admins and managers of a partner serving the client, assigned specialists.
+has_role(viewer: Viewer, "partner_staff", client: Client) if
+  membership in viewer.memberships and
+  works_on(membership, client);
+
+# Partner managers: owners, admins and managers of a partner serving the client.
 has_role(viewer: Viewer, "partner_manager", client: Client) if
   membership in viewer.memberships and
-  (membership.role = "owner" or membership.role = "admin" or membership.role = "manager") and
-  access in client.accesses and
-  access.partner_id = membership.partner_id and
-  access.status = "active";
+  manages(membership) and
+  serves(membership, client);
 
-# A specialist sees a client only while assigned to it and while the partner's access is active.
-has_role(viewer: Viewer, "assigned_specialist", client: Client) if
-  membership in viewer.memberships and
-  membership.role = "specialist" and
-  access in client.accesses and
-  access.partner_id = membership.partner_id and
-  access.status = "active" and
-  seat in client.seats and
-  seat.member_id = membership.member_id;
-
+# A merchant user holds their grant's role (merchant owner or staff) on their own client.
 has_role(viewer: Viewer, role: String, client: Client) if
   grant in viewer.merchant_grants and
   grant.client_id = client.id and
   grant.role = role;
 
+# ShopIQ's platform staff are platform staff of every client.
 has_role(viewer: Viewer, "platform_staff", _: Client) if viewer.is_platform_staff = true;
 
 # --- What hangs off a client or a partner ---------------------------------------------------
@@ -104,70 +127,68 @@ has_role(viewer: Viewer, "platform_staff", _: Client) if viewer.is_platform_staf
 resource Store {
   permissions = ["read", "update"];
   relations = { client: Client };
+  # Whoever sees a client sees its store; whoever may update the store works on the client.
   "read" if "read" on "client";
   "update" if "update_store" on "client";
 }
 
+# A store belongs to its client.
 has_relation(client: Client, "client", store: Store) if client = store.client;
 
 resource Assignment {
   permissions = ["read", "remove"];
 }
 
-# Who staffs a client is the staffing partner's business: partner staff see (and owners, admins
-# and managers remove) their own partner's assignments, on one membership as for tasks.
-has_permission(viewer: Viewer, action: String, assignment: Assignment) if
-  (action = "read" or action = "remove") and
-  membership in viewer.memberships and
-  membership.partner_id = assignment.partner_id and
-  (membership.role = "owner" or membership.role = "admin" or membership.role = "manager") and
-  access in assignment.client.accesses and
-  access.partner_id = membership.partner_id and
-  access.status = "active";
+# Partner staff see their own partner's staffing of the clients they work on (not the staffing
+# another partner left behind at the same client).
 has_permission(viewer: Viewer, "read", assignment: Assignment) if
   membership in viewer.memberships and
   membership.partner_id = assignment.partner_id and
-  membership.role = "specialist" and
-  access in assignment.client.accesses and
-  access.partner_id = membership.partner_id and
-  access.status = "active" and
-  seat in assignment.client.seats and
-  seat.member_id = membership.member_id;
-# The merchant sees who works (and worked) on their store; platform staff read for support.
+  works_on(membership, assignment.client);
+# Owners, admins and managers take their own partner's members off the clients it serves.
+has_permission(viewer: Viewer, "remove", assignment: Assignment) if
+  membership in viewer.memberships and
+  membership.partner_id = assignment.partner_id and
+  manages(membership) and
+  serves(membership, assignment.client);
+# The merchant sees who works (and worked) on their store.
 has_permission(viewer: Viewer, "read", assignment: Assignment) if
   grant in viewer.merchant_grants and
   grant.client_id = assignment.client_id;
+# Platform staff see every assignment.
 has_permission(viewer: Viewer, "read", _: Assignment) if viewer.is_platform_staff = true;
 
 resource PartnerMember {
   permissions = ["read", "list", "change_role", "remove", "accept"];
   relations = { partner: Partner };
+  # Whoever may see a partner's team sees (and lists) its members; an invitee does not.
   "read" if "read_members" on "partner";
-  # A partner's team roster: only for those who may see the team (not the invitee's own row).
   "list" if "read_members" on "partner";
 }
 
+# A member belongs to their partner.
 has_relation(partner: Partner, "partner", member: PartnerMember) if partner = member.partner;
 
-# The invited user sees and accepts their own invitation.
+# A user sees their own membership or invitation.
 has_permission(viewer: Viewer, "read", member: PartnerMember) if
   member.user_id = viewer.user_id;
+# An invited user accepts their own invitation.
 has_permission(viewer: Viewer, "accept", member: PartnerMember) if
   member.user_id = viewer.user_id and
   member.status = "invited";
-
-# Owners manage everyone on their team; admins everyone but owners.
+# Owners change the role of, or remove, anyone on their team.
 has_permission(viewer: Viewer, action: String, member: PartnerMember) if
-  (action = "change_role" or action = "remove") and
+  action in ["change_role", "remove"] and
   membership in viewer.memberships and
   membership.partner_id = member.partner_id and
   membership.role = "owner";
+# Admins change the role of, or remove, anyone on their team but owners.
 has_permission(viewer: Viewer, action: String, member: PartnerMember) if
-  (action = "change_role" or action = "remove") and
+  action in ["change_role", "remove"] and
   membership in viewer.memberships and
   membership.partner_id = member.partner_id and
   membership.role = "admin" and
-  (member.role = "admin" or member.role = "manager" or member.role = "specialist");
+  member.role in ["admin", "manager", "specialist"];
 # Anyone may leave a team (the last-owner rule is the service's).
 has_permission(viewer: Viewer, "remove", member: PartnerMember) if
   member.user_id = viewer.user_id;
@@ -179,36 +200,22 @@ resource Task {
   relations = { client: Client };
 }
 
-# Partner staff work on their own partner's tasks of clients they may work on. Partner, role,
-# access and seat all hang on ONE membership: a user in two partners must not combine the role of
-# one with the partner of the other. The partner_id match keeps one partner's internal tasks from
-# the next partner the client moves to.
+# Partner staff see and work on their own partner's tasks of the clients they work on; a
+# client's next partner never sees the previous partner's tasks.
 has_permission(viewer: Viewer, action: String, task: Task) if
-  (action = "read" or action = "update" or action = "complete" or action = "delete") and
+  action in ["read", "update", "complete", "delete"] and
   membership in viewer.memberships and
   membership.partner_id = task.partner_id and
-  (membership.role = "owner" or membership.role = "admin" or membership.role = "manager") and
-  access in task.client.accesses and
-  access.partner_id = membership.partner_id and
-  access.status = "active";
-has_permission(viewer: Viewer, action: String, task: Task) if
-  (action = "read" or action = "update" or action = "complete" or action = "delete") and
-  membership in viewer.memberships and
-  membership.partner_id = task.partner_id and
-  membership.role = "specialist" and
-  access in task.client.accesses and
-  access.partner_id = membership.partner_id and
-  access.status = "active" and
-  seat in task.client.seats and
-  seat.member_id = membership.member_id;
+  works_on(membership, task.client);
 
 # Merchants see and tick off the tasks shared with them, never internal ones.
 has_permission(viewer: Viewer, action: String, task: Task) if
-  (action = "read" or action = "complete") and
+  action in ["read", "complete"] and
   task.client_visible = true and
   grant in viewer.merchant_grants and
   grant.client_id = task.client_id;
 
+# Platform staff see every task.
 has_permission(viewer: Viewer, "read", _: Task) if viewer.is_platform_staff = true;
 
 # --- Workflow templates -------------------------------------------------------------------
@@ -216,19 +223,22 @@ has_permission(viewer: Viewer, "read", _: Task) if viewer.is_platform_staff = tr
 resource WorkflowTemplate { permissions = ["read", "manage"]; }
 resource WorkflowTemplateItem { permissions = ["read"]; }
 
+# The whole team sees its partner's workflow templates and their items.
 has_permission(viewer: Viewer, "read", template: WorkflowTemplate) if
   membership in viewer.memberships and
   membership.partner_id = template.partner_id;
-has_permission(viewer: Viewer, "manage", template: WorkflowTemplate) if
-  membership in viewer.memberships and
-  membership.partner_id = template.partner_id and
-  (membership.role = "owner" or membership.role = "admin" or membership.role = "manager");
-has_permission(viewer: Viewer, "read", _: WorkflowTemplate) if viewer.is_platform_staff = true;
-
 has_permission(viewer: Viewer, "read", item: WorkflowTemplateItem) if
   membership in viewer.memberships and
   membership.partner_id = item.partner_id;
+# Owners, admins and managers change their partner's workflow templates.
+has_permission(viewer: Viewer, "manage", template: WorkflowTemplate) if
+  membership in viewer.memberships and
+  membership.partner_id = template.partner_id and
+  manages(membership);
+# Platform staff see every workflow template and item.
+has_permission(viewer: Viewer, "read", _: WorkflowTemplate) if viewer.is_platform_staff = true;
 has_permission(viewer: Viewer, "read", _: WorkflowTemplateItem) if viewer.is_platform_staff = true;
 
+# Whoever has a permission on a resource may use it.
 allow(viewer: Viewer, action: String, resource: Resource) if
   has_permission(viewer, action, resource);

@@ -1,0 +1,111 @@
+"""README's "Who may do what" table is what the policy says now (as schema.graphql is what the
+code builds), and the generator tells apart the cases the table is about."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from policies.permission_table import (
+    END,
+    POLICY_FILE,
+    README_FILE,
+    START,
+    VIEWERS,
+    build_table,
+    declared_permissions,
+    readme_with,
+    stale_diff,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+Cells = dict[tuple[str, str], dict[str, str]]  # (resource, permission) -> viewer -> cell
+
+
+@pytest.fixture(scope="module")
+async def table() -> str:
+    return await build_table()
+
+
+def cells_of(table: str) -> Cells:
+    """The table's cells by (resource heading, permission) and viewer heading."""
+    cells: Cells = {}
+    resource = ""
+    for line in table.splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        first, permission, *row = (cell.strip() for cell in line.strip("|").split("|"))
+        resource = first.strip("*") or resource
+        cells[resource, permission.strip("`")] = dict(
+            zip((heading for heading, _ in VIEWERS), row, strict=True)
+        )
+    return cells
+
+
+def test_readme_table_matches_the_policy(table: str) -> None:
+    diff = stale_diff(README_FILE.read_text(), table)
+    assert not diff, (
+        "README.md's permission table differs from the policy: run `make policy-table` "
+        "(python -m policies.permission_table --write) and commit the result\n" + diff
+    )
+
+
+def test_every_declared_permission_has_a_row(table: str) -> None:
+    declared = declared_permissions(POLICY_FILE.read_text())
+    assert {resource for resource, _ in declared} >= {"Client", "Task", "Assignment"}
+    assert [p for _, permissions in declared for p in permissions] == [
+        permission for _, permission in cells_of(table)
+    ]
+
+
+def test_cells_keep_the_data_separation_promises(table: str) -> None:
+    cells = cells_of(table)
+    # Another partner's owner gets nothing of this partner's, whatever the permission.
+    assert {row["Other partner's owner"] for row in cells.values()} == {"—"}
+    # Platform staff read across partners and change nothing.
+    for (_, permission), row in cells.items():
+        reads = permission in ("read", "read_members", "list")
+        assert row["Platform staff"] == ("all" if reads else "—"), permission
+    # An invitation grants nothing but seeing, accepting or declining it.
+    invited = {key: row["Invited"] for key, row in cells.items() if row["Invited"] != "—"}
+    assert invited == {
+        ("Partner", "read"): "yes",
+        ("Team member", "read"): "own",
+        ("Team member", "remove"): "own",
+        ("Team member", "accept"): "own",
+    }
+    assert cells["Client", "read"]["Owner"] == "partner's clients"
+    assert cells["Client", "read"]["Specialist"] == "assigned clients"
+    assert cells["Client", "assign"]["Specialist"] == "—"
+    assert cells["Client", "read"]["Merchant staff"] == "own client"
+    assert cells["Task", "read"]["Merchant owner"] == "shared only"
+    assert cells["Team member", "change_role"]["Admin"] == "all but owners"
+    assert cells["Partner", "read_members"]["Merchant owner"] == "—"
+
+
+def test_readme_with_replaces_only_between_the_markers() -> None:
+    readme = f"intro\n{START}\nold table\n{END}\noutro\n"
+    assert readme_with("new table\n", readme) == f"intro\n{START}\nnew table\n{END}\noutro\n"
+    assert "-old table" in stale_diff(readme, "new table\n")
+    assert stale_diff(readme_with("t\n", readme), "t\n") == ""
+    with pytest.raises(ValueError, match="markers"):
+        readme_with("t\n", "no markers here\n")
+
+
+def test_the_command_checks_and_writes(tmp_path: Path) -> None:
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "policies.permission_table", *args]
+        return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+
+    assert run("--check").returncode == 0
+    stale = tmp_path / "README.md"
+    stale.write_text(f"# Title\n\n{START}\n| stale |\n{END}\n")
+    checked = run("--check", "--readme", str(stale))
+    assert checked.returncode == 1
+    assert "-| stale |" in checked.stdout
+    assert "make policy-table" in checked.stderr
+    assert run("--write", "--readme", str(stale)).returncode == 0
+    assert run("--check", "--readme", str(stale)).returncode == 0
