@@ -8,7 +8,7 @@ PORT   ?= 8000
 PYTEST_ARGS ?=
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test test-sqlite test-postgres lint schema bench clean
+.PHONY: install run test test-sqlite test-postgres lint schema policy-table bench clean
 
 $(STAMP): pyproject.toml
 	@echo "==> setting up $(VENV)"
@@ -40,6 +40,7 @@ lint: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 	$(BIN)/shopiq schema --check
+	$(BIN)/python -m policies.permission_table --check
 
 schema: install
 	$(BIN)/shopiq schema --write
