@@ -67,7 +67,7 @@ class Authorizer:
         return (await session.execute(stmt)).scalar_one_or_none()
 
     async def one_with_permission(
-        self, session: AsyncSession, viewer: Viewer, model: type[M], id_: int, action: Action
+        self, session: AsyncSession, viewer: Viewer, model: type[M], id_: int, *, action: Action
     ) -> tuple[M | None, bool]:
         """(object, may `action` it) in one statement; (None, False) when not readable."""
         allowed = self.filter(viewer, action, model).label("allowed")

@@ -26,7 +26,7 @@ async def _require_owner_power(
     if role != PartnerRole.OWNER:
         return
     _, allowed = await ctx.authz.one_with_permission(
-        session, ctx.viewer, Partner, partner_id, "manage_owners"
+        session, ctx.viewer, Partner, partner_id, action="manage_owners"
     )
     if not allowed:
         raise refuse("role", "Only an owner can make someone an owner.", ErrorCode.FORBIDDEN)
@@ -101,7 +101,7 @@ async def invite_member(
 async def accept_invitation(ctx: Context, member_id: int | None) -> Outcome[PartnerMember]:
     async def work(session: AsyncSession) -> PartnerMember:
         own, allowed = await ctx.authz.one_with_permission(
-            session, ctx.viewer, PartnerMember, member_id or 0, "accept"
+            session, ctx.viewer, PartnerMember, member_id or 0, action="accept"
         )
         if own is not None and own.user_id == ctx.viewer.user_id and not allowed:
             # Their own invitation, already accepted: say so rather than FORBIDDEN.
