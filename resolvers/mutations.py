@@ -99,7 +99,9 @@ async def target(
     noun = noun or _noun(model)
     if id_ is None:
         raise refuse(field, f"No {noun} with that id.", ErrorCode.NOT_FOUND)
-    obj, allowed = await ctx.authz.one_with_permission(session, ctx.viewer, model, id_, action=action)
+    obj, allowed = await ctx.authz.one_with_permission(
+        session, ctx.viewer, model, id_, action=action
+    )
     if obj is None:
         raise refuse(field, f"No {noun} with that id.", ErrorCode.NOT_FOUND)
     if not allowed:

@@ -440,7 +440,9 @@ async def test_one_with_permission_on_a_readable_object(
     by_key = {Partner: world.partners, Client: world.clients}[model]
     async with sessions() as session:
         viewer = await _viewer(session, world, email)
-        obj, may = await authz.one_with_permission(session, viewer, model, by_key[key], action=action)
+        obj, may = await authz.one_with_permission(
+            session, viewer, model, by_key[key], action=action
+        )
     assert obj is not None
     assert obj.id == by_key[key]
     assert may is allowed
