@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
-
 import strawberry
 
 from db import models
@@ -30,10 +28,6 @@ def _payload(outcome: Outcome[models.Task]) -> TaskPayload:
         task=Task.maybe(outcome.value),
         user_errors=user_errors(outcome.problems),
     )
-
-
-def _errors(outcome: Outcome[Any]) -> list[UserError]:
-    return user_errors(outcome.problems)
 
 
 @strawberry.input
@@ -134,7 +128,7 @@ class TaskMutation:
             deleted_task_id=to_global_id("Task", outcome.value)
             if outcome.value is not None
             else None,
-            user_errors=_errors(outcome),
+            user_errors=user_errors(outcome.problems),
         )
 
     @strawberry.mutation(description="Put the client's checklist in a new order.")
@@ -146,5 +140,5 @@ class TaskMutation:
         )
         return ReorderTasksPayload(
             client=Client.maybe(outcome.value),
-            user_errors=_errors(outcome),
+            user_errors=user_errors(outcome.problems),
         )
