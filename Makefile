@@ -24,7 +24,8 @@ run: install
 	$(BIN)/shopiq demo
 	$(BIN)/shopiq serve --host $(HOST) --port $(PORT)
 
-test: test-sqlite test-postgres
+test: install
+	bash tests/both_backends.sh $(BIN)/python $(PYTEST_ARGS)
 
 test-sqlite: install
 	@echo "==> test suite on SQLite"

@@ -3,12 +3,11 @@ code builds), and the generator tells apart the cases the table is about."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from policies import permission_table
 from policies.permission_table import (
     END,
     POLICY_FILE,
@@ -21,7 +20,6 @@ from policies.permission_table import (
     stale_diff,
 )
 
-ROOT = Path(__file__).resolve().parents[1]
 Cells = dict[tuple[str, str], dict[str, str]]  # (resource, permission) -> viewer -> cell
 
 
@@ -95,17 +93,28 @@ def test_readme_with_replaces_only_between_the_markers() -> None:
         readme_with("t\n", "no markers here\n")
 
 
-def test_the_command_checks_and_writes(tmp_path: Path) -> None:
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        command = [sys.executable, "-m", "policies.permission_table", *args]
-        return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+def test_the_command_checks_and_writes(
+    tmp_path: Path,
+    table: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    async def built() -> str:  # the table of the policy as it is, built once for the module
+        return table
 
-    assert run("--check").returncode == 0
+    monkeypatch.setattr(permission_table, "build_table", built)
+
+    def run(*args: str) -> tuple[int, str, str]:
+        code = permission_table.main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    assert run("--check")[0] == 0
     stale = tmp_path / "README.md"
     stale.write_text(f"# Title\n\n{START}\n| stale |\n{END}\n")
-    checked = run("--check", "--readme", str(stale))
-    assert checked.returncode == 1
-    assert "-| stale |" in checked.stdout
-    assert "make policy-table" in checked.stderr
-    assert run("--write", "--readme", str(stale)).returncode == 0
-    assert run("--check", "--readme", str(stale)).returncode == 0
+    code, out, err = run("--check", "--readme", str(stale))
+    assert code == 1
+    assert "-| stale |" in out
+    assert "make policy-table" in err
+    assert run("--write", "--readme", str(stale))[0] == 0
+    assert run("--check", "--readme", str(stale))[0] == 0
