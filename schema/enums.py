@@ -1,9 +1,11 @@
 """GraphQL enums: the database vocabularies, registered once with Strawberry. Registration marks
-the classes themselves, so the schema annotates fields with these very classes."""
+the classes themselves, so the schema annotates fields with these very classes. The descriptions
+live here, not in db/ (which knows nothing of GraphQL), and are set on the registered values."""
 
 from enum import StrEnum
 
 import strawberry
+from strawberry.types.enum import StrawberryEnumDefinition
 
 from db import enums as db_enums
 from db.enums import (
@@ -27,6 +29,225 @@ from db.enums import (
 from resolvers.problems import ErrorCode
 from resolvers.readiness import BlockerCode
 
+# Per vocabulary: the enum's description and one per value. Vocabularies no field uses (and so
+# absent from the SDL) need none; tests/test_schema_descriptions.py checks those in the schema.
+DESCRIPTIONS: dict[type[StrEnum], tuple[str, dict[str, str]]] = {
+    ClientStatus: (
+        "Where a client is in its life: lead -> onboarding -> implementation -> live. Work moves "
+        "a client forward (stages may be skipped), never back.",
+        {
+            ClientStatus.LEAD: "A prospect, not onboarded yet.",
+            ClientStatus.ONBOARDING: "Onboarded (onboardClient); no set-up work recorded yet.",
+            ClientStatus.IMPLEMENTATION: "The store is being set up: set by the first store "
+            "set-up change, task started or task completed.",
+            ClientStatus.LIVE: "The store has launched (launchStore).",
+            ClientStatus.CHURNED: "The merchant left. Not set through this API; work no longer "
+            "moves the status.",
+            ClientStatus.HANDED_OVER: "The partner handed the client over. Not set through this "
+            "API; work no longer moves the status.",
+        },
+    ),
+    AssignmentRole: (
+        "How a team member works on a client.",
+        {
+            AssignmentRole.LEAD: "Leads the client's work; listed first in `assignees`.",
+            AssignmentRole.CONTRIBUTOR: "Works on the client with the lead (assignMember's "
+            "default).",
+        },
+    ),
+    PartnerRole: (
+        "A team member's role in a partner; it decides what they may see and do.",
+        {
+            PartnerRole.OWNER: "Everything an admin may do, and makes or removes owners. A team "
+            "always keeps one active owner.",
+            PartnerRole.ADMIN: "Manages the team (except owners), workflow templates and every "
+            "client of the partner.",
+            PartnerRole.MANAGER: "Works on every client of the partner, assigns members to "
+            "clients and manages workflow templates.",
+            PartnerRole.SPECIALIST: "Works only on the clients assigned to them; may onboard "
+            "clients (and is then assigned as lead).",
+        },
+    ),
+    MemberStatus: (
+        "Whether a team membership is in force.",
+        {
+            MemberStatus.INVITED: "Invited, not accepted yet (acceptInvitation): grants no access.",
+            MemberStatus.ACTIVE: "Accepted: the role applies.",
+        },
+    ),
+    PartnerTier: (
+        "The partner's tier in the ShopIQ partner program, lowest first.",
+        {
+            PartnerTier.REGISTERED: "Entry tier; every partner starts here.",
+            PartnerTier.SILVER: "Second tier.",
+            PartnerTier.GOLD: "Third tier.",
+            PartnerTier.PLATINUM: "Top tier.",
+        },
+    ),
+    DomainStatus: (
+        "The store's custom domain. Moves: NOT_CONNECTED -> PENDING_DNS -> VERIFIED or FAILED "
+        "(verify again from FAILED); disconnect from any.",
+        {
+            DomainStatus.NOT_CONNECTED: "No custom domain; the store is at its ShopIQ subdomain.",
+            DomainStatus.PENDING_DNS: "Connected; waiting for the merchant to publish the DNS "
+            "records and for verifyStoreDomain.",
+            DomainStatus.VERIFIED: "The TXT record checked out; shoppers go to the custom domain.",
+            DomainStatus.FAILED: "The last check did not find the TXT record (see "
+            "`failureReason`); verify again or disconnect.",
+        },
+    ),
+    PaymentStatus: (
+        "The store's payments. Moves: NOT_STARTED -> KYC_PENDING -> ACTIVE or REJECTED; "
+        "REJECTED or ACTIVE -> KYC_PENDING.",
+        {
+            PaymentStatus.NOT_STARTED: "No payment provider set up yet.",
+            PaymentStatus.KYC_PENDING: "The provider is verifying the business; also required "
+            "when switching provider.",
+            PaymentStatus.ACTIVE: "The store takes payments.",
+            PaymentStatus.REJECTED: "The provider refused the business (see `rejectionReason`); "
+            "go back to KYC_PENDING to try again.",
+        },
+    ),
+    PaymentProvider: (
+        "The payment service that processes the store's payments.",
+        {
+            PaymentProvider.STRIPE: "Stripe.",
+            PaymentProvider.PAYPAL: "PayPal.",
+            PaymentProvider.ADYEN: "Adyen.",
+            PaymentProvider.MOLLIE: "Mollie.",
+            PaymentProvider.RAZORPAY: "Razorpay.",
+            PaymentProvider.SQUARE: "Square.",
+        },
+    ),
+    LogisticsStatus: (
+        "The store's shipping. Moves: NOT_STARTED -> CONFIGURED -> ACTIVE, and back one step.",
+        {
+            LogisticsStatus.NOT_STARTED: "Shipping is not set up.",
+            LogisticsStatus.CONFIGURED: "Provider, zones and methods are set up; not switched on "
+            "yet.",
+            LogisticsStatus.ACTIVE: "Shipping is switched on.",
+        },
+    ),
+    CatalogStatus: (
+        "The store's product catalog. Moves: EMPTY -> IMPORTING -> READY or FAILED; import "
+        "again from READY or FAILED.",
+        {
+            CatalogStatus.EMPTY: "No products imported yet.",
+            CatalogStatus.IMPORTING: "An import is under way.",
+            CatalogStatus.READY: "Imported, with at least one product.",
+            CatalogStatus.FAILED: "The import failed (see `failureReason`); import again.",
+        },
+    ),
+    LaunchStatus: (
+        "Whether the store is open to shoppers.",
+        {
+            LaunchStatus.NOT_LAUNCHED: "Not live yet; launchStore sets it live once nothing "
+            "blocks it.",
+            LaunchStatus.LIVE: "Live since `launchedAt`; final.",
+            LaunchStatus.PAUSED: "Taken offline. Not set through this API, and launchStore "
+            "cannot relaunch it.",
+        },
+    ),
+    KycStatus: (
+        "Business verification (KYC) of the merchant. Moves: NOT_STARTED -> SUBMITTED -> "
+        "VERIFIED or REJECTED; REJECTED -> SUBMITTED.",
+        {
+            KycStatus.NOT_STARTED: "Nothing submitted yet.",
+            KycStatus.SUBMITTED: "Submitted; awaiting the decision.",
+            KycStatus.VERIFIED: "The business is verified; final.",
+            KycStatus.REJECTED: "Verification refused; submit again.",
+        },
+    ),
+    TaxStatus: (
+        "The merchant's tax registration. Moves: NOT_STARTED -> PENDING -> REGISTERED; EXEMPT "
+        "from NOT_STARTED or PENDING; EXEMPT -> PENDING.",
+        {
+            TaxStatus.NOT_STARTED: "Registration not begun.",
+            TaxStatus.PENDING: "Registration applied for.",
+            TaxStatus.REGISTERED: "Registered; final.",
+            TaxStatus.EXEMPT: "Not required to register; counts as done for the launch.",
+        },
+    ),
+    Responsible: (
+        "Who takes care of a compliance step.",
+        {
+            Responsible.MERCHANT: "The merchant (the default).",
+            Responsible.PARTNER: "The partner, on the merchant's behalf.",
+        },
+    ),
+    TaskCategory: (
+        "What area of the store set-up a task belongs to; a label for grouping and filtering.",
+        {
+            TaskCategory.DOMAIN: "Custom domain and DNS.",
+            TaskCategory.PAYMENTS: "Payment provider and KYC.",
+            TaskCategory.LOGISTICS: "Shipping provider, zones and methods.",
+            TaskCategory.CATALOG: "Products and the catalog import.",
+            TaskCategory.DESIGN: "Theme, logo and look.",
+            TaskCategory.CONTENT: "Pages, policies and copy.",
+            TaskCategory.LAUNCH: "Going live.",
+            TaskCategory.OTHER: "Anything else; the default.",
+        },
+    ),
+    TaskStatus: (
+        "Where a task stands. TODO, IN_PROGRESS and BLOCKED are open and move freely among "
+        "each other (updateTask); DONE only through completeTask and back through reopenTask.",
+        {
+            TaskStatus.TODO: "Open, not started; new tasks start here.",
+            TaskStatus.IN_PROGRESS: "Being worked on.",
+            TaskStatus.BLOCKED: "Open, waiting on something.",
+            TaskStatus.DONE: "Completed (see `completedAt`); reopenTask sets it back to TODO.",
+        },
+    ),
+    ErrorCode: (
+        "Why a mutation refused its input; `message` says it in words.",
+        {
+            ErrorCode.INVALID: "The value is malformed or breaks a rule; the message says which.",
+            ErrorCode.REQUIRED: "A value is missing or blank.",
+            ErrorCode.TOO_LONG: "Too long (text) or too many (list items); the message gives "
+            "the limit.",
+            ErrorCode.TAKEN: "Already in use, e.g. a subdomain, a domain, a template name, a "
+            "team member's email or an assignment.",
+            ErrorCode.NOT_FOUND: "No such object, or one the viewer may not see (the two look "
+            "the same).",
+            ErrorCode.FORBIDDEN: "The viewer sees the object, but their role does not allow this.",
+            ErrorCode.CONFLICT: "The `version` given is stale: someone changed the object "
+            "meanwhile. Nothing was saved; reload and try again.",
+            ErrorCode.INVALID_TRANSITION: "The status cannot move from its current value to the "
+            "one asked for; the message lists the allowed moves.",
+            ErrorCode.NOT_READY: "The store cannot launch yet: one error per launch blocker.",
+            ErrorCode.LAST_OWNER: "The team's last active owner cannot step down or leave.",
+        },
+    ),
+    BlockerCode: (
+        "What keeps a store from launching.",
+        {
+            BlockerCode.ALREADY_LIVE: "The store is already live.",
+            BlockerCode.NO_STORE: "The client has no store.",
+            BlockerCode.DOMAIN_NOT_VERIFIED: "A custom domain is connected but not verified: "
+            "verify or disconnect it (the subdomain alone is fine).",
+            BlockerCode.PAYMENTS_NOT_ACTIVE: "Payments are not ACTIVE.",
+            BlockerCode.LOGISTICS_NOT_ACTIVE: "Shipping is not ACTIVE.",
+            BlockerCode.CATALOG_NOT_READY: "The catalog is not READY or has no products.",
+            BlockerCode.TEMPLATE_DEFAULTS: "No logo, or the theme is not customised.",
+            BlockerCode.POLICIES_UNPUBLISHED: "The refund, shipping, privacy or terms of service "
+            "policy is unpublished.",
+            BlockerCode.KYC_NOT_VERIFIED: "Business verification (KYC) is not VERIFIED.",
+            BlockerCode.TAX_NOT_REGISTERED: "Tax registration is neither REGISTERED nor EXEMPT.",
+            BlockerCode.BLOCKING_TASKS_OPEN: "Launch-blocking tasks of the client's current "
+            "partner are still open.",
+        },
+    ),
+}
+
+
+def _register(vocabulary: type[StrEnum], name: str | None = None) -> None:
+    description, values = DESCRIPTIONS.get(vocabulary, (None, {}))
+    strawberry.enum(vocabulary, name=name, description=description)
+    definition: StrawberryEnumDefinition = vocabulary.__strawberry_definition__  # type: ignore[attr-defined]
+    for value in definition.values:
+        value.description = values.get(value.value)
+
+
 # Every vocabulary of the models; those no field uses stay out of the SDL.
 for vocabulary in vars(db_enums).values():
     if (
@@ -34,9 +255,9 @@ for vocabulary in vars(db_enums).values():
         and issubclass(vocabulary, StrEnum)
         and vocabulary is not StrEnum
     ):
-        strawberry.enum(vocabulary)
-strawberry.enum(ErrorCode, name="UserErrorCode")
-strawberry.enum(BlockerCode, name="LaunchBlockerCode")
+        _register(vocabulary)
+_register(ErrorCode, name="UserErrorCode")
+_register(BlockerCode, name="LaunchBlockerCode")
 
 __all__ = [
     "AssignmentRole",
