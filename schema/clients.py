@@ -31,8 +31,8 @@ PARTNER: LazyNode[Partner] = LazyNode("Partner")
 @node(queries.get_assignment)
 @strawberry.type(description="A partner member assigned to a client.")
 class Assignment(RowType, Node):
-    id: strawberry.ID
-    role: AssignmentRole
+    id: strawberry.ID = strawberry.field(description="Opaque global id; unassignMember takes it.")
+    role: AssignmentRole = strawberry.field(description="Lead or contributor.")
     _row: strawberry.Private[models.Assignment]
 
     @strawberry.field(description="Who is assigned.")
@@ -46,7 +46,9 @@ class Assignment(RowType, Node):
 
 @strawberry.input(description="Narrow a list of clients.")
 class ClientFilterInput:
-    status: list[ClientStatus] | None = None
+    status: list[ClientStatus] | None = strawberry.field(
+        default=None, description="Only clients in one of these statuses."
+    )
     search: str | None = strawberry.field(
         default=None, description="Case-insensitive match on business or legal name or email."
     )
@@ -58,21 +60,33 @@ class ClientFilterInput:
 @node(queries.get_client)
 @strawberry.type(description="A merchant business: one ShopIQ account with one store.")
 class Client(RowType, Node):
-    id: strawberry.ID
-    business_name: str
-    legal_name: str | None
-    contact_email: str
-    contact_phone: str | None
-    industry: str | None
-    country: str
-    currency: str
-    status: ClientStatus
-    created_at: datetime
-    updated_at: datetime
-    version: int
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
+    business_name: str = strawberry.field(
+        description="The name the business trades under (at most 200 characters); lists sort by it."
+    )
+    legal_name: str | None = strawberry.field(
+        description="The registered company name, when given (at most 200 characters)."
+    )
+    contact_email: str = strawberry.field(
+        description="Lower-cased; the merchant owner was invited at this address."
+    )
+    contact_phone: str | None = strawberry.field(
+        description="As entered: digits, spaces and + ( ) - . (at most 32 characters)."
+    )
+    industry: str | None = strawberry.field(
+        description="Free text, e.g. Home & Garden (at most 100 characters)."
+    )
+    country: str = strawberry.field(description="ISO 3166-1 alpha-2 code, e.g. FR.")
+    currency: str = strawberry.field(description="ISO 4217 code the store sells in, e.g. EUR.")
+    status: ClientStatus = strawberry.field(description="Where the client is in its lifecycle.")
+    created_at: datetime = strawberry.field(description="When the client was created (UTC).")
+    updated_at: datetime = strawberry.field(description="When the client last changed (UTC).")
+    version: int = strawberry.field(
+        description="Increases with every change of the client; starts at 1."
+    )
     _row: strawberry.Private[models.Client]
 
-    @strawberry.field
+    @strawberry.field(description="The client's one store; null if the viewer may not see it.")
     async def store(self, info: Info) -> Store | None:
         return Store.maybe(await info.context.loaders.store_by_client.load(self._row.id))
 
@@ -86,7 +100,12 @@ class Client(RowType, Node):
 
     @connection("The client's tasks the viewer may see, in checklist order.")
     async def tasks(
-        self, info: Info, page: PageArgs, filter: TaskFilterInput | None = None
+        self,
+        info: Info,
+        page: PageArgs,
+        filter: Annotated[
+            TaskFilterInput | None, strawberry.argument(description="Only tasks matching this.")
+        ] = None,
     ) -> Connection[Task]:
         flt = filter.to_filter() if filter else None
         rows = await client_tasks_page(info.context, self._row.id, page, flt)

@@ -12,9 +12,12 @@ from schema.enums import ErrorCode
 
 @strawberry.type(description="A problem the user can fix; `field` is the path to the input.")
 class UserError:
-    field: list[str] | None
-    message: str
-    code: ErrorCode
+    field: list[str] | None = strawberry.field(
+        description='Path to the input field at fault, e.g. ["input", "items", "0", "title"]; '
+        "null when the problem is with the input as a whole."
+    )
+    message: str = strawberry.field(description="What is wrong, in words to show the user.")
+    code: ErrorCode = strawberry.field(description="What is wrong, for the UI to match on.")
 
     @staticmethod
     def of(problem: Problem) -> UserError:

@@ -3,6 +3,8 @@ workflows."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from db import models
@@ -21,10 +23,12 @@ from schema.users import PartnerMember
 @node(queries.get_partner)
 @strawberry.type(description="An agency, consultant or service provider in the partner program.")
 class Partner(RowType, Node):
-    id: strawberry.ID
-    name: str
-    slug: str
-    tier: PartnerTier
+    id: strawberry.ID = strawberry.field(
+        description="Opaque global id; mutations take it as `partnerId`."
+    )
+    name: str = strawberry.field(description="Display name (at most 200 characters).")
+    slug: str = strawberry.field(description="Unique, URL-safe short name (at most 63 characters).")
+    tier: PartnerTier = strawberry.field(description="Tier in the ShopIQ partner program.")
     _row: strawberry.Private[models.Partner]
 
     @strawberry.field(description="The team; empty unless the viewer may see it.")
@@ -34,7 +38,12 @@ class Partner(RowType, Node):
 
     @connection("The partner's clients that the viewer may see.")
     async def clients(
-        self, info: Info, page: PageArgs, filter: ClientFilterInput | None = None
+        self,
+        info: Info,
+        page: PageArgs,
+        filter: Annotated[
+            ClientFilterInput | None, strawberry.argument(description="Only clients matching this.")
+        ] = None,
     ) -> Connection[Client]:
         flt = filter.to_filter() if filter else None
         rows = await queries.clients_page(info.context, page, flt, partner_id=self._row.id)

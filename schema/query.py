@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Annotated, cast
 
 import strawberry
 
@@ -18,7 +18,10 @@ from schema.tasks import Task, TaskFilterInput
 from schema.viewer import Viewer
 
 
-@strawberry.type
+@strawberry.type(
+    description="Reads. Everything is filtered by what the signed-in user may see: an object "
+    "they may not see looks exactly like one that does not exist."
+)
 class Query:
     @strawberry.field(description="The signed-in user.")
     def viewer(self, info: Info) -> Viewer:
@@ -27,7 +30,13 @@ class Query:
         return Viewer(is_platform_staff=viewer.is_platform_staff, _user_id=viewer.user_id)
 
     @strawberry.field(description="Any object by its global id; null if it is not visible.")
-    async def node(self, info: Info, id: strawberry.ID) -> Node | None:
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[
+            strawberry.ID, strawberry.argument(description="A global id of any object type.")
+        ],
+    ) -> Node | None:
         decoded = from_global_id(id)
         if decoded is None or decoded[0] not in NODES:
             return None
@@ -37,7 +46,12 @@ class Query:
 
     @connection("Every client the viewer may see, by business name.")
     async def clients(
-        self, info: Info, page: PageArgs, filter: ClientFilterInput | None = None
+        self,
+        info: Info,
+        page: PageArgs,
+        filter: Annotated[
+            ClientFilterInput | None, strawberry.argument(description="Only clients matching this.")
+        ] = None,
     ) -> Connection[Client]:
         flt = filter.to_filter() if filter else None
         return to_connection(await queries.clients_page(info.context, page, flt), Client.of)
@@ -47,17 +61,30 @@ class Query:
         '("my pending work": assignedToMe; "overdue": overdue).'
     )
     async def tasks(
-        self, info: Info, page: PageArgs, filter: TaskFilterInput | None = None
+        self,
+        info: Info,
+        page: PageArgs,
+        filter: Annotated[
+            TaskFilterInput | None, strawberry.argument(description="Only tasks matching this.")
+        ] = None,
     ) -> Connection[Task]:
         flt = filter.to_filter() if filter else None
         return to_connection(await tasks_page(info.context, page, flt), Task.of)
 
     @strawberry.field(description="A client; null when it does not exist or is not visible.")
-    async def client(self, info: Info, id: strawberry.ID) -> Client | None:
+    async def client(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A Client id.")],
+    ) -> Client | None:
         id_ = id_of(id, "Client")
         return Client.maybe(await queries.get_client(info.context, id_) if id_ else None)
 
     @strawberry.field(description="A partner; null when it does not exist or is not visible.")
-    async def partner(self, info: Info, id: strawberry.ID) -> Partner | None:
+    async def partner(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A Partner id.")],
+    ) -> Partner | None:
         id_ = id_of(id, "Partner")
         return Partner.maybe(await queries.get_partner(info.context, id_) if id_ else None)

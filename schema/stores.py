@@ -24,82 +24,148 @@ from schema.relay import Node, RowType, node
 
 @strawberry.type(description="A DNS record the merchant must publish.")
 class DnsRecord:
-    type: str
-    name: str
-    value: str
-    purpose: str
+    type: str = strawberry.field(description="Record type: TXT or CNAME.")
+    name: str = strawberry.field(
+        description="Host name the record is published at, e.g. _shopiq-challenge.shop.example.com."
+    )
+    value: str = strawberry.field(description="The exact value to publish.")
+    purpose: str = strawberry.field(description="What the record does, in words for the merchant.")
 
 
 @strawberry.type(description="Custom domain; the ShopIQ subdomain always works.")
 class StoreDomain:
-    hostname: str | None
-    status: DomainStatus
-    records: list[DnsRecord]
-    failure_reason: str | None
-    checked_at: datetime | None
-    subdomain_url: str
+    hostname: str | None = strawberry.field(
+        description="The connected custom domain, lower-case, e.g. shop.example.com; null when "
+        "none is connected."
+    )
+    status: DomainStatus = strawberry.field(description="Where the custom domain stands.")
+    records: list[DnsRecord] = strawberry.field(
+        description="The DNS records the merchant must publish for the custom domain (a TXT "
+        "that proves ownership and a CNAME that routes shoppers); empty when none is connected."
+    )
+    failure_reason: str | None = strawberry.field(
+        description="Why the last verification failed; null unless it failed."
+    )
+    checked_at: datetime | None = strawberry.field(
+        description="When the DNS was last checked (UTC); null before the first check."
+    )
+    subdomain_url: str = strawberry.field(
+        description="The store's ShopIQ address, e.g. https://fern-fig.myshopiq.com; always works."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="How the store takes payments.")
 class StorePayments:
-    provider: PaymentProvider | None
-    status: PaymentStatus
-    rejection_reason: str | None
+    provider: PaymentProvider | None = strawberry.field(
+        description="The chosen payment provider; null until one is chosen."
+    )
+    status: PaymentStatus = strawberry.field(description="Where the payments set-up stands.")
+    rejection_reason: str | None = strawberry.field(
+        description="Why the provider refused the business; null unless REJECTED."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="How the store ships orders.")
 class StoreLogistics:
-    provider: str | None
-    status: LogisticsStatus
-    shipping_zone_count: int
-    shipping_method_count: int
+    provider: str | None = strawberry.field(
+        description="The logistics provider's name, free text; null until one is named."
+    )
+    status: LogisticsStatus = strawberry.field(description="Where the shipping set-up stands.")
+    shipping_zone_count: int = strawberry.field(
+        description="Shipping zones set up; at least 1 once configured."
+    )
+    shipping_method_count: int = strawberry.field(
+        description="Shipping methods set up; at least 1 once configured."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The store's products.")
 class StoreCatalog:
-    status: CatalogStatus
-    product_count: int
-    category_count: int
-    failure_reason: str | None
+    status: CatalogStatus = strawberry.field(description="Where the catalog import stands.")
+    product_count: int = strawberry.field(
+        description="Products in the catalog; at least 1 when READY."
+    )
+    category_count: int = strawberry.field(description="Product categories in the catalog.")
+    failure_reason: str | None = strawberry.field(
+        description="Why the import failed; null unless FAILED."
+    )
 
 
 @strawberry.type(description="Brand and policies: a store on template defaults cannot launch.")
 class StoreBrand:
-    logo_url: str | None
-    theme: str
-    theme_customized: bool
-    on_template_defaults: bool
-    refund_policy_published: bool
-    shipping_policy_published: bool
-    privacy_policy_published: bool
-    terms_policy_published: bool
+    logo_url: str | None = strawberry.field(
+        description="https:// address of the logo; null when there is none."
+    )
+    theme: str = strawberry.field(
+        description="Theme name: lower-case letters, digits, hyphens; new stores use essentials."
+    )
+    theme_customized: bool = strawberry.field(
+        description="The theme was adapted to the brand; false again after a theme change."
+    )
+    on_template_defaults: bool = strawberry.field(
+        description="No logo or the theme not customised: blocks the launch."
+    )
+    refund_policy_published: bool = strawberry.field(
+        description="The refund policy is published; required for the launch."
+    )
+    shipping_policy_published: bool = strawberry.field(
+        description="The shipping policy is published; required for the launch."
+    )
+    privacy_policy_published: bool = strawberry.field(
+        description="The privacy policy is published; required for the launch."
+    )
+    terms_policy_published: bool = strawberry.field(
+        description="The terms of service are published; required for the launch."
+    )
 
 
 @strawberry.type(description="The merchant's business verification and tax registration.")
 class StoreCompliance:
-    kyc_status: KycStatus
-    kyc_responsible: Responsible
-    tax_status: TaxStatus
-    tax_responsible: Responsible
+    kyc_status: KycStatus = strawberry.field(
+        description="Business verification (KYC); must be VERIFIED for the launch."
+    )
+    kyc_responsible: Responsible = strawberry.field(
+        description="Who takes care of the business verification."
+    )
+    tax_status: TaxStatus = strawberry.field(
+        description="Tax registration; must be REGISTERED or EXEMPT for the launch."
+    )
+    tax_responsible: Responsible = strawberry.field(
+        description="Who takes care of the tax registration."
+    )
 
 
 @node(queries.get_store)
 @strawberry.type(description="The client's one ShopIQ website and the state of its set-up.")
 class Store(RowType, Node):
-    id: strawberry.ID
-    name: str
-    subdomain: str
-    custom_domain: str | None
-    domain_status: DomainStatus
-    payment_status: PaymentStatus
-    logistics_status: LogisticsStatus
-    catalog_status: CatalogStatus
-    launch_status: LaunchStatus
-    launched_at: datetime | None
-    version: int
+    id: strawberry.ID = strawberry.field(
+        description="Opaque global id; set-up mutations take it as `storeId`."
+    )
+    name: str = strawberry.field(
+        description="The store's name (at most 200 characters); defaults to the business name."
+    )
+    subdomain: str = strawberry.field(
+        description="Unique ShopIQ subdomain: the store is at https://<subdomain>.myshopiq.com."
+    )
+    custom_domain: str | None = strawberry.field(
+        description="The connected custom domain, verified or not; null when none (same as "
+        "`domain.hostname`)."
+    )
+    domain_status: DomainStatus = strawberry.field(description="Same as `domain.status`.")
+    payment_status: PaymentStatus = strawberry.field(description="Same as `payments.status`.")
+    logistics_status: LogisticsStatus = strawberry.field(description="Same as `logistics.status`.")
+    catalog_status: CatalogStatus = strawberry.field(description="Same as `catalog.status`.")
+    launch_status: LaunchStatus = strawberry.field(description="Whether the store is live.")
+    launched_at: datetime | None = strawberry.field(
+        description="When the store went live (UTC); null until launched."
+    )
+    version: int = strawberry.field(
+        description="Increases with every change of the store; every set-up mutation takes it "
+        "and refuses a stale one (CONFLICT)."
+    )
     _row: strawberry.Private[models.Store]
 
-    @strawberry.field
+    @strawberry.field(description="Custom domain, its DNS records and verification.")
     def domain(self) -> StoreDomain:
         row = self._row
         return StoreDomain(
@@ -114,7 +180,7 @@ class Store(RowType, Node):
             subdomain_url=storefront.subdomain_url(row),
         )
 
-    @strawberry.field
+    @strawberry.field(description="Payment provider and status.")
     def payments(self) -> StorePayments:
         row = self._row
         return StorePayments(
@@ -123,7 +189,7 @@ class Store(RowType, Node):
             rejection_reason=row.payment_rejection_reason,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Shipping provider, zones, methods and status.")
     def logistics(self) -> StoreLogistics:
         row = self._row
         return StoreLogistics(
@@ -133,7 +199,7 @@ class Store(RowType, Node):
             shipping_method_count=row.shipping_method_count,
         )
 
-    @strawberry.field
+    @strawberry.field(description="Catalog import status and counts.")
     def catalog(self) -> StoreCatalog:
         row = self._row
         return StoreCatalog(

@@ -24,27 +24,45 @@ CLIENT: LazyNode[Client] = LazyNode("Client")
 @node(queries.get_task)
 @strawberry.type(description="A launch-checklist item or a piece of pending work for a client.")
 class Task(RowType, Node):
-    id: strawberry.ID
-    title: str
-    description: str | None
-    category: TaskCategory
-    status: TaskStatus
-    due_date: date | None
-    client_visible: bool
-    blocks_launch: bool
-    position: int
-    completed_at: datetime | None
-    created_at: datetime
-    updated_at: datetime
-    version: int
+    id: strawberry.ID = strawberry.field(
+        description="Opaque global id; task mutations take it as `taskId`."
+    )
+    title: str = strawberry.field(description="Short name of the work (at most 200 characters).")
+    description: str | None = strawberry.field(
+        description="Details, plain text (at most 10,000 characters); null when none."
+    )
+    category: TaskCategory = strawberry.field(description="Area of the set-up it belongs to.")
+    status: TaskStatus = strawberry.field(description="Open (TODO, IN_PROGRESS, BLOCKED) or DONE.")
+    due_date: date | None = strawberry.field(
+        description="Day it is due (no time of day); null when it has no deadline."
+    )
+    client_visible: bool = strawberry.field(
+        description="Shared with the merchant: their users see it and may complete it. "
+        "Otherwise internal to the partner."
+    )
+    blocks_launch: bool = strawberry.field(
+        description="While open, the store cannot launch (BLOCKING_TASKS_OPEN)."
+    )
+    position: int = strawberry.field(
+        description="Place in the client's checklist, from 1; reorderTasks changes it."
+    )
+    completed_at: datetime | None = strawberry.field(
+        description="When it was marked done (UTC); null while open."
+    )
+    created_at: datetime = strawberry.field(description="When it was created (UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
+    version: int = strawberry.field(
+        description="Increases with every change of the task; task mutations take it and "
+        "refuse a stale one (CONFLICT)."
+    )
     _row: strawberry.Private[models.Task]
 
-    @strawberry.field(description="Open and past its due date.")
+    @strawberry.field(description="Open and due before today (UTC).")
     def overdue(self) -> bool:
         row = self._row
         return row.due_date is not None and row.due_date < today() and row.status != TaskStatus.DONE
 
-    @strawberry.field
+    @strawberry.field(description="The client the task is for; null if not visible.")
     async def client(
         self, info: Info
     ) -> Annotated[Client, strawberry.lazy("schema.clients")] | None:
@@ -61,15 +79,32 @@ class Task(RowType, Node):
 
 @strawberry.input(description="Narrow a list of tasks; all given conditions apply.")
 class TaskFilterInput:
-    status: list[TaskStatus] | None = None
-    category: list[TaskCategory] | None = None
-    assignee_id: strawberry.ID | None = strawberry.field(
-        default=None, description="A PartnerMember id."
+    status: list[TaskStatus] | None = strawberry.field(
+        default=None, description="Only tasks in one of these statuses."
     )
-    assigned_to_me: bool = False
-    overdue: bool | None = None
-    due_before: date | None = None
-    client_id: strawberry.ID | None = None
+    category: list[TaskCategory] | None = strawberry.field(
+        default=None, description="Only tasks in one of these categories."
+    )
+    assignee_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Only tasks assigned to this PartnerMember (none if the viewer may not see "
+        "that member). An id that is not a PartnerMember id is an error.",
+    )
+    assigned_to_me: bool = strawberry.field(
+        default=False, description="Only tasks assigned to the viewer (in any of their teams)."
+    )
+    overdue: bool | None = strawberry.field(
+        default=None,
+        description="True: only open tasks due before today (UTC). False: only those that are "
+        "not (including tasks without a due date). Null: both.",
+    )
+    due_before: date | None = strawberry.field(
+        default=None, description="Only tasks due before this day (tasks without a date excluded)."
+    )
+    client_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Only this Client's tasks. An id that is not a Client id is an error.",
+    )
 
     def to_filter(self) -> TaskFilter:
         assignee = id_of(self.assignee_id, "PartnerMember") if self.assignee_id else None

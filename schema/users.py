@@ -21,9 +21,9 @@ PARTNER: LazyNode[Partner] = LazyNode("Partner")
 
 @strawberry.type(description="A person who signs in.")
 class User(RowType):
-    id: strawberry.ID
-    email: str
-    name: str
+    id: strawberry.ID = strawberry.field(description="Opaque global id.")
+    email: str = strawberry.field(description="Sign-in address, lower-cased; unique.")
+    name: str = strawberry.field(description="Display name (at most 200 characters).")
     _row: strawberry.Private[models.User]
 
 
@@ -35,12 +35,24 @@ async def load_user(info: Info, user_id: int) -> User:
 @node(queries.get_member)
 @strawberry.type(description="A user's membership of a partner's team.")
 class PartnerMember(RowType, Node):
-    id: strawberry.ID
-    role: PartnerRole
-    status: MemberStatus
-    accepted_at: datetime | None
-    created_at: datetime
-    version: int
+    id: strawberry.ID = strawberry.field(
+        description="Opaque global id; team mutations take it as `memberId`."
+    )
+    role: PartnerRole = strawberry.field(description="What the member may do for the partner.")
+    status: MemberStatus = strawberry.field(
+        description="INVITED until the invited user accepts; only ACTIVE members have access."
+    )
+    accepted_at: datetime | None = strawberry.field(
+        description="When the invitation was accepted (UTC); null while invited, and for "
+        "members who joined without an invitation."
+    )
+    created_at: datetime = strawberry.field(
+        description="When the member was added or invited (UTC)."
+    )
+    version: int = strawberry.field(
+        description="Increases with every change of the membership; pass it to "
+        "changeMemberRole and removeMember."
+    )
     _row: strawberry.Private[models.PartnerMember]
 
     @strawberry.field(
@@ -54,7 +66,7 @@ class PartnerMember(RowType, Node):
             return User(id=user.id, email=user.email, name=name, _row=user._row)
         return user
 
-    @strawberry.field
+    @strawberry.field(description="The team; null if the viewer may not see the partner.")
     async def partner(
         self, info: Info
     ) -> Annotated[Partner, strawberry.lazy("schema.partners")] | None:

@@ -12,10 +12,12 @@ from schema.users import PartnerMember, User, load_user
 
 @strawberry.type(description="The signed-in user and what they belong to.")
 class Viewer:
-    is_platform_staff: bool
+    is_platform_staff: bool = strawberry.field(
+        description="ShopIQ staff: reads every partner and client, changes nothing."
+    )
     _user_id: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(description="The signed-in user's own profile.")
     async def user(self, info: Info) -> User:
         return await load_user(info, self._user_id)
 
