@@ -1,6 +1,6 @@
 """Root mutations. Each returns a payload with the object and a non-null `userErrors` list."""
 
-from strawberry.tools import merge_types
+import strawberry
 
 from schema.launch import LaunchMutation
 from schema.onboarding import OnboardingMutation
@@ -9,14 +9,21 @@ from schema.task_mutations import TaskMutation
 from schema.team import TeamMutation
 from schema.templates import TemplateMutation
 
-Mutation = merge_types(
-    "Mutation",
-    (
-        OnboardingMutation,
-        TeamMutation,
-        TaskMutation,
-        TemplateMutation,
-        StoreSetupMutation,
-        LaunchMutation,
-    ),
+
+# The domains' mutation types merged into one (as strawberry.tools.merge_types does, which
+# takes no description).
+@strawberry.type(
+    description="Changes. Each mutation is one transaction: it either saves everything or "
+    "nothing and says why in `userErrors` (a payload's object is then null). Common refusals: "
+    "an id the viewer cannot see (NOT_FOUND), a role that does not allow it (FORBIDDEN), a "
+    "stale `version` (CONFLICT)."
 )
+class Mutation(
+    OnboardingMutation,
+    TeamMutation,
+    TaskMutation,
+    TemplateMutation,
+    StoreSetupMutation,
+    LaunchMutation,
+):
+    pass

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import strawberry
 
 from db import models
@@ -16,66 +18,108 @@ from schema.relay import id_of, to_global_id
 from schema.users import PartnerMember
 
 
-@strawberry.type
+@strawberry.type(description="The result of a team mutation.")
 class MemberPayload:
-    member: PartnerMember | None
-    user_errors: list[UserError]
+    member: PartnerMember | None = strawberry.field(
+        description="The membership as saved; null when the mutation was refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why nothing was saved; empty on success."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of removeMember.")
 class RemoveMemberPayload:
-    removed_member_id: strawberry.ID | None
-    user_errors: list[UserError]
+    removed_member_id: strawberry.ID | None = strawberry.field(
+        description="The id of the membership removed; null when the mutation was refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why nothing was saved; empty on success."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of assignMember.")
 class AssignmentPayload:
-    assignment: Assignment | None
-    user_errors: list[UserError]
+    assignment: Assignment | None = strawberry.field(
+        description="The new assignment; null when the mutation was refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why nothing was saved; empty on success."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="The result of unassignMember.")
 class UnassignMemberPayload:
-    removed_assignment_id: strawberry.ID | None
-    user_errors: list[UserError]
+    removed_assignment_id: strawberry.ID | None = strawberry.field(
+        description="The id of the assignment removed; null when the mutation was refused."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why nothing was saved; empty on success."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="Someone to invite to a partner's team.")
 class InviteMemberInput:
-    partner_id: strawberry.ID
-    email: str
-    role: PartnerRole
-    name: str | None = None
+    partner_id: strawberry.ID = strawberry.field(description="The Partner whose team it is.")
+    email: str = strawberry.field(
+        description="Their email address; an account is created for it if there is none."
+    )
+    role: PartnerRole = strawberry.field(
+        description="The role they get on accepting; only owners may invite owners."
+    )
+    name: str | None = strawberry.field(
+        default=None,
+        description="What to call them until they accept (at most 200 characters); defaults "
+        "to the email's local part.",
+    )
 
 
-@strawberry.input
+@strawberry.input(description="An invitation to accept.")
 class AcceptInvitationInput:
-    member_id: strawberry.ID
+    member_id: strawberry.ID = strawberry.field(
+        description="The PartnerMember id of the invitation (see `viewer.invitations`)."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A member's new role.")
 class ChangeMemberRoleInput:
-    member_id: strawberry.ID
-    version: int
-    role: PartnerRole
+    member_id: strawberry.ID = strawberry.field(description="The PartnerMember to change.")
+    version: int = strawberry.field(
+        description="The membership's current `version`; a stale one is a CONFLICT."
+    )
+    role: PartnerRole = strawberry.field(
+        description="The new role; only owners may make someone an owner."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A member to remove, or the viewer's own membership to leave.")
 class RemoveMemberInput:
-    member_id: strawberry.ID
-    version: int
+    member_id: strawberry.ID = strawberry.field(
+        description="The PartnerMember to remove (or an invitation to withdraw or decline)."
+    )
+    version: int = strawberry.field(
+        description="The membership's current `version`; a stale one is a CONFLICT."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A team member to assign to a client.")
 class AssignMemberInput:
-    client_id: strawberry.ID
-    member_id: strawberry.ID = node_id("PartnerMember", required=True)
-    role: AssignmentRole = AssignmentRole.CONTRIBUTOR
+    client_id: strawberry.ID = strawberry.field(description="The Client to work on.")
+    member_id: strawberry.ID = node_id(
+        "PartnerMember",
+        required=True,
+        description="An active member of the client's partner, not yet assigned to it.",
+    )
+    role: AssignmentRole = strawberry.field(
+        default=AssignmentRole.CONTRIBUTOR, description="Lead or contributor."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="An assignment to end.")
 class UnassignMemberInput:
-    assignment_id: strawberry.ID
+    assignment_id: strawberry.ID = strawberry.field(
+        description="The Assignment's id (see `client.assignees`)."
+    )
 
 
 def _member(outcome: Outcome[models.PartnerMember]) -> MemberPayload:
@@ -91,8 +135,19 @@ def _removed_id(type_name: str, value: int | None) -> strawberry.ID | None:
 
 @strawberry.type
 class TeamMutation:
-    @strawberry.mutation(description="Invite someone by email (owners and admins).")
-    async def invite_member(self, info: Info, input: InviteMemberInput) -> MemberPayload:
+    @strawberry.mutation(
+        description="Invite someone by email (owners and admins): a membership with status "
+        "INVITED, without access until they accept. Refused: an invalid email (INVALID), "
+        "someone already on the team or invited (TAKEN), an owner invited by a non-owner "
+        "(FORBIDDEN)."
+    )
+    async def invite_member(
+        self,
+        info: Info,
+        input: Annotated[
+            InviteMemberInput, strawberry.argument(description="Who to invite, as what.")
+        ],
+    ) -> MemberPayload:
         return _member(
             await team_service.invite_member(
                 info.context,
@@ -101,16 +156,34 @@ class TeamMutation:
             )
         )
 
-    @strawberry.mutation(description="The invited user joins the team.")
-    async def accept_invitation(self, info: Info, input: AcceptInvitationInput) -> MemberPayload:
+    @strawberry.mutation(
+        description="The invited user joins the team: the membership becomes ACTIVE and its "
+        "role applies from the next request on. Only the invited user may accept; accepting "
+        "twice is refused (INVALID_TRANSITION)."
+    )
+    async def accept_invitation(
+        self,
+        info: Info,
+        input: Annotated[AcceptInvitationInput, strawberry.argument(description="The invitation.")],
+    ) -> MemberPayload:
         return _member(
             await team_service.accept_invitation(
                 info.context, id_of(input.member_id, "PartnerMember")
             )
         )
 
-    @strawberry.mutation(description="Owners change anyone's role; admins anyone's but owners'.")
-    async def change_member_role(self, info: Info, input: ChangeMemberRoleInput) -> MemberPayload:
+    @strawberry.mutation(
+        description="Change a member's role: owners change anyone's, admins anyone's but "
+        "owners'. Refused: making an owner as a non-owner (FORBIDDEN), the last active owner "
+        "stepping down (LAST_OWNER)."
+    )
+    async def change_member_role(
+        self,
+        info: Info,
+        input: Annotated[
+            ChangeMemberRoleInput, strawberry.argument(description="The member and the role.")
+        ],
+    ) -> MemberPayload:
         return _member(
             await team_service.change_member_role(
                 info.context,
@@ -120,8 +193,18 @@ class TeamMutation:
             )
         )
 
-    @strawberry.mutation(description="Remove a member, or leave; the last owner cannot.")
-    async def remove_member(self, info: Info, input: RemoveMemberInput) -> RemoveMemberPayload:
+    @strawberry.mutation(
+        description="Remove a member (owners and admins; admins not owners), or leave the team "
+        "yourself. Their client assignments end and their tasks become unassigned. Refused for "
+        "the last active owner (LAST_OWNER)."
+    )
+    async def remove_member(
+        self,
+        info: Info,
+        input: Annotated[
+            RemoveMemberInput, strawberry.argument(description="The member to remove.")
+        ],
+    ) -> RemoveMemberPayload:
         outcome = await team_service.remove_member(
             info.context, id_of(input.member_id, "PartnerMember"), input.version
         )
@@ -130,8 +213,17 @@ class TeamMutation:
             user_errors=user_errors(outcome.problems),
         )
 
-    @strawberry.mutation(description="Assign a team member to a client (owners, admins, managers).")
-    async def assign_member(self, info: Info, input: AssignMemberInput) -> AssignmentPayload:
+    @strawberry.mutation(
+        description="Assign a team member to a client (owners, admins, managers). Refused: a "
+        "member not active on the client's partner (NOT_FOUND), one already assigned (TAKEN)."
+    )
+    async def assign_member(
+        self,
+        info: Info,
+        input: Annotated[
+            AssignMemberInput, strawberry.argument(description="The client, member and role.")
+        ],
+    ) -> AssignmentPayload:
         outcome = await team_service.assign_member(
             info.context,
             id_of(input.client_id, "Client"),
@@ -142,9 +234,16 @@ class TeamMutation:
             user_errors=user_errors(outcome.problems),
         )
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="End an assignment (owners, admins, managers); a specialist loses access "
+        "to the client from the next request on."
+    )
     async def unassign_member(
-        self, info: Info, input: UnassignMemberInput
+        self,
+        info: Info,
+        input: Annotated[
+            UnassignMemberInput, strawberry.argument(description="The assignment to end.")
+        ],
     ) -> UnassignMemberPayload:
         outcome = await team_service.unassign_member(
             info.context, id_of(input.assignment_id, "Assignment")
