@@ -1,4 +1,5 @@
-"""The Starlette application: POST /graphql behind bearer-token auth, GET /healthz."""
+"""The Starlette application: POST /graphql behind bearer-token auth, GET /healthz, and in
+development the GraphiQL page with its vendored assets and demo sign-in (server.graphiql)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from policies import ANONYMOUS, Authorizer, Viewer, build_authorizer, load_viewe
 from resolvers.context import Context
 from resolvers.dns_check import DnsChecker, PublicDnsChecker
 from schema.build import build_schema
+from server.graphiql import graphiql_page, graphiql_routes
 from server.settings import Settings
 from server.tokens import InvalidTokenError, read_token
 
@@ -76,6 +78,10 @@ class PartnerGraphQL(GraphQL[Context, None]):
             allow_queries_via_get=False,
         )
         self.runtime = runtime
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        # Our page, with its assets served by this app instead of a CDN (server.graphiql).
+        return graphiql_page()
 
     async def get_context(self, request: Any, response: Any) -> Context:
         # The GraphiQL page (development only) is served without a signed-in viewer.
@@ -191,6 +197,7 @@ def create_app(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/graphql", GraphQLEndpoint(runtime), methods=["GET", "POST"]),
+            *graphiql_routes(settings, runtime.sessions),
         ],
         lifespan=lifespan,
     )
