@@ -2,6 +2,7 @@
 
 from strawberry.tools import merge_types
 
+from schema.documents import DocumentMutation
 from schema.launch import LaunchMutation
 from schema.onboarding import OnboardingMutation
 from schema.store_setup import StoreSetupMutation
@@ -18,5 +19,6 @@ Mutation = merge_types(
         TemplateMutation,
         StoreSetupMutation,
         LaunchMutation,
+        DocumentMutation,
     ),
 )
