@@ -23,6 +23,7 @@ from policies import ANONYMOUS, Authorizer, Viewer, build_authorizer, load_viewe
 from resolvers.context import Context
 from resolvers.dns_check import DnsChecker, PublicDnsChecker
 from schema.build import build_schema
+from server.persisted import TrustedDocuments
 from server.settings import Settings
 from server.tokens import InvalidTokenError, read_token
 
@@ -106,6 +107,11 @@ class GraphQLEndpoint:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.graphql = PartnerGraphQL(runtime)
+        self.documents = TrustedDocuments(
+            runtime.sessions,
+            required=runtime.settings.trusted_documents_only,
+            max_body_bytes=MAX_BODY_BYTES,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Every answer names its request, and the logs use the same id.
@@ -132,6 +138,12 @@ class GraphQLEndpoint:
             return
         state = scope.setdefault("state", {})
         state["viewer"] = viewer
+        if request.method == "POST":  # a document's hash becomes its text (server/persisted.py)
+            prepared = await self.documents.prepare(scope, receive)
+            if isinstance(prepared, Response):
+                await prepared(scope, receive, send)
+                return
+            receive = prepared
         try:
             await self.graphql(scope, receive, send)
         finally:
