@@ -16,11 +16,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from db.base import Base, Timestamps, str_enum
+from db.base import Base, Timestamps, str_enum, utcnow
 from db.enums import (
     AccessStatus,
     AssignmentRole,
@@ -303,3 +304,25 @@ class WorkflowTemplateItem(Timestamps, Base):
     client_visible: Mapped[bool] = mapped_column(Boolean, default=False)
     blocks_launch: Mapped[bool] = mapped_column(Boolean, default=False)
     position: Mapped[int] = mapped_column(Integer)
+
+
+# Longest GraphQL document (operation text) that may be registered as trusted.
+TRUSTED_DOCUMENT_LIMIT = 100_000
+
+
+class TrustedDocument(Base):
+    """A registered ("trusted", persisted) GraphQL document: clients may send its SHA-256 instead
+    of its text. Platform configuration, not tenant data: documents hold no data and are shared by
+    every tenant, so the table has no tenant key. Rows never change; the hash is the identity."""
+
+    __tablename__ = "trusted_documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Lower-case hex SHA-256 of the UTF-8 text, exactly as clients compute it.
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    document: Mapped[str] = mapped_column(Text, info={"max_length": TRUSTED_DOCUMENT_LIMIT})
+    # The operation's name, or the file it came from.
+    name: Mapped[str] = mapped_column(String(200))
+    # Null when registered from the command line (`shopiq documents add`).
+    registered_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())

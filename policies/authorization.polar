@@ -239,6 +239,15 @@ has_permission(viewer: Viewer, "manage", template: WorkflowTemplate) if
 has_permission(viewer: Viewer, "read", _: WorkflowTemplate) if viewer.is_platform_staff = true;
 has_permission(viewer: Viewer, "read", _: WorkflowTemplateItem) if viewer.is_platform_staff = true;
 
+# --- Trusted documents ----------------------------------------------------------------------
+
+# The GraphQL documents a production server runs (clients send their hash). They hold no data and
+# are shared by every tenant, so registering one changes what every client may ask: ShopIQ's
+# platform staff alone register them (as they alone run payouts).
+resource TrustedDocument { permissions = ["register"]; }
+
+has_permission(viewer: Viewer, "register", _: TrustedDocument) if viewer.is_platform_staff = true;
+
 # Whoever has a permission on a resource may use it.
 allow(viewer: Viewer, action: String, resource: Resource) if
   has_permission(viewer, action, resource);

@@ -32,6 +32,7 @@ Action = Literal[
     "accept",
     "manage",
     "list",
+    "register",
 ]
 M = TypeVar("M")
 
@@ -55,6 +56,13 @@ class Authorizer:
         if len(self._cache) > _CACHE_SIZE:
             self._cache.popitem(last=False)
         return predicate
+
+    def allowed(self, viewer: Viewer, action: Action, obj: object) -> bool:
+        """May the viewer `action` this object, which need not be stored yet (e.g. a new
+        document to register)? For objects without relations only: Oso would evaluate a relation
+        by calling the adapter, which never executes (see DESIGN: check stored rows through
+        `one_with_permission`)."""
+        return bool(self._oso.is_allowed(viewer, action, obj))
 
     def readable(self, viewer: Viewer, model: type[M]) -> Select[M]:
         return select(model).where(self.filter(viewer, "read", model))

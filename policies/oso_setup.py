@@ -17,6 +17,7 @@ from db.models import (
     PartnerMember,
     Store,
     Task,
+    TrustedDocument,
     WorkflowTemplate,
     WorkflowTemplateItem,
 )
@@ -101,6 +102,7 @@ def build_oso() -> Oso:
     )
     for template_cls in (WorkflowTemplate, WorkflowTemplateItem):
         oso.register_class(template_cls, fields={"id": int, "partner_id": int})
+    oso.register_class(TrustedDocument, fields={"id": int, "sha256": str})
     oso.set_data_filtering_adapter(SqlFilterAdapter())
     oso.load_files(sorted(str(p) for p in POLICY_DIR.glob("*.polar")))
     return oso

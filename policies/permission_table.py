@@ -59,6 +59,7 @@ RESOURCE_NAMES = {
     "PartnerMember": "Team member",
     "WorkflowTemplate": "Workflow template",
     "WorkflowTemplateItem": "Template item",
+    "TrustedDocument": "Trusted document",
 }
 # The clients: (name, Northwind's access, whose seat, what the example stands for).
 CLIENTS = (
@@ -221,6 +222,11 @@ async def _seed(session: AsyncSession) -> World:
         if partner is northwind:
             world.add("WorkflowTemplate", "Launch", template, set())
             world.add("WorkflowTemplateItem", "Domain", item, set())
+    # Shared by every tenant (no partner's own): platform configuration.
+    document = await add(
+        models.TrustedDocument(sha256="0" * 64, document="{ viewer { user { id } } }", name="Me")
+    )
+    world.add("TrustedDocument", "Me", document, set())
     await session.commit()
     return world
 

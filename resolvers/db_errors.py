@@ -69,6 +69,8 @@ ANSWERS: Mapping[UniqueKey, Problem] = {
     ),
     ("client_users", ("client_id", "user_id")): _race(),
     ("partners", ("slug",)): _race(),
+    # Registering is idempotent (ON CONFLICT DO NOTHING); listed for completeness.
+    ("trusted_documents", ("sha256",)): _race(),
 }
 
 

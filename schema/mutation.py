@@ -2,6 +2,7 @@
 
 import strawberry
 
+from schema.documents import DocumentMutation
 from schema.launch import LaunchMutation
 from schema.onboarding import OnboardingMutation
 from schema.store_setup import StoreSetupMutation
@@ -25,5 +26,6 @@ class Mutation(
     TemplateMutation,
     StoreSetupMutation,
     LaunchMutation,
+    DocumentMutation,
 ):
     pass

@@ -25,6 +25,7 @@ from resolvers.context import Context
 from resolvers.dns_check import DnsChecker, PublicDnsChecker
 from schema.build import build_schema
 from server.graphiql import graphiql_page, graphiql_routes
+from server.persisted import TrustedDocuments
 from server.settings import Settings
 from server.tokens import InvalidTokenError, read_token
 
@@ -112,6 +113,11 @@ class GraphQLEndpoint:
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
         self.graphql = PartnerGraphQL(runtime)
+        self.documents = TrustedDocuments(
+            runtime.sessions,
+            required=runtime.settings.trusted_documents_only,
+            max_body_bytes=MAX_BODY_BYTES,
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Every answer names its request, and the logs use the same id.
@@ -138,6 +144,12 @@ class GraphQLEndpoint:
             return
         state = scope.setdefault("state", {})
         state["viewer"] = viewer
+        if request.method == "POST":  # a document's hash becomes its text (server/persisted.py)
+            prepared = await self.documents.prepare(scope, receive)
+            if isinstance(prepared, Response):
+                await prepared(scope, receive, send)
+                return
+            receive = prepared
         try:
             await self.graphql(scope, receive, send)
         finally:

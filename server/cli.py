@@ -16,6 +16,7 @@ from db.demo import DEMO_EMAILS, seed_demo
 from db.engine import create_engine, create_session_factory
 from db.enums import UserStatus
 from db.models import User
+from server import documents_cli
 from server.settings import Settings, SettingsError, load_settings
 from server.tokens import issue_token
 
@@ -154,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     group.add_argument("--write", action="store_true", help="write the file")
     schema.add_argument("--path", type=Path, default=SCHEMA_FILE)
     schema.set_defaults(handler=cmd_schema, needs_settings=False)
+
+    documents_cli.add_parser(sub)
     return parser
 
 

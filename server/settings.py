@@ -23,6 +23,8 @@ class Settings:
     jwt_secret: str
     var_dir: Path
     token_ttl_seconds: int = 12 * 3600
+    # Run registered (trusted) documents only: any other query text is refused.
+    trusted_documents_only: bool = False
 
     @property
     def production(self) -> bool:
@@ -48,7 +50,19 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         database_url=database_url,
         jwt_secret=secret,
         var_dir=var_dir,
+        trusted_documents_only=_flag(environ, "SHOPIQ_TRUSTED_DOCUMENTS_ONLY"),
     )
+
+
+def _flag(environ: Mapping[str, str], name: str, default: bool = False) -> bool:
+    value = environ.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false")
 
 
 def _default_sqlite(var_dir: Path) -> str:
