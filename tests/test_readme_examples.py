@@ -1,5 +1,6 @@
 """What the README promises: its GraphQL examples run, in order, against the demo world and
-answer what they say, and the example clients send the same query.
+answer what they say; the example clients send the same query; `shopiq demo --reset` brings the
+demo back.
 
 The examples' annotations (documented in README's "The API at a glance"), as first comment
 lines of a ```graphql block:
@@ -18,17 +19,25 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import types
 import typing
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.demo import DEMO_EMAILS
-from tests.conftest import World, token_for
+from db.demo import DEMO_EMAILS, USERS, seed_demo, wipe
+from db.enums import UserStatus
+from db.models import User
+from server.cli import main
+from server.tokens import read_token
+from tests.conftest import World, seed_world, token_for
 from tests.helpers import FakeDns
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -266,3 +275,101 @@ async def test_python_example_types_describe_the_answer(
     body = response.json()
     assert "errors" not in body, body
     conforms(body["data"], namespace["Dashboard"])
+
+
+# `shopiq demo --reset` ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh SQLite database with the demo, the CLI pointed at it."""
+    path = tmp_path / "cli.db"
+    monkeypatch.setenv("SHOPIQ_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("SHOPIQ_DATABASE_URL", f"sqlite+aiosqlite:///{path}")
+    monkeypatch.delenv("SHOPIQ_JWT_SECRET", raising=False)
+    monkeypatch.delenv("SHOPIQ_ENV", raising=False)
+    assert main(["db", "upgrade"]) == 0
+    return path
+
+
+def table_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every application table, without timestamps (they are 'now' at seeding)."""
+    with closing(sqlite3.connect(path)) as conn:
+        names = [
+            name
+            for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            if name not in ("alembic_version", "sqlite_sequence")
+        ]
+        rows = {}
+        for name in names:
+            columns = [
+                c
+                for _, c, *_ in conn.execute(f"PRAGMA table_info({name})")
+                if not c.endswith("_at")
+            ]
+            rows[name] = conn.execute(
+                f"SELECT {', '.join(columns)} FROM {name} ORDER BY 1"
+            ).fetchall()
+        return rows
+
+
+def printed_tokens(out: str) -> dict[str, str]:
+    return dict(line.split() for line in out.splitlines() if line.startswith("  "))
+
+
+def test_demo_reset_seeds_the_same_world_again_and_earlier_tokens_still_work(
+    cli_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo"]) == 0
+    tokens = printed_tokens(capsys.readouterr().out)
+    seeded = table_rows(cli_db)
+    secret_file = cli_db.parent / "var" / "jwt-secret"
+    secret = secret_file.read_text()
+    with closing(sqlite3.connect(cli_db)) as conn, conn:  # what a developer did since
+        conn.execute("DELETE FROM tasks WHERE id = (SELECT min(id) FROM tasks)")
+        conn.execute("UPDATE clients SET business_name = 'Renamed' WHERE id = 1")
+        conn.execute(
+            "INSERT INTO users (email, name, status, is_platform_staff, created_at, updated_at)"
+            " VALUES ('added@example.test', 'Added', 'active', 0, '2024-01-01', '2024-01-01')"
+        )
+    assert table_rows(cli_db) != seeded
+
+    assert main(["demo", "--reset"]) == 0
+    out, err = capsys.readouterr()
+    assert "deleted all data" in err
+    assert "demo data seeded" in err
+    assert table_rows(cli_db) == seeded
+    assert secret_file.read_text() == secret
+    ids = _user_ids(cli_db)
+    for email, token in tokens.items():  # earlier tokens name the same users
+        assert read_token(secret.strip(), token)[0] == ids[email]
+    assert printed_tokens(out).keys() == tokens.keys()
+    assert {e for e in DEMO_EMAILS if USERS[e][1] != UserStatus.REMOVED} == tokens.keys()
+
+
+def _user_ids(path: Path) -> dict[str, int]:
+    with closing(sqlite3.connect(path)) as conn:
+        return dict(conn.execute("SELECT email, id FROM users").fetchall())
+
+
+def test_demo_reset_is_refused_in_production(
+    cli_db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo"]) == 0
+    before = table_rows(cli_db)
+    monkeypatch.setenv("SHOPIQ_ENV", "production")
+    monkeypatch.setenv("SHOPIQ_JWT_SECRET", "s" * 40)
+    assert main(["demo", "--reset"]) == 2
+    assert "production" in capsys.readouterr().err
+    assert table_rows(cli_db) == before
+
+
+async def test_wipe_and_seed_give_the_demo_the_same_ids_on_either_backend(
+    committed_world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    async with sessions.begin() as session:
+        session.add(User(email="added@example.test", name="Added"))
+    async with sessions.begin() as session:
+        assert await wipe(session) > 0
+        assert await seed_demo(session)
+    assert await seed_world(sessions) == committed_world  # seeds nothing more; reads the ids
