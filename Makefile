@@ -10,19 +10,25 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: install run test test-sqlite test-postgres lint schema policy-table bench clean
 
+# `$(call timed,STEP,COMMAND)`: run COMMAND, then print `==> STEP (12.3 s)`; fails as it fails.
+CLOCK  = $(PYTHON) -c 'import time; print(time.time())'
+TOOK   = $(PYTHON) -c 'import sys, time; print(f"==> {sys.argv[1]} ({time.time() - float(sys.argv[2]):.1f} s)")'
+timed  = t0=$$($(CLOCK)) && $(2) && $(TOOK) '$(1)' "$$t0"
+
 $(STAMP): pyproject.toml
-	@echo "==> setting up $(VENV)"
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
+	@echo "==> installing into $(VENV): pip, then shopiq with its dev tools"
+	@$(call timed,virtualenv ready,test -x $(BIN)/python || $(PYTHON) -m venv $(VENV))
+	@$(call timed,pip upgraded,$(BIN)/python -m pip install --quiet --upgrade pip)
+	@$(call timed,shopiq and dev tools installed,$(BIN)/python -m pip install --quiet -e '.[dev]')
+	@touch $(STAMP)
 
 install: $(STAMP)
 
 run: install
-	$(BIN)/shopiq db upgrade
-	$(BIN)/shopiq demo
-	$(BIN)/shopiq serve --host $(HOST) --port $(PORT)
+	@$(call timed,database migrated,$(BIN)/shopiq db upgrade)
+	@$(call timed,demo seeded,$(BIN)/shopiq demo)
+	@echo "==> serving http://$(HOST):$(PORT)/graphql (Ctrl-C stops)"
+	@$(BIN)/shopiq serve --host $(HOST) --port $(PORT)
 
 test: install
 	bash tests/both_backends.sh $(BIN)/python $(PYTEST_ARGS)

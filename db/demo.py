@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.base import utcnow
+from db.base import Base, utcnow
 from db.demo_workflow import seed_workflow, store_state
 from db.enums import (
     AccessStatus,
@@ -343,3 +343,20 @@ async def seed_demo(session: AsyncSession) -> bool:
             users[email].removed_at = removed_at
     await session.flush()
     return True
+
+
+async def wipe(session: AsyncSession) -> int:
+    """Delete every row of every application table (not the migration state) and restart the
+    id counters, so that seeding again gives the demo the same ids as before: tokens issued
+    to demo users keep naming them. The number of rows deleted."""
+    tables = list(reversed(Base.metadata.sorted_tables))
+    deleted = 0
+    for table in tables:
+        deleted += (await session.execute(select(func.count()).select_from(table))).scalar_one()
+    if (await session.connection()).dialect.name == "postgresql":
+        names = ", ".join(t.name for t in tables)
+        await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:  # SQLite hands out max(id) + 1: empty tables start at 1 again
+        for table in tables:
+            await session.execute(table.delete())
+    return deleted

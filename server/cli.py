@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from db import migrate
-from db.demo import DEMO_EMAILS, seed_demo
+from db.demo import DEMO_EMAILS, seed_demo, wipe
 from db.engine import create_engine, create_session_factory
 from db.enums import UserStatus
 from db.models import User
@@ -53,13 +53,18 @@ def cmd_db_upgrade(settings: Settings, _: argparse.Namespace) -> int:
     return 0
 
 
-async def _demo(settings: Settings, ttl: int) -> list[tuple[str, str]]:
+async def _demo(settings: Settings, ttl: int, reset: bool) -> list[tuple[str, str]]:
     engine = create_engine(settings.database_url)
     started = time.perf_counter()
     try:
-        async with create_session_factory(engine).begin() as session:
+        deleted = None
+        async with create_session_factory(engine).begin() as session:  # all or nothing
+            if reset:
+                deleted = await wipe(session)
             seeded = await seed_demo(session)
         took = time.perf_counter() - started
+        if deleted is not None:
+            _say(f"deleted all data, the demo's and anything added since ({deleted} rows)")
         _say(f"demo data seeded ({took:.2f} s)" if seeded else "demo data already present")
         async with create_session_factory(engine)() as session:
             rows = await session.execute(
@@ -78,7 +83,10 @@ async def _demo(settings: Settings, ttl: int) -> list[tuple[str, str]]:
 
 
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
-    tokens = asyncio.run(_demo(settings, args.ttl))
+    if args.reset and settings.production:
+        _say("refusing to --reset in production: it deletes every row")
+        return 2
+    tokens = asyncio.run(_demo(settings, args.ttl, args.reset))
     print(f"Demo bearer tokens (valid {args.ttl // 3600} h): Authorization: Bearer <token>")
     for email, token in tokens:
         print(f"  {email:32} {token}")
@@ -142,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="seed demo data (if empty) and print demo tokens")
     demo.add_argument("--ttl", type=int, default=24 * 3600, help="token lifetime in seconds")
+    demo.add_argument(
+        "--reset",
+        action="store_true",
+        help="first delete ALL data (demo and your own), then seed the demo again; "
+        "the JWT secret stays, so demo users' earlier tokens keep working",
+    )
     demo.set_defaults(handler=cmd_demo)
 
     token = sub.add_parser("token", help="print a bearer token for a user")
