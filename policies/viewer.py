@@ -48,9 +48,13 @@ async def load_viewer(
     session: AsyncSession, user_id: int, issued_at: datetime | None = None
 ) -> Viewer | None:
     """The viewer for a signed-in user, or None when the user is unknown or removed, or the token
-    was issued before the user was last removed. Grants from before a removal do not count."""
+    was issued before the user was last removed. Grants from before a removal do not count.
+    A token older than the user's row is void too: it was issued to an earlier user whose id the
+    database has given again (after a reset of the demo, say)."""
     user = await session.get(User, user_id)
     if user is None or user.status == UserStatus.REMOVED:
+        return None
+    if issued_at is not None and issued_at < user.created_at:
         return None
     removed_at = user.removed_at
     if removed_at is not None and (issued_at is None or issued_at <= removed_at):
