@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import strawberry
-from strawberry.extensions import ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import SchemaExtension
 
-from schema.limits import mask_errors, validation_rules
+from schema.limits import DEFAULT_LIMITS, Limits, limit_extensions, mask_errors
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.relay import NODES
@@ -18,17 +18,18 @@ def node_types() -> list[type]:
     return [node_type for _, node_type in NODES.values()]
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
+def build_schema(*, production: bool = False, limits: Limits = DEFAULT_LIMITS) -> strawberry.Schema:
+    built: list[strawberry.Schema] = []
     extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        validation_rules,
-        lambda: ParserCache(maxsize=256),
-        lambda: ValidationCache(maxsize=256),
+        *limit_extensions(limits, lambda: built[0]._schema),
     ]
     if production:
         extensions.append(mask_errors)
-    return strawberry.Schema(
+    schema = strawberry.Schema(
         query=Query, mutation=Mutation, types=node_types(), extensions=extensions
     )
+    built.append(schema)
+    return schema
 
 
 def print_sdl() -> str:

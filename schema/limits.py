@@ -1,26 +1,88 @@
-"""Query limits. Validation rules are built once so Strawberry's validation cache keeps hitting
-(a per-request rule class would make every document a cache miss)."""
+"""Query limits, with their defaults in one place (`Limits`; server.settings reads each from the
+environment). Validation rules are built once per schema so the validation cache keeps hitting
+(a per-request rule class would make every document a cache miss).
+
+Checked in this order: tokens while parsing (QUERY_TOO_LARGE), then during validation the
+document's operations, depth, aliases and directives (TOO_MANY_OPERATIONS, QUERY_TOO_DEEP,
+TOO_MANY_ALIASES, TOO_MANY_DIRECTIVES) in one memoised pass, then at execution start the cost
+with the variables resolved (QUERY_TOO_COSTLY)."""
 
 from __future__ import annotations
 
-from graphql import ASTValidationRule, GraphQLError
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from graphql import ASTValidationRule, GraphQLError, GraphQLSchema
 from strawberry.extensions import AddValidationRules, MaskErrors, SchemaExtension
-from strawberry.extensions.max_aliases import create_validator as max_aliases_rule
-from strawberry.extensions.query_depth_limiter import create_validator as max_depth_rule
 
 from resolvers.problems import InputError, UnexpectedError
-
-MAX_DEPTH = 12
-MAX_ALIASES = 30
-
-VALIDATION_RULES: list[type[ASTValidationRule]] = [
-    max_depth_rule(MAX_DEPTH, None, None),
-    max_aliases_rule(MAX_ALIASES),
-]
+from schema.cost import CostModel, QueryCostLimit
+from schema.document_limits import BoundedCache, LimitedParsing, document_limits_rule
 
 
-def validation_rules() -> SchemaExtension:
-    return AddValidationRules(VALIDATION_RULES)
+@dataclass(frozen=True, slots=True)
+class Limits:
+    max_tokens: int = 2_000  # SHOPIQ_MAX_TOKENS
+    max_depth: int = 12  # SHOPIQ_MAX_DEPTH
+    max_aliases: int = 30  # SHOPIQ_MAX_ALIASES
+    max_directives: int = 50  # SHOPIQ_MAX_DIRECTIVES
+    max_operations: int = 20  # SHOPIQ_MAX_OPERATIONS
+    max_cost: int = 50_000  # SHOPIQ_MAX_COST
+    # Parsed and validated documents kept per process: at most this many, of at most this many
+    # characters each, and this many characters in all.
+    cache_entries: int = 256  # SHOPIQ_CACHE_ENTRIES
+    cache_document_chars: int = 20_000  # SHOPIQ_CACHE_DOCUMENT_CHARS
+    cache_total_chars: int = 1_000_000  # SHOPIQ_CACHE_TOTAL_CHARS
+
+
+DEFAULT_LIMITS = Limits()
+MAX_DEPTH = DEFAULT_LIMITS.max_depth
+MAX_ALIASES = DEFAULT_LIMITS.max_aliases
+
+
+def limit_rules(limits: Limits) -> list[type[ASTValidationRule]]:
+    return [
+        document_limits_rule(
+            max_depth=limits.max_depth,
+            max_aliases=limits.max_aliases,
+            max_directives=limits.max_directives,
+            max_operations=limits.max_operations,
+        )
+    ]
+
+
+# The default rules, for checking a document outside a request (trusted documents).
+VALIDATION_RULES: list[type[ASTValidationRule]] = limit_rules(DEFAULT_LIMITS)
+
+
+def limit_extensions(
+    limits: Limits, schema: Callable[[], GraphQLSchema]
+) -> list[Callable[[], SchemaExtension]]:
+    """The extensions that enforce `limits`, as factories (one instance per request); their
+    caches and rules are made here, once. `schema` gives the built GraphQL schema (the cost model
+    reads its connection types on first use)."""
+    rules = limit_rules(limits)
+
+    def cache() -> BoundedCache:
+        return BoundedCache(
+            max_entries=limits.cache_entries,
+            max_total_chars=limits.cache_total_chars,
+            max_item_chars=limits.cache_document_chars,
+        )
+
+    parsed, validated = cache(), cache()
+    models: list[CostModel] = []
+
+    def cost_model() -> CostModel:
+        if not models:
+            models.append(CostModel(schema()))
+        return models[0]
+
+    return [
+        lambda: AddValidationRules(rules),
+        lambda: LimitedParsing(limits.max_tokens, parsed, validated),
+        lambda: QueryCostLimit(cost_model(), limits.max_cost),
+    ]
 
 
 def _should_mask(error: GraphQLError) -> bool:

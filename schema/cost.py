@@ -1,0 +1,206 @@
+"""Query cost: how many nodes an operation may return, computed before it runs.
+
+A connection field asked for n items (its `first` or `last`, variables resolved; unknown counts
+as the largest page) costs n x (1 + the cost of what each item selects); the connection's own
+wrappers (`nodes`, `edges`, `edges.node`, `pageInfo`) add nothing themselves. Any other field
+that returns an object costs 1 + the cost of its selection; scalars cost nothing. Fragments are
+costed once per operation (memoised) and reused at every spread. Accepted operations report their
+cost in `extensions.cost` with Shopify's names."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from graphql import (
+    DocumentNode,
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValueNode,
+    VariableNode,
+    get_named_type,
+    is_composite_type,
+)
+from graphql import ExecutionResult as GraphQLExecutionResult
+from graphql.utilities import get_operation_ast
+from strawberry.extensions import SchemaExtension
+
+from resolvers.pagination import MAX_PAGE_SIZE
+
+QUERY_TOO_COSTLY = "QUERY_TOO_COSTLY"
+PAGE_ARGUMENTS = ("first", "last")
+
+
+def _is_connection(kind: GraphQLNamedType) -> bool:
+    return isinstance(kind, GraphQLObjectType) and {"edges", "nodes", "pageInfo"} <= set(
+        kind.fields
+    )
+
+
+class CostModel:
+    """The schema's connection and edge types, found once per schema."""
+
+    def __init__(self, schema: GraphQLSchema) -> None:
+        self.schema = schema
+        self.connections = {name for name, kind in schema.type_map.items() if _is_connection(kind)}
+        self.edges = {
+            get_named_type(schema.type_map[name].fields["edges"].type).name  # type: ignore[attr-defined]
+            for name in self.connections
+        }
+
+    def cost(
+        self,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: Mapping[str, Any] | None,
+    ) -> int:
+        operation = get_operation_ast(document, operation_name)
+        if operation is None:
+            return 0
+        root = self.schema.get_root_type(operation.operation)
+        if root is None:
+            return 0
+        return _Costing(self, document, operation, variables or {}).selection_set(
+            operation.selection_set, root
+        )
+
+
+class _Costing:
+    def __init__(
+        self,
+        model: CostModel,
+        document: DocumentNode,
+        operation: OperationDefinitionNode,
+        variables: Mapping[str, Any],
+    ) -> None:
+        self.model = model
+        self.fragments = {
+            d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+        }
+        self.defaults = {
+            v.variable.name.value: v.default_value for v in operation.variable_definitions or ()
+        }
+        self.variables = variables
+        self._memo: dict[str, int] = {}
+        self._open: set[str] = set()
+
+    def page_size(self, value: ValueNode) -> int:
+        if isinstance(value, VariableNode):
+            name = value.name.value
+            if name in self.variables:
+                given = self.variables[name]
+                return given if isinstance(given, int) and given >= 0 else MAX_PAGE_SIZE
+            default = self.defaults.get(name)
+            return self.page_size(default) if default is not None else MAX_PAGE_SIZE
+        if isinstance(value, IntValueNode):
+            return max(int(value.value), 0)
+        return MAX_PAGE_SIZE  # null or invalid: the request fails anyway, count the most
+
+    def fragment(self, name: str) -> int:
+        if name in self._memo:
+            return self._memo[name]
+        definition = self.fragments.get(name)
+        if definition is None or name in self._open:
+            return 0
+        kind = self.model.schema.type_map.get(definition.type_condition.name.value)
+        if kind is None:
+            return 0
+        self._open.add(name)
+        try:
+            cost = self.selection_set(definition.selection_set, kind)
+        finally:
+            self._open.discard(name)
+        self._memo[name] = cost
+        return cost
+
+    def selection_set(
+        self, selection_set: SelectionSetNode | None, parent: GraphQLNamedType
+    ) -> int:
+        total = 0
+        for selection in selection_set.selections if selection_set else ():
+            if isinstance(selection, FieldNode):
+                total += self.field(selection, parent)
+            elif isinstance(selection, InlineFragmentNode):
+                condition = selection.type_condition
+                kind = self.model.schema.type_map.get(condition.name.value) if condition else parent
+                if kind is not None:
+                    total += self.selection_set(selection.selection_set, kind)
+            elif isinstance(selection, FragmentSpreadNode):
+                total += self.fragment(selection.name.value)
+        return total
+
+    def field(self, node: FieldNode, parent: GraphQLNamedType) -> int:
+        name = node.name.value
+        if name.startswith("__") or not isinstance(
+            parent, GraphQLObjectType | GraphQLInterfaceType
+        ):
+            return 0
+        definition: GraphQLField | None = parent.fields.get(name)
+        if definition is None:
+            return 0
+        kind = get_named_type(definition.type)
+        if not is_composite_type(kind):
+            return 0
+        below = self.selection_set(node.selection_set, kind)
+        if kind.name in self.model.connections and any(
+            a in definition.args for a in PAGE_ARGUMENTS
+        ):
+            sizes = [
+                self.page_size(argument.value)
+                for argument in node.arguments or ()
+                if argument.name.value in PAGE_ARGUMENTS
+            ]
+            return max(sizes, default=MAX_PAGE_SIZE) * (1 + below)
+        if parent.name in self.model.connections or parent.name in self.model.edges:
+            return below  # nodes / edges / node / pageInfo: the items are counted above
+        return 1 + below
+
+
+class QueryCostLimit(SchemaExtension):
+    """Costs the operation when execution starts (variables are known then), refuses it over
+    the limit with QUERY_TOO_COSTLY, and reports the cost in `extensions.cost`."""
+
+    def __init__(self, model: CostModel, max_cost: int) -> None:
+        self.model = model
+        self.max_cost = max_cost
+        self.requested: int | None = None
+
+    def on_execute(self) -> Iterator[None]:
+        context = self.execution_context
+        if context.graphql_document is not None and not context.result:
+            cost = self.model.cost(
+                context.graphql_document, context.operation_name, context.variables
+            )
+            self.requested = cost
+            if cost > self.max_cost:
+                context.result = GraphQLExecutionResult(
+                    data=None,
+                    errors=[
+                        GraphQLError(
+                            f"Query cost {cost} exceeds the maximum of {self.max_cost}: "
+                            "ask for smaller pages (`first`/`last`) or fewer nested lists.",
+                            extensions={
+                                "code": QUERY_TOO_COSTLY,
+                                "requestedQueryCost": cost,
+                                "maximumAvailable": self.max_cost,
+                            },
+                        )
+                    ],
+                )
+        yield
+
+    def get_results(self) -> dict[str, Any]:
+        if self.requested is None:
+            return {}
+        return {"cost": {"requestedQueryCost": self.requested, "maximumAvailable": self.max_cost}}
