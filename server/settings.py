@@ -5,9 +5,11 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Literal
+
+from schema.limits import DEFAULT_LIMITS, Limits
 
 MIN_SECRET_LENGTH = 32
 
@@ -25,6 +27,8 @@ class Settings:
     token_ttl_seconds: int = 12 * 3600
     # Run registered (trusted) documents only: any other query text is refused.
     trusted_documents_only: bool = False
+    # Document and cost limits (schema.limits), each from SHOPIQ_<FIELD NAME IN CAPITALS>.
+    limits: Limits = DEFAULT_LIMITS
 
     @property
     def production(self) -> bool:
@@ -51,7 +55,23 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         jwt_secret=secret,
         var_dir=var_dir,
         trusted_documents_only=_flag(environ, "SHOPIQ_TRUSTED_DOCUMENTS_ONLY"),
+        limits=load_limits(environ),
     )
+
+
+def load_limits(environ: Mapping[str, str]) -> Limits:
+    """Each limit from SHOPIQ_MAX_TOKENS, SHOPIQ_MAX_DEPTH, ... (the field's name in capitals),
+    else its default; a positive integer."""
+    values: dict[str, int] = {}
+    for field in fields(Limits):
+        name = f"SHOPIQ_{field.name.upper()}"
+        raw = environ.get(name, "").strip()
+        if not raw:
+            continue
+        if not raw.isdigit() or int(raw) < 1:
+            raise SettingsError(f"{name} must be a positive integer")
+        values[field.name] = int(raw)
+    return Limits(**values) if values else DEFAULT_LIMITS
 
 
 def _flag(environ: Mapping[str, str], name: str, default: bool = False) -> bool:
