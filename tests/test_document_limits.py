@@ -1,0 +1,190 @@
+"""Document limits over HTTP: every limit just under (accepted) and just over (refused with its
+code), the fragment fan-out that used to run for hours, and the query cost in
+`extensions.cost`. Each document carries a fresh comment-free name where it matters, so that the
+validation cache (shared by the session's one app) never answers for an earlier test."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import pytest
+
+from schema import document_limits
+from schema.document_limits import DocumentAnalysis
+from schema.limits import DEFAULT_LIMITS
+from tests.conftest import GraphQL
+
+OWNER = "owner@northwind.test"
+_fresh = itertools.count()
+
+
+def codes(body: dict[str, Any]) -> list[str]:
+    return [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+
+
+def fan_out(levels: int) -> str:
+    """F0 has one alias; each further level spreads the one below twice: 2^levels aliases."""
+    name = f"FanOut{next(_fresh)}"
+    parts = [f"query {name} {{ ...F{levels} }}", "fragment F0 on Query { a: __typename }"]
+    parts += [f"fragment F{i} on Query {{ ...F{i - 1} ...F{i - 1} }}" for i in range(1, levels + 1)]
+    return "\n".join(parts)
+
+
+async def test_fragment_fan_out_is_refused_without_expanding_it(
+    gql: GraphQL, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    visits = 0
+    original = DocumentAnalysis.selection_set
+
+    def counting(self: DocumentAnalysis, selection_set: Any) -> Any:
+        nonlocal visits
+        visits += 1
+        return original(self, selection_set)
+
+    monkeypatch.setattr(DocumentAnalysis, "selection_set", counting)
+    body = await gql(OWNER, fan_out(30))
+    assert codes(body) == ["TOO_MANY_ALIASES"]
+    assert body["errors"][0]["message"] == f"{2**30} aliases found. Allowed: 30"
+    # One visit per selection set of the document (the operation's and 31 fragments') and one for
+    # the leaf field of F0: 33, where expanding every spread would make 2^31.
+    assert visits == 33
+
+
+async def test_fan_out_without_aliases_runs_once_per_fragment(gql: GraphQL) -> None:
+    body = await gql(OWNER, fan_out(30).replace("a: __typename", "__typename"))
+    assert "errors" not in body
+    assert body["data"] == {"__typename": "Query"}
+
+
+@pytest.mark.parametrize(("comments", "accepted"), [(1997, True), (1998, False)])
+async def test_token_limit(gql: GraphQL, comments: int, accepted: bool) -> None:
+    # Comments count as tokens: `comments` + 3 (`{ __typename }`) against the limit of 2,000.
+    assert DEFAULT_LIMITS.max_tokens == 2000
+    body = await gql(OWNER, f"# {next(_fresh)}\n" * comments + "{ __typename }")
+    if accepted:
+        assert "errors" not in body
+    else:
+        assert codes(body) == ["QUERY_TOO_LARGE"]
+        assert "more than 2000 tokens" in body["errors"][0]["message"]
+
+
+def nested(levels: int) -> str:
+    """An operation of depth 2 + levels: clients > nodes > nextDueTask > client > ..."""
+    chain = ["nextDueTask", "client"] * levels
+    inner = "id"
+    for field in reversed(chain[:levels]):
+        inner = f"{field} {{ id {inner} }}"
+    return f"query Deep{next(_fresh)} {{ clients(first: 1) {{ nodes {{ {inner} }} }} }}"
+
+
+@pytest.mark.parametrize(("levels", "accepted"), [(10, True), (11, False)])
+async def test_depth_limit(gql: GraphQL, levels: int, accepted: bool) -> None:
+    body = await gql(OWNER, nested(levels))
+    if accepted:
+        assert "errors" not in body, body
+    else:
+        assert codes(body) == ["QUERY_TOO_DEEP"]
+        assert "exceeds maximum operation depth of 12" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(("count", "accepted"), [(30, True), (31, False)])
+async def test_alias_limit(gql: GraphQL, count: int, accepted: bool) -> None:
+    fields = " ".join(f"a{i}: __typename" for i in range(count))
+    body = await gql(OWNER, f"query Aliases{next(_fresh)} {{ {fields} }}")
+    if accepted:
+        assert "errors" not in body
+    else:
+        assert codes(body) == ["TOO_MANY_ALIASES"]
+        assert body["errors"][0]["message"] == "31 aliases found. Allowed: 30"
+
+
+@pytest.mark.parametrize(("count", "accepted"), [(50, True), (51, False)])
+async def test_directive_limit(gql: GraphQL, count: int, accepted: bool) -> None:
+    fields = " __typename @include(if: true)" * count
+    body = await gql(OWNER, f"query Directives{next(_fresh)} {{ {fields} }}")
+    if accepted:
+        assert "errors" not in body
+    else:
+        assert codes(body) == ["TOO_MANY_DIRECTIVES"]
+        assert body["errors"][0]["message"] == "51 directives found. Allowed: 50"
+
+
+@pytest.mark.parametrize(("count", "accepted"), [(20, True), (21, False)])
+async def test_operation_limit(
+    gql: GraphQL, http: Any, world: Any, count: int, accepted: bool
+) -> None:
+    from tests.conftest import token_for
+
+    run = next(_fresh)
+    document = " ".join(f"query Op{run}x{i} {{ __typename }}" for i in range(count))
+    response = await http.post(
+        "/graphql",
+        json={"query": document, "operationName": f"Op{run}x0"},
+        headers={"Authorization": f"Bearer {token_for(world.users[OWNER], OWNER)}"},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    if accepted:
+        assert "errors" not in body
+    else:
+        assert codes(body) == ["TOO_MANY_OPERATIONS"]
+
+
+async def test_cost_of_a_known_query(gql: GraphQL) -> None:
+    body = await gql(OWNER, "{ clients(first: 5) { nodes { tasks(first: 10) { nodes { id } } } } }")
+    assert "errors" not in body
+    # 5 clients, each with up to 10 tasks: 5 x (1 + 10) nodes.
+    assert body["extensions"]["cost"] == {"requestedQueryCost": 55, "maximumAvailable": 50_000}
+
+
+async def test_cost_reads_variables_and_fragments(gql: GraphQL) -> None:
+    query = """
+    query Costed($n: Int!, $m: Int = 7) {
+      clients(first: $n) { nodes { ...C } edges { node { ...C } } }
+    }
+    fragment C on Client { tasks(first: $m) { totalCount } }
+    """
+    body = await gql(OWNER, query, n=3)
+    assert "errors" not in body, body
+    # 3 x (1 + 7 (through nodes) + 7 (through edges.node)).
+    assert body["extensions"]["cost"]["requestedQueryCost"] == 3 * (1 + 7 + 7)
+
+
+# 4 x 100 x (1 + 100) + 96 x (1 + 99) = 50,000: the limit exactly; one client more is over.
+COSTLY = (
+    "query Costly($last: Int!) {"
+    + "".join(
+        f" c{i}: clients(first: 100) {{ nodes {{ tasks(first: 100) {{ nodes {{ id }} }} }} }}"
+        for i in range(4)
+    )
+    + " c4: clients(first: 96) { nodes { tasks(first: $last) { nodes { id } } } }"
+)
+
+
+@pytest.mark.parametrize(
+    ("extra", "accepted"), [("", True), (" x: clients(first: 1) { nodes { id } }", False)]
+)
+async def test_cost_limit(gql: GraphQL, extra: str, accepted: bool) -> None:
+    body = await gql(OWNER, COSTLY + extra + " }", last=99)
+    if accepted:
+        assert "errors" not in body, body["errors"][:1]
+        assert body["extensions"]["cost"]["requestedQueryCost"] == 50_000
+    else:
+        assert codes(body) == ["QUERY_TOO_COSTLY"]
+        assert body["data"] is None
+        assert body["errors"][0]["message"].startswith(
+            "Query cost 50001 exceeds the maximum of 50000"
+        )
+
+
+def test_cache_is_bounded_by_characters() -> None:
+    cache = document_limits.BoundedCache(max_entries=10, max_total_chars=100, max_item_chars=40)
+    cache.put("x" * 41, 1)
+    assert len(cache) == 0  # too long to keep
+    for i in range(5):
+        cache.put(f"{i}" * 30, i)
+    assert cache.total_chars <= 100
+    assert len(cache) == 3
+    assert cache.get("4" * 30) == 4
+    assert cache.get("0" * 30) is None
