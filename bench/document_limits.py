@@ -34,8 +34,10 @@ def deep_fragments(tokens: int) -> str:
 DOCUMENTS: dict[str, Callable[[], str]] = {
     "fan-out 30 levels (alias)": lambda: fan_out(30),
     "fan-out 30 levels (no alias)": lambda: fan_out(30, "__typename"),
-    "2,000 tokens: repeated field": lambda: worst_case_tokens(DEFAULT_LIMITS.max_tokens),
-    "2,000 tokens: nested directives": lambda: deep_fragments(DEFAULT_LIMITS.max_tokens),
+    "2,000 tokens: repeated field": lambda: worst_case_tokens(2_000),
+    "2,000 tokens: nested directives": lambda: deep_fragments(2_000),
+    "token limit: repeated field": lambda: worst_case_tokens(DEFAULT_LIMITS.max_tokens),
+    "token limit: nested directives": lambda: deep_fragments(DEFAULT_LIMITS.max_tokens),
 }
 
 

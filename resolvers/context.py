@@ -23,6 +23,8 @@ class Context:
     dns: DnsChecker = field(default_factory=PublicDnsChecker)
     # Names this request in logs and in the one thing an unexpected error tells the client.
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    # The caller asked for the operation's cost in `extensions.cost` (header ShopIQ-GraphQL-Cost).
+    report_cost: bool = False
     loaders: Loaders = field(init=False)
     _session: AsyncSession | None = field(default=None, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)

@@ -5,7 +5,8 @@ as the largest page) costs n x (1 + the cost of what each item selects); the con
 wrappers (`nodes`, `edges`, `edges.node`, `pageInfo`) add nothing themselves. Any other field
 that returns an object costs 1 + the cost of its selection; scalars cost nothing. Fragments are
 costed once per operation (memoised) and reused at every spread. Accepted operations report their
-cost in `extensions.cost` with Shopify's names."""
+cost in `extensions.cost` with Shopify's names when the request asks for it (header
+ShopIQ-GraphQL-Cost: 1)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ class CostModel:
         self.schema = schema
         self.connections = {name for name, kind in schema.type_map.items() if _is_connection(kind)}
         self.edges = {
-            get_named_type(schema.type_map[name].fields["edges"].type).name  # type: ignore[attr-defined]
+            get_named_type(schema.type_map[name].fields["edges"].type).name  # type: ignore[attr-defined]  # a connection type has fields
             for name in self.connections
         }
 
@@ -201,6 +202,9 @@ class QueryCostLimit(SchemaExtension):
         yield
 
     def get_results(self) -> dict[str, Any]:
-        if self.requested is None:
+        # Reported on request only (header ShopIQ-GraphQL-Cost: 1): answers stay as lean as they
+        # were for clients that do not budget their queries.
+        context = self.execution_context.context
+        if self.requested is None or not getattr(context, "report_cost", False):
             return {}
         return {"cost": {"requestedQueryCost": self.requested, "maximumAvailable": self.max_cost}}

@@ -22,7 +22,7 @@ from schema.document_limits import BoundedCache, LimitedParsing, document_limits
 
 @dataclass(frozen=True, slots=True)
 class Limits:
-    max_tokens: int = 2_000  # SHOPIQ_MAX_TOKENS
+    max_tokens: int = 20_000  # SHOPIQ_MAX_TOKENS
     max_depth: int = 12  # SHOPIQ_MAX_DEPTH
     max_aliases: int = 30  # SHOPIQ_MAX_ALIASES
     max_directives: int = 50  # SHOPIQ_MAX_DIRECTIVES

@@ -74,7 +74,7 @@ class Runtime:
 class PartnerGraphQL(GraphQL[Context, None]):
     def __init__(self, runtime: Runtime) -> None:
         super().__init__(
-            build_schema(production=runtime.settings.production),
+            build_schema(production=runtime.settings.production, limits=runtime.settings.limits),
             graphql_ide=None if runtime.settings.production else "graphiql",
             allow_queries_via_get=False,
         )
@@ -93,9 +93,14 @@ class PartnerGraphQL(GraphQL[Context, None]):
             sessions=self.runtime.sessions,
             dns=self.runtime.dns,
             request_id=request.state.request_id,
+            report_cost=request.headers.get(COST_HEADER, "") == "1",
         )
         request.state.context = context  # closed by GraphQLEndpoint when the response is sent
         return context
+
+
+# A request with this header set to 1 gets its operation's cost in `extensions.cost`.
+COST_HEADER = "shopiq-graphql-cost"
 
 
 def _unauthorized(message: str) -> Response:

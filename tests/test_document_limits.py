@@ -8,12 +8,13 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
+import httpx
 import pytest
 
 from schema import document_limits
 from schema.document_limits import DocumentAnalysis
 from schema.limits import DEFAULT_LIMITS
-from tests.conftest import GraphQL
+from tests.conftest import GraphQL, World, token_for
 
 OWNER = "owner@northwind.test"
 _fresh = itertools.count()
@@ -57,16 +58,18 @@ async def test_fan_out_without_aliases_runs_once_per_fragment(gql: GraphQL) -> N
     assert body["data"] == {"__typename": "Query"}
 
 
-@pytest.mark.parametrize(("comments", "accepted"), [(1997, True), (1998, False)])
+LIMIT = DEFAULT_LIMITS.max_tokens
+
+
+@pytest.mark.parametrize(("comments", "accepted"), [(LIMIT - 3, True), (LIMIT - 2, False)])
 async def test_token_limit(gql: GraphQL, comments: int, accepted: bool) -> None:
-    # Comments count as tokens: `comments` + 3 (`{ __typename }`) against the limit of 2,000.
-    assert DEFAULT_LIMITS.max_tokens == 2000
+    # Comments count as tokens: `comments` + 3 (`{ __typename }`) against the limit.
     body = await gql(OWNER, f"# {next(_fresh)}\n" * comments + "{ __typename }")
     if accepted:
         assert "errors" not in body
     else:
         assert codes(body) == ["QUERY_TOO_LARGE"]
-        assert "more than 2000 tokens" in body["errors"][0]["message"]
+        assert f"more than {LIMIT} tokens" in body["errors"][0]["message"]
 
 
 def nested(levels: int) -> str:
@@ -131,21 +134,47 @@ async def test_operation_limit(
         assert codes(body) == ["TOO_MANY_OPERATIONS"]
 
 
-async def test_cost_of_a_known_query(gql: GraphQL) -> None:
-    body = await gql(OWNER, "{ clients(first: 5) { nodes { tasks(first: 10) { nodes { id } } } } }")
+async def costed(
+    http: httpx.AsyncClient, world: World, query: str, **variables: Any
+) -> dict[str, Any]:
+    """The answer to `query` as the owner, asking for its cost."""
+    response = await http.post(
+        "/graphql",
+        json={"query": query, "variables": variables},
+        headers={
+            "Authorization": f"Bearer {token_for(world.users[OWNER], OWNER)}",
+            "ShopIQ-GraphQL-Cost": "1",
+        },
+    )
+    assert response.status_code == 200
+    body: dict[str, Any] = response.json()
+    return body
+
+
+KNOWN = "{ clients(first: 5) { nodes { tasks(first: 10) { nodes { id } } } } }"
+
+
+async def test_cost_of_a_known_query(http: httpx.AsyncClient, world: World) -> None:
+    body = await costed(http, world, KNOWN)
     assert "errors" not in body
     # 5 clients, each with up to 10 tasks: 5 x (1 + 10) nodes.
     assert body["extensions"]["cost"] == {"requestedQueryCost": 55, "maximumAvailable": 50_000}
 
 
-async def test_cost_reads_variables_and_fragments(gql: GraphQL) -> None:
+async def test_the_cost_is_reported_only_when_asked(gql: GraphQL) -> None:
+    body = await gql(OWNER, KNOWN)
+    assert "errors" not in body
+    assert "extensions" not in body
+
+
+async def test_cost_reads_variables_and_fragments(http: httpx.AsyncClient, world: World) -> None:
     query = """
     query Costed($n: Int!, $m: Int = 7) {
       clients(first: $n) { nodes { ...C } edges { node { ...C } } }
     }
     fragment C on Client { tasks(first: $m) { totalCount } }
     """
-    body = await gql(OWNER, query, n=3)
+    body = await costed(http, world, query, n=3)
     assert "errors" not in body, body
     # 3 x (1 + 7 (through nodes) + 7 (through edges.node)).
     assert body["extensions"]["cost"]["requestedQueryCost"] == 3 * (1 + 7 + 7)
@@ -165,8 +194,10 @@ COSTLY = (
 @pytest.mark.parametrize(
     ("extra", "accepted"), [("", True), (" x: clients(first: 1) { nodes { id } }", False)]
 )
-async def test_cost_limit(gql: GraphQL, extra: str, accepted: bool) -> None:
-    body = await gql(OWNER, COSTLY + extra + " }", last=99)
+async def test_cost_limit(
+    http: httpx.AsyncClient, world: World, extra: str, accepted: bool
+) -> None:
+    body = await costed(http, world, COSTLY + extra + " }", last=99)
     if accepted:
         assert "errors" not in body, body["errors"][:1]
         assert body["extensions"]["cost"]["requestedQueryCost"] == 50_000
