@@ -13,11 +13,11 @@ from db import models
 from resolvers import documents as document_service
 from schema.errors import UserError, user_errors
 from schema.info import Info
-from schema.limits import VALIDATION_RULES
+from schema.limits import DEFAULT_LIMITS, VALIDATION_RULES
 
 # A registered document is parsed once per process and then run as any other; this caps the
 # work of checking one (graphql-core counts tokens before it builds anything big).
-MAX_DOCUMENT_TOKENS = 20_000
+MAX_DOCUMENT_TOKENS = DEFAULT_LIMITS.max_tokens  # what the server would run
 
 
 def document_errors(schema: GraphQLSchema, text: str) -> list[str]:
