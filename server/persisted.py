@@ -141,7 +141,7 @@ class TrustedDocuments:
         if resolved is not body:
             headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
             scope["headers"] = [*headers, (b"content-length", str(len(resolved)).encode())]
-        return _replaying(resolved, receive)
+        return replaying(resolved, receive)
 
     async def resolve(self, body: bytes) -> bytes | Response:
         """The body with the document's text, or the answer that refuses it."""
@@ -208,7 +208,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-def _replaying(body: bytes, receive: Receive) -> Receive:
+def replaying(body: bytes, receive: Receive) -> Receive:
     """A `receive` that hands out `body` once, then whatever the server sends next."""
     sent = False
 
