@@ -97,6 +97,14 @@ def literal_fault(document: DocumentNode) -> GraphQLError | None:
     )
 
 
+class ArgumentError(InputError):
+    """An argument the input policy refuses: an InputError (never masked), naming the field."""
+
+    def __init__(self, path: tuple[str, ...], fault: str) -> None:
+        super().__init__(f"Argument {'.'.join(path)}: {fault}")
+        self.path = path
+
+
 def argument_fault(kwargs: dict[str, Any]) -> tuple[tuple[str, ...], str] | None:
     """(GraphQL path, what is wrong) for the first string of a field's arguments (variables
     already in place, names as GraphQL spells them) that breaks the input policy, or list over
@@ -135,10 +143,7 @@ def _refusal(info: Any, path: tuple[str, ...], fault: str) -> object:
         problem = Problem(path, fault, ErrorCode.INVALID)
         values = {f.python_name: None for f in payload_fields.fields}
         return payload(**{**values, "user_errors": [UserError.of(problem)]})  # type: ignore[misc]
-    raise GraphQLError(
-        f"Argument {'.'.join(path)}: {fault}",
-        extensions={"code": BAD_USER_INPUT, "field": list(path)},
-    )
+    raise ArgumentError(path, fault)
 
 
 class InputCheck(SchemaExtension):
@@ -184,6 +189,8 @@ def coded(error: GraphQLError, formatted: dict[str, Any], request_id: str) -> di
             extensions["code"] = PARSE_FAILED
         elif isinstance(original, InputError):
             extensions["code"] = BAD_USER_INPUT
+            if isinstance(original, ArgumentError):
+                extensions["field"] = list(original.path)
         elif isinstance(original, UnexpectedError):
             extensions.update(code=INTERNAL, requestId=original.request_id)
         elif error.path is None and (
