@@ -158,7 +158,6 @@ class GraphQLEndpoint:
         self.documents = TrustedDocuments(
             runtime.sessions,
             required=runtime.settings.trusted_documents_only,
-            max_body_bytes=MAX_BODY_BYTES,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
