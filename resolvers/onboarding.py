@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import secrets
+
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
@@ -18,8 +21,9 @@ from db.enums import (
 from db.models import Assignment, Client, ClientUser, Partner, PartnerAccess, Store, User
 from resolvers.changes import Changes, apply, cleaned
 from resolvers.context import Context
+from resolvers.db_errors import ANSWERS, race_problem
 from resolvers.mutations import Outcome, target, transact
-from resolvers.problems import ErrorCode, Refused, refuse
+from resolvers.problems import CONFLICT_MESSAGE, ErrorCode, Refused, refuse
 from resolvers.templates import copy_template_into
 from resolvers.users import revive_as_invited
 from resolvers.validation import Checker, slugify
@@ -47,6 +51,7 @@ EURO_COUNTRIES = frozenset(
     "AT BE CY DE EE ES FI FR GR HR IE IT LT LU LV MT NL PT SI SK".split()  # noqa: SIM905
 )
 SUBDOMAIN_ATTEMPTS = 20
+SUBDOMAIN_TAKEN = ANSWERS[("stores", ("subdomain",))]
 
 
 # Values onboarding checks by their own rules; any other client column the input gives is
@@ -94,6 +99,7 @@ async def _onboard(
     assert email is not None
     assert country is not None
     assert currency is not None
+    derived = subdomain is None
     if subdomain is None:
         subdomain = await _free_subdomain(session, slugify(business_name))
     elif await _subdomain_taken(session, subdomain):
@@ -116,9 +122,13 @@ async def _onboard(
     apply(client, plain)
     session.add(client)
     await session.flush()
+    store_label = store_name or business_name
+    if derived:
+        await _add_store_derived(session, client.id, store_label, subdomain, business_name)
+    else:
+        session.add(Store(client_id=client.id, name=store_label, subdomain=subdomain))
     session.add_all(
         [
-            Store(client_id=client.id, name=store_name or business_name, subdomain=subdomain),
             PartnerAccess(
                 partner_id=partner.id,
                 client_id=client.id,
@@ -170,6 +180,29 @@ async def _free_subdomain(session: AsyncSession, base: str) -> str:
         if candidate not in taken:
             return candidate
     return f"{base[:50]}-{utcnow().strftime('%y%m%d%H%M%S')}"
+
+
+async def _add_store_derived(
+    session: AsyncSession, client_id: int, name: str, subdomain: str, business_name: str
+) -> None:
+    """Insert the store under a subdomain derived from the business name. A concurrent
+    onboarding may take the same candidate first: the insert runs in a savepoint, and on the
+    unique violation the next free candidate is tried (random after a few rounds)."""
+    base = slugify(business_name)
+    for attempt in range(SUBDOMAIN_ATTEMPTS):
+        try:
+            async with session.begin_nested():
+                session.add(Store(client_id=client_id, name=name, subdomain=subdomain))
+                await session.flush()
+            return
+        except IntegrityError as exc:
+            if race_problem(exc) != SUBDOMAIN_TAKEN:
+                raise
+        if attempt < SUBDOMAIN_ATTEMPTS // 2:
+            subdomain = await _free_subdomain(session, base)
+        else:
+            subdomain = f"{base[:50]}-{secrets.token_hex(4)}"
+    raise refuse(None, CONFLICT_MESSAGE, ErrorCode.CONFLICT)
 
 
 async def _merchant_user(session: AsyncSession, email: str, name: str) -> User:

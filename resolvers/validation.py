@@ -15,6 +15,31 @@ RESERVED_SUBDOMAINS = frozenset(
     {"www", "api", "admin", "app", "mail", "shop", "shopiq", "partners", "status", "help"}
 )
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ().-]{4,30}$")
+# What no input text may hold: lone surrogates (they cannot be encoded), NUL (PostgreSQL refuses
+# it in text) and control characters (C0, DEL, C1) other than tab and newline.
+FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+SINGLE_LINE_FORBIDDEN = re.compile("[\t\n]")
+
+
+def text_fault(value: str, *, multiline: bool = True) -> str | None:
+    """Why `value` may not be taken as text, or None when it may. Never quotes the value (a lone
+    surrogate in a message would break the response's encoding)."""
+    found = FORBIDDEN_CHARS.search(value)
+    if found is None:
+        if not multiline and SINGLE_LINE_FORBIDDEN.search(value):
+            return "Use a single line, without tabs."
+        return None
+    char = found.group()
+    if "\ud800" <= char <= "\udfff":
+        return "Contains an unpaired surrogate, which is not valid Unicode text."
+    if char == "\x00":
+        return "Contains a NUL character."
+    return f"Contains the control character U+{ord(char):04X}; only tab and newline are allowed."
+
+
+def clean_text(value: str) -> str:
+    """NFC-normalised and trimmed (call after `text_fault` found nothing)."""
+    return unicodedata.normalize("NFC", value).strip()
 
 
 class Checker:
@@ -30,9 +55,21 @@ class Checker:
         self.problems.append(Problem.at((*self.within, *name), message, code))
 
     def text(
-        self, field: FieldName, value: str | None, *, required: bool, max_len: int
+        self,
+        field: FieldName,
+        value: str | None,
+        *,
+        required: bool,
+        max_len: int,
+        multiline: bool = True,
     ) -> str | None:
-        cleaned = (value or "").strip()
+        """Trimmed, NFC-normalised text; a problem for forbidden characters (see `text_fault`),
+        for tab or newline in a single-line value, and for text over `max_len` characters."""
+        fault = text_fault(value, multiline=multiline) if value else None
+        if fault is not None:
+            self.add(field, fault, ErrorCode.INVALID)
+            return None
+        cleaned = clean_text(value or "")
         if not cleaned:
             if required:
                 self.add(field, "This field is required.", ErrorCode.REQUIRED)
@@ -43,7 +80,7 @@ class Checker:
         return cleaned
 
     def email(self, field: FieldName, value: str | None, *, required: bool) -> str | None:
-        cleaned = self.text(field, value, required=required, max_len=254)
+        cleaned = self.text(field, value, required=required, max_len=254, multiline=False)
         if cleaned is None:
             return None
         try:
@@ -55,7 +92,7 @@ class Checker:
         return result.normalized.lower()
 
     def phone(self, field: FieldName, value: str | None) -> str | None:
-        cleaned = self.text(field, value, required=False, max_len=32)
+        cleaned = self.text(field, value, required=False, max_len=32, multiline=False)
         if cleaned is not None and not PHONE_RE.match(cleaned):
             self.add(
                 field, "Enter a phone number of digits, spaces and + ( ) - .", ErrorCode.INVALID

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import strawberry
 from strawberry.extensions import SchemaExtension
@@ -18,13 +18,22 @@ def node_types() -> list[type]:
     return [node_type for _, node_type in NODES.values()]
 
 
-def build_schema(*, production: bool = False, limits: Limits = DEFAULT_LIMITS) -> strawberry.Schema:
+Extension = type[SchemaExtension] | Callable[[], SchemaExtension]
+
+
+def build_schema(
+    *,
+    production: bool = False,
+    limits: Limits = DEFAULT_LIMITS,
+    innermost: Sequence[Extension] = (),
+) -> strawberry.Schema:
+    """`innermost`: extensions of the server that must see parse and validation errors before
+    any other extension here (error masking) does."""
     built: list[strawberry.Schema] = []
-    extensions: list[type[SchemaExtension] | Callable[[], SchemaExtension]] = [
-        *limit_extensions(limits, lambda: built[0]._schema),
-    ]
+    extensions: list[Extension] = [*limit_extensions(limits, lambda: built[0]._schema)]
     if production:
         extensions.append(mask_errors)
+    extensions.extend(innermost)
     schema = strawberry.Schema(
         query=Query, mutation=Mutation, types=node_types(), extensions=extensions
     )

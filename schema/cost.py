@@ -97,15 +97,18 @@ class _Costing:
         self._open: set[str] = set()
 
     def page_size(self, value: ValueNode) -> int:
+        """The page asked for, within 0..MAX_PAGE_SIZE: a larger or invalid value fails as an
+        argument error anyway, so it counts as the largest page a connection gives."""
         if isinstance(value, VariableNode):
             name = value.name.value
             if name in self.variables:
                 given = self.variables[name]
-                return given if isinstance(given, int) and given >= 0 else MAX_PAGE_SIZE
+                valid = isinstance(given, int) and not isinstance(given, bool)
+                return min(max(given, 0), MAX_PAGE_SIZE) if valid else MAX_PAGE_SIZE
             default = self.defaults.get(name)
             return self.page_size(default) if default is not None else MAX_PAGE_SIZE
         if isinstance(value, IntValueNode):
-            return max(int(value.value), 0)
+            return min(max(int(value.value), 0), MAX_PAGE_SIZE)
         return MAX_PAGE_SIZE  # null or invalid: the request fails anyway, count the most
 
     def fragment(self, name: str) -> int:

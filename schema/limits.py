@@ -86,11 +86,15 @@ def limit_extensions(
 
 
 def _should_mask(error: GraphQLError) -> bool:
-    # Errors about the caller's own arguments stay readable, and so does an UnexpectedError
-    # (it says only the request id that finds the fault in the log); anything else is masked.
-    return error.original_error is not None and not isinstance(
+    # Errors about the caller's own arguments stay readable: a bad argument (InputError), and a
+    # variable the request itself gave a wrong value (it points into the document, at no field
+    # that ran). So does an UnexpectedError (it says only the request id that finds the fault in
+    # the log). Anything else that broke while a field resolved is masked.
+    if error.original_error is None or isinstance(
         error.original_error, InputError | UnexpectedError
-    )
+    ):
+        return False
+    return not (error.path is None and error.nodes)
 
 
 def mask_errors() -> SchemaExtension:

@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from cross_web import HTTPException
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -18,18 +19,30 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 from strawberry.asgi import GraphQL
+from strawberry.http import GraphQLHTTPResponse, process_result
+from strawberry.types import ExecutionResult
 
 from db.engine import create_engine, create_session_factory
 from policies import ANONYMOUS, Authorizer, Viewer, build_authorizer, load_viewer
 from resolvers.context import Context
 from resolvers.dns_check import DnsChecker, PublicDnsChecker
 from schema.build import build_schema
+from server.edge import (
+    MAX_BODY_BYTES,
+    code_for_status,
+    declared_length_refused,
+    error_response,
+    parse_request,
+    read_body,
+    too_large,
+    variables_refused,
+)
 from server.graphiql import graphiql_page, graphiql_routes
-from server.persisted import TrustedDocuments
+from server.graphql_errors import InputCheck, coded
+from server.persisted import TrustedDocuments, replaying
 from server.settings import Settings
 from server.tokens import InvalidTokenError, read_token
 
-MAX_BODY_BYTES = 1_000_000
 REQUEST_ID_HEADER = b"x-request-id"
 # An incoming request id is kept when it is a short token (e.g. a load balancer's UUID);
 # anything else could forge log lines or bloat them, and is replaced.
@@ -73,12 +86,40 @@ class Runtime:
 
 class PartnerGraphQL(GraphQL[Context, None]):
     def __init__(self, runtime: Runtime) -> None:
+        schema = build_schema(
+            production=runtime.settings.production,
+            limits=runtime.settings.limits,
+            # Innermost: it tags parse and validation errors before error masking sees them.
+            innermost=[InputCheck],
+        )
         super().__init__(
-            build_schema(production=runtime.settings.production, limits=runtime.settings.limits),
+            schema,
             graphql_ide=None if runtime.settings.production else "graphiql",
             allow_queries_via_get=False,
         )
         self.runtime = runtime
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Strawberry answers a request it cannot take in plain text; ours is JSON with a code.
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        try:
+            response = await self.run(Request(scope, receive))
+        except HTTPException as exc:
+            response = error_response(exc.reason, code_for_status(exc.status_code), exc.status_code)
+        await response(scope, receive, send)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = process_result(result)
+        if result.errors:
+            request_id: str = request.state.request_id
+            response["errors"] = [
+                coded(error, dict(error.formatted), request_id) for error in result.errors
+            ]
+        return response
 
     async def render_graphql_ide(self, request: Request) -> Response:
         # Our page, with its assets served by this app instead of a CDN (server.graphiql).
@@ -104,11 +145,14 @@ COST_HEADER = "shopiq-graphql-cost"
 
 
 def _unauthorized(message: str) -> Response:
-    return JSONResponse(
-        {"errors": [{"message": message, "extensions": {"code": "UNAUTHENTICATED"}}]},
-        status_code=401,
-        headers={"WWW-Authenticate": 'Bearer realm="shopiq"'},
+    return error_response(
+        message, "UNAUTHENTICATED", 401, headers={"WWW-Authenticate": 'Bearer realm="shopiq"'}
     )
+
+
+def _json_content(request: Request) -> bool:
+    media_type = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    return media_type == "application/json" or media_type.endswith("+json")
 
 
 class GraphQLEndpoint:
@@ -121,7 +165,6 @@ class GraphQLEndpoint:
         self.documents = TrustedDocuments(
             runtime.sessions,
             required=runtime.settings.trusted_documents_only,
-            max_body_bytes=MAX_BODY_BYTES,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -133,34 +176,57 @@ class GraphQLEndpoint:
         if request.method == "GET" and self._ide_request(request):
             await self.graphql(scope, receive, send)
             return
-        length = request.headers.get("content-length", "0")
-        if not length.isdigit() or int(length) > MAX_BODY_BYTES:
-            response: Response = JSONResponse(
-                {"errors": [{"message": "request body too large or length missing"}]},
-                status_code=413,
-            )
-            await response(scope, receive, send)
+        refusal = await self._refusal(scope, request)
+        if refusal is not None:
+            await refusal(scope, receive, send)
             return
-        viewer = await self._viewer(request)
-        if viewer is None:
-            await _unauthorized("sign in: send a valid `Authorization: Bearer <token>` header")(
-                scope, receive, send
-            )
+        # The body is read here, counted chunk by chunk whatever the headers say (chunked
+        # bodies have no Content-Length), decoded and checked before Strawberry sees it.
+        body = await read_body(receive, MAX_BODY_BYTES)
+        if body is None:
+            await too_large()(scope, receive, send)
             return
-        state = scope.setdefault("state", {})
-        state["viewer"] = viewer
-        if request.method == "POST":  # a document's hash becomes its text (server/persisted.py)
-            prepared = await self.documents.prepare(scope, receive)
-            if isinstance(prepared, Response):
-                await prepared(scope, receive, send)
-                return
-            receive = prepared
+        data = parse_request(body)
+        if isinstance(data, Response):
+            await data(scope, receive, send)
+            return
+        refused = variables_refused(data)
+        if refused is not None:
+            await refused(scope, receive, send)
+            return
+        # A document's hash becomes its text (server/persisted.py).
+        resolved = await self.documents.resolve(body)
+        if isinstance(resolved, Response):
+            await resolved(scope, receive, send)
+            return
+        headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
+        scope["headers"] = [*headers, (b"content-length", str(len(resolved)).encode())]
+        receive = replaying(resolved, receive)
+        state = scope["state"]
         try:
             await self.graphql(scope, receive, send)
         finally:
             context: Context | None = state.get("context")
             if context is not None:
                 await context.end_reading()
+
+    async def _refusal(self, scope: Scope, request: Request) -> Response | None:
+        """The answer to a request refused before its body is read, or None."""
+        if declared_length_refused(scope.get("headers", [])):
+            return too_large()
+        viewer = await self._viewer(request)
+        if viewer is None:
+            return _unauthorized("sign in: send a valid `Authorization: Bearer <token>` header")
+        scope["state"]["viewer"] = viewer
+        if request.method != "POST":
+            return error_response(
+                "send GraphQL requests by POST", "METHOD_NOT_ALLOWED", 405, {"Allow": "POST"}
+            )
+        if not _json_content(request):
+            return error_response(
+                "send the request as application/json", "UNSUPPORTED_MEDIA_TYPE", 415
+            )
+        return None
 
     def _ide_request(self, request: Request) -> bool:
         return (
@@ -213,7 +279,9 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
-            Route("/graphql", GraphQLEndpoint(runtime), methods=["GET", "POST"]),
+            # Every method reaches the endpoint, which answers any but POST (and the
+            # development GraphiQL page's GET) with a JSON 405.
+            Route("/graphql", GraphQLEndpoint(runtime)),
             *graphiql_routes(settings, runtime.sessions),
         ],
         lifespan=lifespan,

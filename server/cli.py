@@ -18,7 +18,7 @@ from db.enums import UserStatus
 from db.models import User
 from server import documents_cli
 from server.settings import Settings, SettingsError, load_settings
-from server.tokens import issue_token
+from server.tokens import MAX_LIFETIME_SECONDS, issue_token
 
 SCHEMA_FILE = Path("schema.graphql")
 
@@ -176,8 +176,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if getattr(args, "ttl", 1) <= 0:
-        _say("--ttl must be a positive number of seconds")
+    if not 0 < getattr(args, "ttl", 1) <= MAX_LIFETIME_SECONDS:
+        _say(f"--ttl must be a positive number of seconds, at most {MAX_LIFETIME_SECONDS}")
         return 2
     if not getattr(args, "needs_settings", True):
         return int(args.handler(None, args))

@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.responses import JSONResponse, Response
-from starlette.types import Message, Receive, Scope
+from starlette.types import Message, Receive
 
 from resolvers.documents import SHA256_HEX, find_document, sha256_of
 
@@ -75,10 +75,6 @@ def required() -> Response:
     return _error(message, "PERSISTED_QUERY_REQUIRED", 400)
 
 
-def too_large() -> Response:
-    return _error("request body too large", "BAD_REQUEST", 413)
-
-
 class DocumentCache:
     """Hash -> text of registered documents, least recently used first out."""
 
@@ -111,12 +107,10 @@ class TrustedDocuments:
         sessions: async_sessionmaker[AsyncSession],
         *,
         required: bool,
-        max_body_bytes: int,
         cache: DocumentCache | None = None,
     ) -> None:
         self.sessions = sessions
         self.required = required
-        self.max_body_bytes = max_body_bytes
         self.cache = cache or DocumentCache()
 
     async def text_of(self, sha256: str) -> str | None:
@@ -128,20 +122,6 @@ class TrustedDocuments:
             if text is not None:
                 self.cache.put(sha256, text)
         return text
-
-    async def prepare(self, scope: Scope, receive: Receive) -> Receive | Response:
-        """The `receive` Strawberry should read the (possibly rewritten) body from, or the
-        answer to send instead."""
-        body = await _read_body(receive, self.max_body_bytes)
-        if body is None:
-            return too_large()
-        resolved = await self.resolve(body)
-        if isinstance(resolved, Response):
-            return resolved
-        if resolved is not body:
-            headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
-            scope["headers"] = [*headers, (b"content-length", str(len(resolved)).encode())]
-        return _replaying(resolved, receive)
 
     async def resolve(self, body: bytes) -> bytes | Response:
         """The body with the document's text, or the answer that refuses it."""
@@ -190,25 +170,7 @@ def _sha256_of(persisted: object) -> str | None:
     return sha256.lower()
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes | None:
-    """The whole request body, or None when it exceeds `limit` bytes."""
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] != "http.request":  # the client went away: nothing to run
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
-
-
-def _replaying(body: bytes, receive: Receive) -> Receive:
+def replaying(body: bytes, receive: Receive) -> Receive:
     """A `receive` that hands out `body` once, then whatever the server sends next."""
     sent = False
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -9,6 +11,13 @@ import jwt
 ISSUER = "shopiq-partner-graph"
 AUDIENCE = "shopiq-partner-dashboard"
 ALGORITHM = "HS256"
+
+# Claims are checked strictly: whatever a key holder signs, only sane values pass.
+MAX_USER_ID = 2**31 - 1  # the id column's range
+USER_ID_RE = re.compile(r"[1-9][0-9]{0,9}")  # ASCII digits only (str.isdigit admits others)
+EARLIEST_ISSUE = datetime(2020, 1, 1, tzinfo=UTC).timestamp()
+CLOCK_SKEW_SECONDS = 60  # an issue time this far in the future is the issuer's clock
+MAX_LIFETIME_SECONDS = 30 * 24 * 3600
 
 
 class InvalidTokenError(Exception):
@@ -41,13 +50,39 @@ def read_token(secret: str, token: str) -> tuple[int, datetime]:
             issuer=ISSUER,
             options={"require": ["sub", "exp", "iat", "iss", "aud"]},
         )
-        subject, issued = claims["sub"], claims["iat"]
-        if not isinstance(subject, str) or not subject.isdigit():
-            raise InvalidTokenError("token subject is not a user id")
-        if not isinstance(issued, int | float):
-            raise InvalidTokenError("token has no issue time")
-        return int(subject), datetime.fromtimestamp(issued, UTC)
+        return _user_id(claims["sub"]), _issued_at(claims["iat"], claims["exp"])
     except jwt.ExpiredSignatureError as exc:
         raise InvalidTokenError("token has expired") from exc
     except jwt.PyJWTError as exc:
         raise InvalidTokenError("token is not valid") from exc
+
+
+def _user_id(subject: object) -> int:
+    if not isinstance(subject, str) or not USER_ID_RE.fullmatch(subject):
+        raise InvalidTokenError("token subject is not a user id")
+    user_id = int(subject)
+    if user_id > MAX_USER_ID:
+        raise InvalidTokenError("token subject is not a user id")
+    return user_id
+
+
+def _timestamp(value: object) -> float | None:
+    """A finite number of seconds (not a bool), else None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _issued_at(issued: object, expires: object) -> datetime:
+    """The issue time, when issue and expiry times are sane: issued since 2020 and not in the
+    future (beyond clock skew), expiring after issue and within MAX_LIFETIME_SECONDS of it."""
+    iat, exp = _timestamp(issued), _timestamp(expires)
+    if iat is None or exp is None:
+        raise InvalidTokenError("token times are not numbers")
+    now = datetime.now(UTC).timestamp()
+    if not EARLIEST_ISSUE <= iat <= now + CLOCK_SKEW_SECONDS:
+        raise InvalidTokenError("token issue time is out of range")
+    if not iat < exp <= iat + MAX_LIFETIME_SECONDS:
+        raise InvalidTokenError("token expiry is out of range")
+    return datetime.fromtimestamp(iat, UTC)
