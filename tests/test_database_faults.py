@@ -3,21 +3,17 @@ has the details under the request id, and the client gets only that id, never SQ
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.models import Task
 from resolvers import tasks as task_service
 from resolvers.changes import Changes
-from server.app import create_app
-from server.settings import Settings
 from tests.conftest import World, token_for
 from tests.helpers import gid
 
@@ -30,18 +26,6 @@ mutation Create($clientId: ID!) {
   }
 }
 """
-
-
-@pytest.fixture(scope="module")
-async def production_http(
-    settings: Settings, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[httpx.AsyncClient]:
-    app = create_app(
-        dataclasses.replace(settings, env="production"), engine=engine, sessions=sessions
-    )
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
 
 
 @pytest.fixture
@@ -64,13 +48,13 @@ async def task_count(sessions: async_sessionmaker[AsyncSession]) -> int:
 @pytest.mark.parametrize("env", ["production", "development"])
 async def test_a_database_fault_answers_only_the_request_id(
     http: httpx.AsyncClient,
-    production_http: httpx.AsyncClient,
+    prod_http: httpx.AsyncClient,
     world: World,
     sessions: async_sessionmaker[AsyncSession],
     caplog: pytest.LogCaptureFixture,
     env: str,
 ) -> None:
-    client = production_http if env == "production" else http
+    client = prod_http if env == "production" else http
     before = await task_count(sessions)
     response = await client.post(
         "/graphql",

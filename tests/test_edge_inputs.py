@@ -5,7 +5,6 @@ policy on every input string (variables and literals), strict token claims, an
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -14,11 +13,8 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from server.app import create_app
 from server.edge import MAX_BODY_BYTES, MAX_JSON_DEPTH, MAX_LIST_ITEMS
-from server.settings import Settings
 from server.tokens import ALGORITHM, AUDIENCE, ISSUER
 from tests.conftest import TEST_SECRET, GraphQL, World, token_for
 from tests.test_onboarding import ONBOARD, onboard, valid_input
@@ -233,17 +229,6 @@ async def test_tab_or_newline_in_an_email_is_invalid(gql: GraphQL, world: World)
     assert [(e["field"], e["code"]) for e in payload["userErrors"]] == [
         (["input", "contactEmail"], "INVALID")
     ]
-
-
-@pytest.fixture(scope="module")
-async def prod_http(
-    settings: Settings, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[httpx.AsyncClient]:
-    production = dataclasses.replace(settings, env="production")
-    app = create_app(production, engine=engine, sessions=sessions)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
 
 
 @pytest.mark.parametrize(

@@ -9,22 +9,19 @@ except under CI=true, where it fails."""
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import os
 import re
 import time
-from collections.abc import AsyncIterator
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 import pytest
 from sqlalchemy import update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.demo import DEMO_EMAILS
 from db.models import User
-from server.app import create_app
 from server.settings import Settings
 from tests.conftest import World
 from tests.test_e2e_http import client_for, live_server
@@ -55,17 +52,6 @@ HTML = {"Accept": "text/html"}
 GRAPHIQL_JS = "/graphiql/static/vendor/graphiql@3.8.3/graphiql.min.js"
 ASSET_REF = re.compile(r'<(?:script|link)\b[^>]*?\b(?:src|href)="([^"]+)"[^>]*>', re.DOTALL)
 INTEGRITY = re.compile(r'\bintegrity="sha384-([^"]+)"')
-
-
-@pytest.fixture(scope="module")
-async def prod_http(
-    settings: Settings, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
-) -> AsyncIterator[httpx.AsyncClient]:
-    production = dataclasses.replace(settings, env="production")
-    app = create_app(production, engine=engine, sessions=sessions)
-    transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
 
 
 async def test_page_loads_only_its_own_assets_and_they_match_their_hashes(
