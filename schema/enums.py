@@ -243,7 +243,7 @@ DESCRIPTIONS: dict[type[StrEnum], tuple[str, dict[str, str]]] = {
 def _register(vocabulary: type[StrEnum], name: str | None = None) -> None:
     description, values = DESCRIPTIONS.get(vocabulary, (None, {}))
     strawberry.enum(vocabulary, name=name, description=description)
-    definition: StrawberryEnumDefinition = vocabulary.__strawberry_definition__  # type: ignore[attr-defined]
+    definition: StrawberryEnumDefinition = vocabulary.__strawberry_definition__  # type: ignore[attr-defined]  # set by strawberry.enum
     for value in definition.values:
         value.description = values.get(value.value)
 

@@ -142,7 +142,7 @@ def _refusal(info: Any, path: tuple[str, ...], fault: str) -> object:
     ):
         problem = Problem(path, fault, ErrorCode.INVALID)
         values = {f.python_name: None for f in payload_fields.fields}
-        return payload(**{**values, "user_errors": [UserError.of(problem)]})  # type: ignore[misc]
+        return payload(**{**values, "user_errors": [UserError.of(problem)]})  # type: ignore[misc]  # a payload type, found at run time
     raise ArgumentError(path, fault)
 
 
