@@ -13,6 +13,7 @@ is left when the result is sent."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -97,6 +98,30 @@ def literal_fault(document: DocumentNode) -> GraphQLError | None:
     )
 
 
+# A document's literals are checked once per text: a dashboard sends the same document over and
+# over (bounded like the parse and validation caches).
+_LITERAL_FAULTS: OrderedDict[str, GraphQLError | None] = OrderedDict()
+_LITERAL_CACHE_ENTRIES = 256
+_LITERAL_CACHE_DOCUMENT_CHARS = 20_000
+
+
+def _literal_fault_of(query: str | None, document: DocumentNode) -> GraphQLError | None:
+    """literal_fault, remembered per document text; a fresh error each time (errors are
+    per request)."""
+    if query is None or len(query) > _LITERAL_CACHE_DOCUMENT_CHARS:
+        return literal_fault(document)
+    if query in _LITERAL_FAULTS:
+        _LITERAL_FAULTS.move_to_end(query)
+        found = _LITERAL_FAULTS[query]
+    else:
+        found = _LITERAL_FAULTS[query] = literal_fault(document)
+        if len(_LITERAL_FAULTS) > _LITERAL_CACHE_ENTRIES:
+            _LITERAL_FAULTS.popitem(last=False)
+    if found is None:
+        return None
+    return GraphQLError(found.message, extensions=dict(found.extensions or {}))
+
+
 class ArgumentError(InputError):
     """An argument the input policy refuses: an InputError (never masked), naming the field."""
 
@@ -173,7 +198,7 @@ class InputCheck(SchemaExtension):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and not context.pre_execution_errors:
-            fault = literal_fault(document)
+            fault = _literal_fault_of(context.query, document)
             if fault is not None:
                 context.pre_execution_errors = [fault]
         yield
