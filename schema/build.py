@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import strawberry
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import FieldExtension, SchemaExtension
+from strawberry.types.base import get_object_definition
 
 from schema.limits import DEFAULT_LIMITS, Limits, limit_extensions, mask_errors
 from schema.mutation import Mutation
@@ -26,9 +27,13 @@ def build_schema(
     production: bool = False,
     limits: Limits = DEFAULT_LIMITS,
     innermost: Sequence[Extension] = (),
+    on_root_fields: Callable[[], FieldExtension] | None = None,
 ) -> strawberry.Schema:
     """`innermost`: extensions of the server that must see parse and validation errors before
-    any other extension here (error masking) does."""
+    any other extension here (error masking) does. `on_root_fields`: a field extension the
+    server puts on every Query and Mutation field (and on no nested field)."""
+    if on_root_fields is not None:
+        _on_root_fields(on_root_fields)
     built: list[strawberry.Schema] = []
     extensions: list[Extension] = [*limit_extensions(limits, lambda: built[0]._schema)]
     if production:
@@ -39,6 +44,15 @@ def build_schema(
     )
     built.append(schema)
     return schema
+
+
+def _on_root_fields(make: Callable[[], FieldExtension]) -> None:
+    for root in (Query, Mutation):
+        for field in get_object_definition(root, strict=True).fields:
+            kind = type(make())
+            if not any(isinstance(e, kind) for e in field.extensions):
+                # Outermost: it sees the arguments as the caller gave them.
+                field.extensions.insert(0, make())
 
 
 def print_sdl() -> str:

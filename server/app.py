@@ -38,7 +38,7 @@ from server.edge import (
     variables_refused,
 )
 from server.graphiql import graphiql_page, graphiql_routes
-from server.graphql_errors import InputCheck, coded
+from server.graphql_errors import InputCheck, RootArguments, coded
 from server.persisted import TrustedDocuments, replaying
 from server.settings import Settings
 from server.tokens import InvalidTokenError, read_token
@@ -91,6 +91,7 @@ class PartnerGraphQL(GraphQL[Context, None]):
             limits=runtime.settings.limits,
             # Innermost: it tags parse and validation errors before error masking sees them.
             innermost=[InputCheck],
+            on_root_fields=RootArguments,
         )
         super().__init__(
             schema,

@@ -14,7 +14,7 @@ is left when the result is sent."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from graphql import GraphQLError, GraphQLSyntaxError
@@ -29,7 +29,7 @@ from graphql.language import (
     visit,
 )
 from sqlalchemy.exc import SQLAlchemyError
-from strawberry.extensions import SchemaExtension
+from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.types.base import get_object_definition
 
 from resolvers.problems import ErrorCode, InputError, Problem, UnexpectedError, to_camel_case
@@ -173,22 +173,8 @@ def _refusal(info: Any, path: tuple[str, ...], fault: str) -> object:
 
 class InputCheck(SchemaExtension):
     """Tags parse and validation errors with their codes; refuses a document whose literal
-    strings or lists break the input policy before it is validated, and any root field whose
-    coerced arguments (variables included) do before it runs."""
-
-    def resolve(
-        self,
-        _next: Callable[..., object],
-        root: object,
-        info: Any,
-        *args: object,
-        **kwargs: Any,
-    ) -> object:
-        if info.path.prev is None and kwargs:
-            found = argument_fault(kwargs)
-            if found is not None:
-                return _refusal(info, *found)
-        return _next(root, info, *args, **kwargs)
+    strings or lists break the input policy before it is validated (root fields' arguments are
+    checked by RootArguments)."""
 
     def on_parse(self) -> Iterator[None]:
         yield
@@ -203,6 +189,23 @@ class InputCheck(SchemaExtension):
                 context.pre_execution_errors = [fault]
         yield
         _tag(context.pre_execution_errors, VALIDATION_FAILED)
+
+
+class RootArguments(FieldExtension):
+    """Checks a root field's coerced arguments (variables included) against the input policy
+    before it runs. On the root fields only: nested fields pay nothing."""
+
+    def resolve(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        found = argument_fault(kwargs) if kwargs else None
+        if found is not None:
+            return _refusal(info._raw_info, *found)  # graphql-core's info: the field's type
+        return next_(source, info, **kwargs)
+
+    async def resolve_async(self, next_: Any, source: Any, info: Any, **kwargs: Any) -> Any:
+        found = argument_fault(kwargs) if kwargs else None
+        if found is not None:
+            return _refusal(info._raw_info, *found)
+        return await next_(source, info, **kwargs)
 
 
 def coded(error: GraphQLError, formatted: dict[str, Any], request_id: str) -> dict[str, Any]:
