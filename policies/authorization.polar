@@ -22,6 +22,26 @@ serves(membership: Membership, client: Client) if
   access.partner_id = membership.partner_id and
   access.status = "active";
 
+# What an access's scope lets its partner do, by area of work: "implementation" (store set-up,
+# tasks, launch), "support" (communication, support plans and time, documents), "billing"
+# (billing terms, invoices). FULL covers every area, IMPLEMENTATION all but billing, SUPPORT
+# support only (its partner still reads the client and its store).
+scope_covers("full", _area: String);
+scope_covers("implementation", area: String) if area in ["implementation", "support"];
+scope_covers("support", "support");
+
+# A member's partner serves a client in an area while its active access's scope covers the area.
+serves_in(membership: Membership, client: Client, area: String) if
+  access in client.accesses and
+  access.partner_id = membership.partner_id and
+  access.status = "active" and
+  scope_covers(access.scope, area);
+
+# Whoever works on a client (works_on below) works in the areas its partner's access covers.
+works_in(membership: Membership, client: Client, area: String) if
+  works_on(membership, client) and
+  serves_in(membership, client, area);
+
 # Owners, admins and managers work on every client their partner serves.
 works_on(membership: Membership, client: Client) if
   manages(membership) and

@@ -50,7 +50,7 @@ def build_oso() -> Oso:
     )
     oso.register_class(
         PartnerAccess,
-        fields={"id": int, "partner_id": int, "client_id": int, "status": str},
+        fields={"id": int, "partner_id": int, "client_id": int, "status": str, "scope": str},
     )
     oso.register_class(
         Client,
