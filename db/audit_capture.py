@@ -29,7 +29,7 @@ from db.audit import SECRET_MARKER, AuditEvent, AuditOperation
 from db.base import utcnow
 from db.models import Client, Partner
 
-__all__ = ["TARGET_TYPES", "finish", "register_target_type", "start"]
+__all__ = ["TARGET_TYPES", "finish", "record", "register_target_type", "start"]
 
 _KEY = "audit_capture"
 # Columns whose change is bookkeeping, not a change of the object.
@@ -96,9 +96,30 @@ def start(
     sync.info[_KEY] = _Capture(actor_user_id, actor_service, action, request_id)
 
 
-async def finish(session: AsyncSession) -> int:
-    """Flushes what is pending, writes one event per changed row, and stops capturing. The
-    number of events written."""
+def record(
+    session: AsyncSession,
+    obj: Any,
+    operation: AuditOperation,
+    before: dict[str, Any] | None = None,
+) -> None:
+    """Records a stored row as created, deleted, or (with `before`: attribute -> earlier value)
+    updated to what it holds now, for rows written outside a mutation (the demo seed)."""
+    capture: _Capture = session.sync_session.info[_KEY]
+    state: InstanceState[Any] = inspect(obj)
+    whole = dict(state.dict)
+    if operation == AuditOperation.UPDATE:
+        old = dict(before or {})
+        change = _change(state.mapper, operation, old, {k: whole.get(k) for k in old}, whole)
+    elif operation == AuditOperation.CREATE:
+        change = _change(state.mapper, operation, {}, whole, whole)
+    else:
+        change = _change(state.mapper, operation, whole, {}, whole)
+    _add(capture, change)
+
+
+async def finish(session: AsyncSession, at: datetime | None = None) -> int:
+    """Flushes what is pending, writes one event per changed row (at `at`, default now), and
+    stops capturing. The number of events written."""
     await session.flush()
     capture: _Capture | None = session.sync_session.info.pop(_KEY, None)
     if capture is None:
@@ -108,7 +129,7 @@ async def finish(session: AsyncSession) -> int:
         return 0
     await _fill_partners(session, changes)
     _inherit_tenants(changes)
-    now = utcnow()
+    now = at or utcnow()
     rows = [
         {
             "occurred_at": now,
