@@ -364,21 +364,35 @@ async def add_events(sessions: async_sessionmaker[AsyncSession], world: World, c
         await session.execute(insert(AuditEvent), rows)
 
 
-@pytest.mark.parametrize("email", [OWNER, MERCHANT])
+PARTNER_PAGE = f"""
+query Trail($id: ID!, $first: Int!) {{
+  partner(id: $id) {{ auditEvents(first: $first) {{ totalCount nodes {{ {EVENT_FIELDS} }} }} }}
+}}"""
+
+
+@pytest.mark.parametrize(
+    ("email", "path"), [(OWNER, "client"), (MERCHANT, "client"), (OWNER, "partner")]
+)
 async def test_a_trail_page_costs_the_same_for_5_and_100_events(
     gql: GraphQL,
     world: World,
     sessions: async_sessionmaker[AsyncSession],
     statements: list[str],
     email: str,
+    path: str,
 ) -> None:
     await add_events(sessions, world, 120)
+    query, id_ = (
+        (CLIENT_TRAIL, lumen(world))
+        if path == "client"
+        else (PARTNER_PAGE, gid("Partner", world.partners["northwind-digital"]))
+    )
     counts = []
     for first in (5, 100):
         statements.clear()
-        body = await gql(email, CLIENT_TRAIL, id=lumen(world), first=first)
+        body = await gql(email, query, id=id_, first=first)
         assert "errors" not in body, body
-        page = body["data"]["client"]["auditEvents"]
+        page = body["data"][path]["auditEvents"]
         assert len(page["nodes"]) == first
         assert page["totalCount"] >= 120
         assert len({e["actor"]["name"] for e in page["nodes"]}) >= min(first, 4)
