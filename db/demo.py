@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Base, utcnow
+from db.demo_audit import seed_audit
 from db.demo_workflow import seed_workflow, store_state
 from db.enums import (
     AccessStatus,
@@ -342,6 +343,7 @@ async def seed_demo(session: AsyncSession) -> bool:
         if status == UserStatus.REMOVED:
             users[email].removed_at = removed_at
     await session.flush()
+    await seed_audit(session)
     return True
 
 

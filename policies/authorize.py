@@ -33,6 +33,7 @@ Action = Literal[
     "manage",
     "list",
     "register",
+    "read_values",
 ]
 M = TypeVar("M")
 

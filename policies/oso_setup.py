@@ -8,6 +8,7 @@ from pathlib import Path
 from oso import Oso
 from polar.data_filtering import Relation
 
+from db.audit import AuditEvent
 from db.base import Base
 from db.models import (
     Assignment,
@@ -103,6 +104,9 @@ def build_oso() -> Oso:
     for template_cls in (WorkflowTemplate, WorkflowTemplateItem):
         oso.register_class(template_cls, fields={"id": int, "partner_id": int})
     oso.register_class(TrustedDocument, fields={"id": int, "sha256": str})
+    oso.register_class(
+        AuditEvent, fields={"id": int, "partner_id": int, "client_id": int, "internal": bool}
+    )
     oso.set_data_filtering_adapter(SqlFilterAdapter())
     oso.load_files(sorted(str(p) for p in POLICY_DIR.glob("*.polar")))
     return oso

@@ -32,13 +32,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from sqlalchemy.pool import StaticPool
 
 from db import models
+from db.audit import AuditEvent, AuditOperation
 from db.base import Base
 from db.enums import AccessStatus, AssignmentRole, MemberStatus, MerchantRole, PartnerRole
 from db.enums import TaskCategory as Category
 from policies.authorize import Action, build_authorizer
 from policies.viewer import Viewer, load_viewer
 
-POLICY_FILE = Path(__file__).with_name("authorization.polar")
+POLICY_DIR = Path(__file__).parent
 README_FILE = Path(__file__).resolve().parent.parent / "README.md"
 START = "<!-- permission-table:start -->"
 END = "<!-- permission-table:end -->"
@@ -60,6 +61,7 @@ RESOURCE_NAMES = {
     "WorkflowTemplate": "Workflow template",
     "WorkflowTemplateItem": "Template item",
     "TrustedDocument": "Trusted document",
+    "AuditEvent": "Audit event",
 }
 # The clients: (name, Northwind's access, whose seat, what the example stands for).
 CLIENTS = (
@@ -84,7 +86,8 @@ NARROWER: tuple[tuple[str, str, Callable[[frozenset[str]], bool]], ...] = (
     ("own client", "on the merchant's own business", lambda tags: "merchant" in tags),
     (
         "shared only",
-        "the own client's tasks marked client-visible, never internal ones",
+        "the own client's items shared with the merchant (tasks marked client-visible, changes "
+        "of shared items), never internal ones",
         lambda tags: {"merchant", "shared"} <= tags,
     ),
     ("own", "their own membership or invitation", lambda tags: "self" in tags),
@@ -109,6 +112,19 @@ class World:
 
     def add(self, resource: str, name: str, obj: Any, tags: set[str] | frozenset[str]) -> None:
         self.examples.setdefault(resource, []).append(Example(name, obj.id, frozenset(tags)))
+
+
+def policy_text() -> str:
+    """Every policy file, in the order Oso loads them (sorted by name)."""
+    return "\n".join(p.read_text() for p in sorted(POLICY_DIR.glob("*.polar")))
+
+
+def _model(resource: str) -> type[Any] | None:
+    """The mapped class named like the resource (in db/models.py or a domain's module)."""
+    for mapper in Base.registry.mappers:
+        if mapper.class_.__name__ == resource:
+            return mapper.class_
+    return None
 
 
 def declared_permissions(policy: str) -> list[tuple[str, list[str]]]:
@@ -165,6 +181,7 @@ async def _seed(session: AsyncSession) -> World:
     )
 
     clients = [*CLIENTS, ("Harbor", AccessStatus.ACTIVE, "outsider", set())]
+    audit_subjects: list[tuple[str, int, models.Partner, set[str]]] = []
     for name, access, seated, tags in clients:
         partner = bluefin if seated == "outsider" else northwind
         client = await add(
@@ -178,6 +195,7 @@ async def _seed(session: AsyncSession) -> World:
             )
         )
         store = await add(models.Store(client_id=client.id, name=name, subdomain=name.lower()))
+        audit_subjects.append((name, client.id, partner, set(tags)))
         member = team[seated]
         seat = await add(
             models.Assignment(
@@ -227,6 +245,25 @@ async def _seed(session: AsyncSession) -> World:
         models.TrustedDocument(sha256="0" * 64, document="{ viewer { user { id } } }", name="Me")
     )
     world.add("TrustedDocument", "Me", document, set())
+    # The audit trail: an internal and a shared event on each client, and one of the team.
+    for client_name, client_id, partner, tags in audit_subjects:
+        for internal in (True, False):
+            event = await add(
+                AuditEvent(
+                    partner_id=partner.id,
+                    client_id=client_id,
+                    action="updateTask",
+                    operation=AuditOperation.UPDATE,
+                    target_type="Task",
+                    target_id=1,
+                    changes={},
+                    internal=internal,
+                    request_id="example",
+                )
+            )
+            if partner is northwind:
+                label = f"{client_name} {'internal' if internal else 'shared'} change"
+                world.add("AuditEvent", label, event, tags if internal else {*tags, "shared"})
     await session.commit()
     return world
 
@@ -283,8 +320,8 @@ async def build_table() -> str:
                 if viewer is None:
                     raise LookupError(f"the example viewer {key} did not load")
                 viewers.append((key, viewer))
-            for resource, permissions in declared_permissions(POLICY_FILE.read_text()):
-                model = getattr(models, resource, None)
+            for resource, permissions in declared_permissions(policy_text()):
+                model = _model(resource)
                 examples = world.examples.get(resource)
                 if model is None or not examples:
                     raise LookupError(f"no example {resource} in policies/permission_table.py")

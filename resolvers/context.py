@@ -25,6 +25,9 @@ class Context:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     # The caller asked for the operation's cost in `extensions.cost` (header ShopIQ-GraphQL-Cost).
     report_cost: bool = False
+    # The GraphQL name of the mutation running now (mutations run one at a time), which the
+    # audit trail records as the action; set by the schema around each mutation field.
+    action: str | None = None
     loaders: Loaders = field(init=False)
     _session: AsyncSession | None = field(default=None, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)

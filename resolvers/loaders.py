@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from db.audit import AuditEvent
 from db.enums import TaskStatus
 from db.models import (
     Assignment,
@@ -57,6 +58,8 @@ class Loaders:
         self.open_task_count = DataLoader(self._count_open_tasks)
         self.open_blocking_count = DataLoader(self._count_open_blocking)
         self.next_due_task = DataLoader(self._next_due_tasks)
+        # Per audit event: may the viewer see its before/after values?
+        self.audit_values = self._permitted(AuditEvent, "read_values")
 
     async def _counts(self, stmt: Select[Any, Any], keys: list[int]) -> list[int]:
         async with self._sessions() as session:
@@ -104,6 +107,18 @@ class Loaders:
             rows = (await session.execute(stmt)).scalars().all()
         by_client = {t.client_id: t for t in rows}
         return [by_client.get(k) for k in client_ids]
+
+    def _permitted(self, model: type[Any], action: Action) -> DataLoader[int, bool]:
+        """Per id: does the viewer hold `action` on that row? One statement per batch."""
+        policy = self._authz.filter(self._viewer, action, model)
+
+        async def load(ids: list[int]) -> list[bool]:
+            stmt = select(model.id).where(model.id.in_(ids), policy)
+            async with self._sessions() as session:
+                allowed = set((await session.execute(stmt)).scalars())
+            return [i in allowed for i in ids]
+
+        return DataLoader(load)
 
     def _one(self, model: type[Any], key: InstrumentedAttribute[Any]) -> DataLoader[Any, Any]:
         policy = self._authz.filter(self._viewer, "read", model)

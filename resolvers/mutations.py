@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from db import audit_capture
 from policies.authorize import Action
 from resolvers.context import Context
 from resolvers.db_errors import race_problem
@@ -32,6 +33,8 @@ T = TypeVar("T")
 M = TypeVar("M")
 
 log = logging.getLogger(__name__)
+# The action recorded when a service runs outside a GraphQL mutation (a script, a test).
+UNNAMED_ACTION = "unnamed"
 
 
 @dataclass(slots=True)
@@ -42,6 +45,7 @@ class Outcome(Generic[T]):
 
 async def transact(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -> Outcome[T]:
     """Run `work` in one transaction; any refusal, conflict or error rolls all of it back.
+    What it changes is written to the audit trail in that same transaction.
 
     A stale version, or a unique value a concurrent write took first, is the user's to retry
     (a userError). Any other database error is a fault of ours: it is logged with the request id,
@@ -51,7 +55,15 @@ async def transact(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -
     await ctx.end_reading()
     try:
         async with ctx.sessions.begin() as session:
+            # Every change the work makes is recorded in the same transaction (db/audit_capture).
+            audit_capture.start(
+                session,
+                actor_user_id=ctx.viewer.user_id,
+                action=ctx.action or UNNAMED_ACTION,
+                request_id=ctx.request_id,
+            )
             value = await work(session)
+            await audit_capture.finish(session)
     except Refused as refusal:
         return Outcome(problems=refusal.problems)
     except StaleDataError:

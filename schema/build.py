@@ -8,6 +8,7 @@ import strawberry
 from strawberry.extensions import FieldExtension, SchemaExtension
 from strawberry.types.base import get_object_definition
 
+from schema.audit import audit_mutations
 from schema.limits import DEFAULT_LIMITS, Limits, limit_extensions, mask_errors
 from schema.mutation import Mutation
 from schema.query import Query
@@ -34,6 +35,7 @@ def build_schema(
     server puts on every Query and Mutation field (and on no nested field)."""
     if on_root_fields is not None:
         _on_root_fields(on_root_fields)
+    audit_mutations(Mutation)
     built: list[strawberry.Schema] = []
     extensions: list[Extension] = [*limit_extensions(limits, lambda: built[0]._schema)]
     if production:

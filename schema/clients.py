@@ -10,9 +10,11 @@ import strawberry
 from db import models
 from resolvers import queries
 from resolvers import readiness as launch_rules
+from resolvers.audit_queries import audit_page
 from resolvers.pagination import PageArgs
 from resolvers.queries import ClientFilter
 from resolvers.task_queries import client_tasks_page
+from schema.audit import AuditEvent, AuditEventFilterInput
 from schema.connections import Connection, connection, to_connection
 from schema.enums import AssignmentRole, ClientStatus
 from schema.info import Info
@@ -131,3 +133,21 @@ class Client(RowType, Node):
         rows = await info.context.loaders.assignments_by_client.load(self._row.id)
         ordered = sorted(rows, key=lambda r: (r.role != AssignmentRole.LEAD, r.id))
         return [Assignment.of(r) for r in ordered]
+
+    @connection(
+        "Who changed what here, newest first: owners and admins see their partner's events "
+        "on the client; the merchant owner sees every change to their business (values of "
+        "internal work hidden)."
+    )
+    async def audit_events(
+        self,
+        info: Info,
+        page: PageArgs,
+        filter: Annotated[
+            AuditEventFilterInput | None,
+            strawberry.argument(description="Only events matching this."),
+        ] = None,
+    ) -> Connection[AuditEvent]:
+        flt = filter.to_filter() if filter else None
+        rows = await audit_page(info.context, page, flt, client_id=self._row.id)
+        return to_connection(rows, AuditEvent.of)

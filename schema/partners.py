@@ -9,8 +9,10 @@ import strawberry
 
 from db import models
 from resolvers import queries
+from resolvers.audit_queries import audit_page
 from resolvers.pagination import PageArgs
 from resolvers.template_queries import templates_page
+from schema.audit import AuditEvent, AuditEventFilterInput
 from schema.clients import Client, ClientFilterInput
 from schema.connections import Connection, connection, to_connection
 from schema.enums import PartnerTier
@@ -53,3 +55,20 @@ class Partner(RowType, Node):
     async def workflow_templates(self, info: Info, page: PageArgs) -> Connection[WorkflowTemplate]:
         rows = await templates_page(info.context, self._row.id, page)
         return to_connection(rows, WorkflowTemplate.of)
+
+    @connection(
+        "Who changed what for this partner, newest first (owners and admins only): every "
+        "change to its team, workflows and the clients it works for."
+    )
+    async def audit_events(
+        self,
+        info: Info,
+        page: PageArgs,
+        filter: Annotated[
+            AuditEventFilterInput | None,
+            strawberry.argument(description="Only events matching this."),
+        ] = None,
+    ) -> Connection[AuditEvent]:
+        flt = filter.to_filter() if filter else None
+        rows = await audit_page(info.context, page, flt, partner_id=self._row.id)
+        return to_connection(rows, AuditEvent.of)

@@ -10,12 +10,12 @@ import pytest
 from policies import permission_table
 from policies.permission_table import (
     END,
-    POLICY_FILE,
     README_FILE,
     START,
     VIEWERS,
     build_table,
     declared_permissions,
+    policy_text,
     readme_with,
     stale_diff,
 )
@@ -52,7 +52,7 @@ def test_readme_table_matches_the_policy(table: str) -> None:
 
 
 def test_every_declared_permission_has_a_row(table: str) -> None:
-    declared = declared_permissions(POLICY_FILE.read_text())
+    declared = declared_permissions(policy_text())
     assert {resource for resource, _ in declared} >= {"Client", "Task", "Assignment"}
     assert [p for _, permissions in declared for p in permissions] == [
         permission for _, permission in cells_of(table)
@@ -67,7 +67,7 @@ def test_cells_keep_the_data_separation_promises(table: str) -> None:
     # trusted documents (platform configuration, no tenant's data).
     platform_only = {("Trusted document", "register")}
     for key, row in cells.items():
-        reads = key[1] in ("read", "read_members", "list")
+        reads = key[1] in ("read", "read_members", "list", "read_values")
         assert row["Platform staff"] == ("all" if reads or key in platform_only else "—"), key
     for key in platform_only:
         assert {v for k, v in cells[key].items() if k != "Platform staff"} == {"—"}, key
@@ -86,6 +86,17 @@ def test_cells_keep_the_data_separation_promises(table: str) -> None:
     assert cells["Task", "read"]["Merchant owner"] == "shared only"
     assert cells["Team member", "change_role"]["Admin"] == "all but owners"
     assert cells["Partner", "read_members"]["Merchant owner"] == "—"
+    # The audit trail: the partner's owners and admins; the merchant owner sees what happened
+    # to their business, and the values only of what was shared with them.
+    assert [cells["Audit event", "read"][v] for v in ("Owner", "Admin", "Manager")] == [
+        "yes",
+        "yes",
+        "—",
+    ]
+    assert cells["Audit event", "read"]["Merchant owner"] == "own client"
+    assert cells["Audit event", "read_values"]["Merchant owner"] == "shared only"
+    assert cells["Audit event", "read"]["Merchant staff"] == "—"
+    assert cells["Audit event", "read"]["Specialist"] == "—"
 
 
 def test_readme_with_replaces_only_between_the_markers() -> None:
