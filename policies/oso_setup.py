@@ -50,7 +50,14 @@ def build_oso() -> Oso:
     )
     oso.register_class(
         PartnerAccess,
-        fields={"id": int, "partner_id": int, "client_id": int, "status": str, "scope": str},
+        fields={
+            "id": int,
+            "partner_id": int,
+            "client_id": int,
+            "status": str,
+            "scope": str,
+            "live": bool,
+        },
     )
     oso.register_class(
         Client,
@@ -97,6 +104,7 @@ def build_oso() -> Oso:
             "partner_id": int,
             "client_id": int,
             "client_visible": bool,
+            "partner_live": bool,
             "client": Relation("one", "Client", "client_id", "id"),
         },
     )

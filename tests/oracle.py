@@ -10,7 +10,7 @@ Reading:
 - Platform staff see everything; a user with no grants sees nothing.
 - Revoked, ended or merely requested access gives nothing.
 - A partner is readable by its members, by platform staff, by merchant users of a client the
-  partner has active access to, and by someone the partner invited to its team. Its team
+  partner has or had any access to (or asked for), and by someone the partner invited to its team. Its team
   (members, the pending invitation among them) only by members of the same partner and staff.
 - Someone invited sees their own invitation and the partner's name, and nothing else until
   they accept: an invitation grants nothing.
@@ -192,6 +192,15 @@ def active_partners(client: DemoClient) -> frozenset[str]:
     return frozenset(slugs)
 
 
+def any_partners(client: DemoClient) -> frozenset[str]:
+    """Partners with any access to the client, in force or not (current, earlier, requested):
+    the merchant sees their names."""
+    slugs = {slug for slug, _ in client.previous}
+    if client.partner is not None:
+        slugs.add(client.partner)
+    return frozenset(slugs)
+
+
 def merchant_clients(email: str) -> tuple[str, ...]:
     """The clients the user belongs to as a merchant, in demo order."""
     return tuple(c.name for c in CLIENTS if any(m == email for m, _ in c.merchants))
@@ -233,7 +242,7 @@ def reads_partner(email: str, slug: str) -> bool:
     invited = invitation(email)
     if invited is not None and invited[0] == slug:
         return True
-    return any(slug in active_partners(client_spec(name)) for name in merchant_clients(email))
+    return any(slug in any_partners(client_spec(name)) for name in merchant_clients(email))
 
 
 def reads_team(email: str, slug: str) -> bool:

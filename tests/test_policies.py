@@ -147,7 +147,8 @@ EXPECTED: dict[str, Sees] = {
     LUMEN_STAFF: Sees(clients=frozenset({LUMEN}), partners=frozenset({NORTHWIND})),
     HARBOR_OWNER: Sees(clients=frozenset({HARBOR}), partners=frozenset({BLUEFIN})),
     # Tidal Threads left Northwind (access ended): only Bluefin is its partner now.
-    TIDAL_OWNER: Sees(clients=frozenset({TIDAL}), partners=frozenset({BLUEFIN})),
+    # The merchant sees the partner working for them and the one that worked for them before.
+    TIDAL_OWNER: Sees(clients=frozenset({TIDAL}), partners=frozenset({BLUEFIN, NORTHWIND})),
     # Platform staff read across partners but onboard for none.
     PLATFORM: Sees(
         clients=ALL_CLIENTS,
@@ -597,10 +598,10 @@ async def test_revoked_access_hides_the_client_on_the_next_query(
         assert seen["Store"] == NW_ACTIVE - {LUMEN}
         assert all(client != LUMEN for client, _ in seen["Assignment"])
         assert LUMEN not in (await what_viewer_sees(session, authz, world, specialist))["Client"]
-        # The merchant keeps their own client but no longer sees Northwind.
+        # The merchant keeps their own client, and sees Northwind's name as their history.
         merchant_sees = await what_viewer_sees(session, authz, world, merchant)
         assert merchant_sees["Client"] == {LUMEN}
-        assert merchant_sees["Partner"] == frozenset()
+        assert merchant_sees["Partner"] == frozenset({NORTHWIND})
 
 
 async def test_new_assignment_shows_the_client_on_the_next_query(
