@@ -33,6 +33,10 @@ Action = Literal[
     "manage",
     "list",
     "register",
+    "decide",
+    "revoke",
+    "manage_merchants",
+    "create_access_code",
 ]
 M = TypeVar("M")
 

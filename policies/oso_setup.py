@@ -12,6 +12,7 @@ from db.base import Base
 from db.models import (
     Assignment,
     Client,
+    ClientUser,
     Partner,
     PartnerAccess,
     PartnerMember,
@@ -76,6 +77,10 @@ def build_oso() -> Oso:
             "member_id": int,
             "client": Relation("one", "Client", "client_id", "id"),
         },
+    )
+    oso.register_class(
+        ClientUser,
+        fields={"id": int, "client_id": int, "user_id": int, "role": str, "status": str},
     )
     oso.register_class(ClientSeat, fields={"id": int, "client_id": int, "member_id": int})
     oso.register_class(
