@@ -18,8 +18,8 @@ from sqlalchemy import (
     and_,
     exists,
     false,
-    or_,
     func,
+    or_,
     text,
 )
 from sqlalchemy.orm import Mapped, column_property, mapped_column

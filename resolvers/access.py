@@ -93,13 +93,18 @@ async def _refuse_if_other_partner_active(
         )
 
 
-def _activate(
-    access: PartnerAccess, client: Client, decided_by: int | None, now: datetime
-) -> None:
+def _activate(access: PartnerAccess, client: Client, decided_by: int | None, now: datetime) -> None:
     access.status = transitions.ACCESS.move(access.status, AccessStatus.ACTIVE, ACCESS_FIELD)
     access.activated_at = now
     access.decided_by_user_id = decided_by
     client.partner_id = access.partner_id
+
+
+async def _forget_partner(session: AsyncSession, access: PartnerAccess) -> None:
+    """The client no longer has the access's partner as its current partner."""
+    client = await session.get(Client, access.client_id)
+    if client is not None and client.partner_id == access.partner_id:
+        client.partner_id = None
 
 
 # --- Requests -----------------------------------------------------------------------------------
@@ -275,7 +280,9 @@ async def approve_access_request(
         expect_version(access, version)
         now = utcnow()
         if access.status != AccessStatus.REQUESTED:
-            raise refuse(ACCESS_FIELD, "Only an open request can be approved.", ErrorCode.INVALID_TRANSITION)
+            raise refuse(
+                ACCESS_FIELD, "Only an open request can be approved.", ErrorCode.INVALID_TRANSITION
+            )
         if scope is not None:
             asked = AccessScope(access.scope)
             if narrower(scope, asked) != scope:
@@ -298,7 +305,9 @@ async def approve_access_request(
             raise refuse(
                 "expires_at", "The requested expiry has passed; give a new one.", ErrorCode.INVALID
             )
-        await _refuse_if_other_partner_active(session, access.client_id, access.partner_id, ACCESS_FIELD)
+        await _refuse_if_other_partner_active(
+            session, access.client_id, access.partner_id, ACCESS_FIELD
+        )
         client = await session.get(Client, access.client_id)
         assert client is not None
         _activate(access, client, ctx.viewer.user_id, now)
@@ -325,10 +334,13 @@ async def decline_access_request(
         )
         expect_version(access, version)
         if access.status != AccessStatus.REQUESTED:
-            raise refuse(ACCESS_FIELD, "Only an open request can be declined.", ErrorCode.INVALID_TRANSITION)
+            raise refuse(
+                ACCESS_FIELD, "Only an open request can be declined.", ErrorCode.INVALID_TRANSITION
+            )
         access.status = AccessStatus.ENDED
         access.ended_at = utcnow()
         access.decided_by_user_id = ctx.viewer.user_id
+        await _forget_partner(session, access)
         await session.flush()
         return access
 
@@ -343,7 +355,13 @@ async def revoke_partner_access(
 
     async def work(session: AsyncSession) -> PartnerAccess:
         access = await target(
-            session, ctx, PartnerAccess, access_id, action="revoke", field=ACCESS_FIELD, noun="access"
+            session,
+            ctx,
+            PartnerAccess,
+            access_id,
+            action="revoke",
+            field=ACCESS_FIELD,
+            noun="access",
         )
         expect_version(access, version)
         by_merchant = any(
@@ -354,9 +372,7 @@ async def revoke_partner_access(
         access.status = transitions.ACCESS.move(access.status, end, ACCESS_FIELD)
         access.ended_at = utcnow()
         access.decided_by_user_id = ctx.viewer.user_id
-        client = await session.get(Client, access.client_id)
-        if client is not None and client.partner_id == access.partner_id:
-            client.partner_id = None
+        await _forget_partner(session, access)
         await session.flush()
         return access
 
@@ -412,10 +428,14 @@ async def invite_merchant(
     elif user.status == UserStatus.REMOVED:
         revive_as_invited(user)
     existing = await session.execute(
-        select(ClientUser.id).where(ClientUser.client_id == client_id, ClientUser.user_id == user.id)
+        select(ClientUser.id).where(
+            ClientUser.client_id == client_id, ClientUser.user_id == user.id
+        )
     )
     if existing.first() is not None:
-        raise refuse("email", "That person already belongs to this client or is invited.", ErrorCode.TAKEN)
+        raise refuse(
+            "email", "That person already belongs to this client or is invited.", ErrorCode.TAKEN
+        )
     member = ClientUser(
         client_id=client_id,
         user_id=user.id,
@@ -453,7 +473,9 @@ async def invite_merchant_staff(
     return await transact(ctx, work)
 
 
-async def remove_merchant_staff(ctx: Context, client_user_id: int | None, version: int) -> Outcome[int]:
+async def remove_merchant_staff(
+    ctx: Context, client_user_id: int | None, version: int
+) -> Outcome[int]:
     async def work(session: AsyncSession) -> int:
         member = await target(
             session,
@@ -501,7 +523,9 @@ async def accept_client_invitation(ctx: Context, client_user_id: int | None) -> 
     return await transact(ctx, work)
 
 
-async def _approve_onboarding_request(session: AsyncSession, member: ClientUser, now: datetime) -> None:
+async def _approve_onboarding_request(
+    session: AsyncSession, member: ClientUser, now: datetime
+) -> None:
     requested = (
         await session.execute(
             select(PartnerAccess)
@@ -521,4 +545,3 @@ async def _approve_onboarding_request(session: AsyncSession, member: ClientUser,
     client = await session.get(Client, member.client_id)
     assert client is not None
     _activate(requested, client, member.user_id, now)
-

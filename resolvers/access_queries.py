@@ -23,9 +23,7 @@ async def access_requests_page(ctx: Context, args: PageArgs) -> Page[PartnerAcce
 
 async def client_accesses_page(ctx: Context, client_id: int, args: PageArgs) -> Page[PartnerAccess]:
     """Every access of the client the viewer may read, oldest first (a partner: its own)."""
-    stmt = ctx.authz.readable(ctx.viewer, PartnerAccess).where(
-        PartnerAccess.client_id == client_id
-    )
+    stmt = ctx.authz.readable(ctx.viewer, PartnerAccess).where(PartnerAccess.client_id == client_id)
     return await paginate(ctx.reading, stmt, ACCESS_ORDER, args)
 
 
@@ -59,3 +57,15 @@ async def get_partner_access(ctx: Context, id_: int) -> PartnerAccess | None:
 async def get_client_user(ctx: Context, id_: int) -> ClientUser | None:
     async with ctx.reading() as session:
         return await ctx.authz.one(session, ctx.viewer, ClientUser, id_)
+
+
+async def client_access_of_partner(ctx: Context, client_id: int) -> PartnerAccess | None:
+    """The newest access to the client the viewer may read (after onboarding: the partner's)."""
+    stmt = (
+        ctx.authz.readable(ctx.viewer, PartnerAccess)
+        .where(PartnerAccess.client_id == client_id)
+        .order_by(PartnerAccess.id.desc())
+        .limit(1)
+    )
+    async with ctx.reading() as session:
+        return (await session.execute(stmt)).scalar_one_or_none()

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import strawberry
 
+from db import models
 from db.enums import AccessScope as DbAccessScope
 from resolvers import access as access_service
 from resolvers.mutations import Outcome
@@ -16,7 +17,6 @@ from schema.enums import AccessScope
 from schema.errors import UserError, user_errors
 from schema.info import Info
 from schema.relay import id_of, to_global_id
-from db import models
 
 EXPIRY = "When the access ends by itself (UTC offset required; must be in the future)."
 
@@ -194,7 +194,9 @@ class AccessMutation:
     async def approve_access_request(
         self,
         info: Info,
-        input: Annotated[ApproveAccessRequestInput, strawberry.argument(description="The decision.")],
+        input: Annotated[
+            ApproveAccessRequestInput, strawberry.argument(description="The decision.")
+        ],
     ) -> PartnerAccessPayload:
         return _access(
             await access_service.approve_access_request(

@@ -65,7 +65,7 @@ class PartnerAccess(RowType, Node):
     @strawberry.field(description="ACTIVE and not past `expiresAt`: the partner works on it now.")
     def in_force(self) -> bool:
         row = self._row
-        return row.status == models.AccessStatus.ACTIVE and (
+        return row.status == AccessStatus.ACTIVE and (
             row.expires_at is None or row.expires_at > utcnow()
         )
 
@@ -81,7 +81,9 @@ class PartnerAccess(RowType, Node):
         description="The client; null while the viewer may not see it (a partner sees nothing "
         "of a client, its name included, until its request is approved)."
     )
-    async def client(self, info: Info) -> Annotated[Client, strawberry.lazy("schema.clients")] | None:
+    async def client(
+        self, info: Info
+    ) -> Annotated[Client, strawberry.lazy("schema.clients")] | None:
         return CLIENT.maybe(await info.context.loaders.client.load(self._row.client_id))
 
 
