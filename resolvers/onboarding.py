@@ -216,8 +216,9 @@ async def _add_store_derived(
 
 
 async def _merchant_user(session: AsyncSession, email: str, name: str) -> tuple[User, bool]:
-    """The merchant owner's user, and whether it is an existing account (a removed user invited
-    again starts from nothing, as a new one does)."""
+    """The merchant owner's user, and whether it is an account in use (ACTIVE: its person has
+    signed up or accepted something). A user only invited so far, or removed and invited again,
+    has nothing of their own yet and is invited as a new one is."""
     user = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
     if user is None:
         user = User(email=email, name=name, status=UserStatus.INVITED)
@@ -227,4 +228,4 @@ async def _merchant_user(session: AsyncSession, email: str, name: str) -> tuple[
     if user.status == UserStatus.REMOVED:
         revive_as_invited(user)
         return user, False
-    return user, True
+    return user, user.status == UserStatus.ACTIVE
