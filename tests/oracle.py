@@ -10,8 +10,9 @@ Reading:
 - Platform staff see everything; a user with no grants sees nothing.
 - Revoked, ended or merely requested access gives nothing.
 - A partner is readable by its members, by platform staff, by merchant users of a client the
-  partner has or had any access to (or asked for), and by someone the partner invited to its team. Its team
-  (members, the pending invitation among them) only by members of the same partner and staff.
+  partner has or had any access to (or asked for), and by someone the partner invited to its
+  team. Its team (members, the pending invitation among them) only by members of the same
+  partner and staff.
 - Someone invited sees their own invitation and the partner's name, and nothing else until
   they accept: an invitation grants nothing.
 - A store (with each of its set-up sections) and an assignment are readable exactly when their

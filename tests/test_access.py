@@ -87,7 +87,9 @@ mutation Code($input: CreateAccessCodeInput!) {
 """
 REQUESTS = f"""
 query Requests {{
-  viewer {{ accessRequests(first: 50) {{ totalCount nodes {{ {ACCESS_FIELDS} client {{ id }} }} }} }}
+  viewer {{
+    accessRequests(first: 50) {{ totalCount nodes {{ {ACCESS_FIELDS} client {{ id }} }} }}
+  }}
 }}
 """
 COMPLETE = """
@@ -367,13 +369,15 @@ async def test_request_approve_flow(gql: GraphQL, sessions: Sessions, world: Wor
     assert bluefin["client"]["id"] == client_id
     assert bluefin["client"]["tasks"]["totalCount"] == 0  # SUPPORT, and never Northwind's tasks
     northwind = await probe(gql, world, NW_OWNER, tasks[0].id)
-    assert northwind["client"] is None and northwind["task"] is None
+    assert northwind["client"] is None
+    assert northwind["task"] is None
 
     # The merchant sees Northwind's shared tasks as history, labelled, no longer tickable.
     history = await data(
         gql,
         LUMEN_OWNER,
-        "query($id: ID!) { client(id: $id) { tasks(first: 100) { nodes { id partner { name } } } } }",
+        "query($id: ID!) { client(id: $id) { "
+        "tasks(first: 100) { nodes { id partner { name } } } } }",
         id=client_id,
     )
     shared = [t for t in tasks if t.client_visible]
