@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 
 from sqlalchemy import ForeignKey, String
@@ -25,3 +26,8 @@ class AccessCode(Timestamps, Base):
     used_at: Mapped[datetime | None]
     # The access the code granted when a partner redeemed it.
     used_by_access_id: Mapped[int | None] = mapped_column(ForeignKey("partner_accesses.id"))
+
+
+def hash_code(code: str) -> str:
+    """What is stored of an access code: its SHA-256 (codes are random, 144 bits)."""
+    return hashlib.sha256(code.strip().encode()).hexdigest()

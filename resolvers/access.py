@@ -4,7 +4,6 @@ their own access; merchant owners create access codes and manage their merchant 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.access import AccessCode
+from db.access import AccessCode, hash_code
 from db.base import utcnow
 from db.enums import AccessScope, AccessStatus, ClientUserStatus, MerchantRole, UserStatus
 from db.models import ACCESS_MESSAGE_LIMIT, Client, ClientUser, Partner, PartnerAccess, User
@@ -38,10 +37,6 @@ class IssuedCode:
 
     code: str
     row: AccessCode
-
-
-def hash_code(code: str) -> str:
-    return hashlib.sha256(code.strip().encode()).hexdigest()
 
 
 def narrower(a: AccessScope, b: AccessScope) -> AccessScope:

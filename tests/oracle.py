@@ -8,7 +8,9 @@ Reading:
   specialist only those of them the specialist is assigned to.
 - A merchant user sees only the client(s) they belong to.
 - Platform staff see everything; a user with no grants sees nothing.
-- Revoked, ended or merely requested access gives nothing.
+- Revoked, ended, expired or merely requested access gives nothing.
+- An access's scope (db.demo_access.SCOPES) narrows what its partner does: SUPPORT reads the
+  client and its store, and nothing of the implementation (tasks, store set-up, launch, staffing).
 - A partner is readable by its members, by platform staff, by merchant users of a client the
   partner has or had any access to (or asked for), and by someone the partner invited to its
   team. Its team (members, the pending invitation among them) only by members of the same
@@ -40,8 +42,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from db.demo import CLIENTS, INVITATIONS, PARTNERS, USERS, DemoClient
+from db.demo_access import EXPIRED, REQUESTS, SCOPES
 from db.demo_workflow import STANDARD_LAUNCH, TEMPLATES
-from db.enums import AccessStatus, AssignmentRole, PartnerRole, UserStatus
+from db.enums import AccessScope, AccessStatus, AssignmentRole, PartnerRole, UserStatus
 
 MANAGING_ROLES = frozenset({PartnerRole.OWNER, PartnerRole.ADMIN, PartnerRole.MANAGER})
 TEAM_ADMIN_ROLES = frozenset({PartnerRole.OWNER, PartnerRole.ADMIN})
@@ -186,17 +189,24 @@ def member_role(member_email: str) -> PartnerRole:
 
 
 def active_partners(client: DemoClient) -> frozenset[str]:
-    """Partners whose access to the client is active (the current one and any older ones)."""
+    """Partners whose access to the client is in force: active (the current one and any older
+    ones) and not past its expiry."""
     slugs = {slug for slug, status in client.previous if status == AccessStatus.ACTIVE}
     if client.partner is not None and client.access == AccessStatus.ACTIVE:
         slugs.add(client.partner)
-    return frozenset(slugs)
+    return frozenset(s for s in slugs if (client.name, s) not in EXPIRED)
+
+
+def scope_of(client_name: str, slug: str) -> AccessScope:
+    """The scope of the partner's access to the client (FULL unless the merchant narrowed it)."""
+    return SCOPES.get((client_name, slug), AccessScope.FULL)
 
 
 def any_partners(client: DemoClient) -> frozenset[str]:
     """Partners with any access to the client, in force or not (current, earlier, requested):
     the merchant sees their names."""
     slugs = {slug for slug, _ in client.previous}
+    slugs |= {slug for name, slug, _, _ in REQUESTS if name == client.name}
     if client.partner is not None:
         slugs.add(client.partner)
     return frozenset(slugs)
@@ -220,6 +230,17 @@ def works_on(email: str, client: DemoClient) -> bool:
     if role in MANAGING_ROLES:
         return True
     return any(assigned == email for assigned, _ in client.assigned)
+
+
+def implements(email: str, client: DemoClient) -> bool:
+    """Partner staff who work on the client within a scope that covers the implementation
+    (FULL or IMPLEMENTATION): tasks, store set-up, launch."""
+    found = membership(email)
+    return (
+        works_on(email, client)
+        and found is not None
+        and scope_of(client.name, found[0]) in (AccessScope.FULL, AccessScope.IMPLEMENTATION)
+    )
 
 
 def reads_client(email: str, client: DemoClient) -> bool:
@@ -272,7 +293,9 @@ def reads_task(email: str, task: DemoTask) -> bool:
         return True
     found = membership(email)
     return (
-        found is not None and found[0] == task.partner and works_on(email, client_spec(task.client))
+        found is not None
+        and found[0] == task.partner
+        and implements(email, client_spec(task.client))
     )
 
 
@@ -388,14 +411,14 @@ def viewer_invitations(email: str) -> tuple[tuple[str, str], ...]:
 
 def may_work_on(email: str, client_name: str) -> bool:
     """Manage the client's tasks, apply workflows, set up its store, launch it."""
-    return works_on(email, client_spec(client_name))
+    return implements(email, client_spec(client_name))
 
 
 def may_assign(email: str, client_name: str) -> bool:
     """Staff the client (assign and unassign members): owners, admins and managers only."""
     found = membership(email)
     return (
-        works_on(email, client_spec(client_name))
+        implements(email, client_spec(client_name))
         and found is not None
         and found[1] in MANAGING_ROLES
     )
@@ -405,7 +428,9 @@ def may_edit_task(email: str, task: DemoTask) -> bool:
     """Update, reopen or delete: the task's own partner's staff who work on the client."""
     found = membership(email)
     return (
-        found is not None and found[0] == task.partner and works_on(email, client_spec(task.client))
+        found is not None
+        and found[0] == task.partner
+        and implements(email, client_spec(task.client))
     )
 
 
