@@ -482,3 +482,36 @@ def may_remove_member(email: str, member_email: str) -> bool:
 def may_accept(email: str, member_email: str) -> bool:
     """Only the invited user accepts, and only a pending invitation."""
     return member_email == email and invitation(email) is not None and not is_refused(email)
+
+
+# --- Consent ----------------------------------------------------------------------------------
+
+# Every partner access of the demo world (current, earlier, requested): (client, partner slug).
+ACCESS_KEYS: tuple[tuple[str, str], ...] = (
+    *((c.name, c.partner) for c in CLIENTS if c.partner is not None and c.access is not None),
+    *((c.name, slug) for c in CLIENTS for slug, _ in c.previous),
+    *((name, slug) for name, slug, _, _ in REQUESTS),
+)
+# Every merchant membership: (client, merchant email).
+MERCHANT_KEYS: tuple[tuple[str, str], ...] = tuple(
+    (c.name, email) for c in CLIENTS for email, _ in c.merchants
+)
+
+
+def reads_access(email: str, key: tuple[str, str]) -> bool:
+    """An access (or request) is read by its partner's team, the client's merchant users and
+    platform staff: never by another partner, another client's merchant or anyone else."""
+    if is_refused(email):
+        return False
+    if is_platform_staff(email):
+        return True
+    found = membership(email)
+    return (found is not None and found[0] == key[1]) or key[0] in merchant_clients(email)
+
+
+def reads_merchant_user(email: str, key: tuple[str, str]) -> bool:
+    """A merchant membership is read by the client's merchant users (and its own user) and
+    platform staff; never by any partner."""
+    if is_refused(email):
+        return False
+    return is_platform_staff(email) or key[0] in merchant_clients(email) or key[1] == email
