@@ -107,7 +107,8 @@ has_permission(viewer: Viewer, "read", partner: Partner) if
 # --- Clients ----------------------------------------------------------------------------
 
 resource Client {
-  permissions = ["read", "manage_tasks", "update_store", "launch", "assign"];
+  permissions = ["read", "manage_tasks", "update_store", "launch", "assign",
+                 "manage_merchants", "create_access_code"];
   roles = ["partner_staff", "partner_manager", "implementer", "implementation_manager",
            "merchant_owner", "merchant_staff", "platform_staff"];
 

@@ -38,7 +38,7 @@ from db.enums import TaskCategory as Category
 from policies.authorize import Action, build_authorizer
 from policies.viewer import Viewer, load_viewer
 
-POLICY_FILE = Path(__file__).with_name("authorization.polar")
+POLICY_DIR = Path(__file__).parent
 README_FILE = Path(__file__).resolve().parent.parent / "README.md"
 START = "<!-- permission-table:start -->"
 END = "<!-- permission-table:end -->"
@@ -60,6 +60,8 @@ RESOURCE_NAMES = {
     "WorkflowTemplate": "Workflow template",
     "WorkflowTemplateItem": "Template item",
     "TrustedDocument": "Trusted document",
+    "PartnerAccess": "Partner access",
+    "ClientUser": "Merchant user",
 }
 # The clients: (name, Northwind's access, whose seat, what the example stands for).
 CLIENTS = (
@@ -109,6 +111,11 @@ class World:
 
     def add(self, resource: str, name: str, obj: Any, tags: set[str] | frozenset[str]) -> None:
         self.examples.setdefault(resource, []).append(Example(name, obj.id, frozenset(tags)))
+
+
+def policy_text() -> str:
+    """Every policy file, sorted by name (oso_setup loads them all)."""
+    return "\n".join(p.read_text() for p in sorted(POLICY_DIR.glob("*.polar")))
 
 
 def declared_permissions(policy: str) -> list[tuple[str, list[str]]]:
@@ -172,7 +179,7 @@ async def _seed(session: AsyncSession) -> World:
                 business_name=name, contact_email="x@example.test", country="US", currency="USD"
             )
         )
-        await add(
+        access_row = await add(
             models.PartnerAccess(
                 partner_id=partner.id, client_id=client.id, status=access, requested_at=_NOW
             )
@@ -197,13 +204,28 @@ async def _seed(session: AsyncSession) -> World:
                 ("merchant_owner", MerchantRole.MERCHANT_OWNER),
                 ("merchant_staff", MerchantRole.MERCHANT_STAFF),
             ):
-                await add(
+                merchant = await add(
                     models.ClientUser(
                         client_id=client.id, user_id=world.users[key], role=merchant_role
                     )
                 )
+                world.examples.setdefault("ClientUser", []).append(
+                    Example(f"{name} {key}", merchant.id, frozenset(tags), world.users[key])
+                )
+        if partner is bluefin:  # another client's merchant owner, whom no example viewer is
+            other = await add(models.User(email="harbor@example.test", name="harbor"))
+            await add(
+                models.ClientUser(
+                    client_id=client.id, user_id=other.id, role=MerchantRole.MERCHANT_OWNER
+                )
+            )
         if partner is northwind:
-            for resource, obj in (("Client", client), ("Store", store), ("Assignment", seat)):
+            for resource, obj in (
+                ("Client", client),
+                ("Store", store),
+                ("Assignment", seat),
+                ("PartnerAccess", access_row),
+            ):
                 world.add(resource, name, obj, tags)
             world.add("Task", f"{name} internal", tasks[0], tags)
             world.add("Task", f"{name} shared", tasks[1], {*tags, "shared"})
@@ -283,7 +305,7 @@ async def build_table() -> str:
                 if viewer is None:
                     raise LookupError(f"the example viewer {key} did not load")
                 viewers.append((key, viewer))
-            for resource, permissions in declared_permissions(POLICY_FILE.read_text()):
+            for resource, permissions in declared_permissions(policy_text()):
                 model = getattr(models, resource, None)
                 examples = world.examples.get(resource)
                 if model is None or not examples:
