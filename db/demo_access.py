@@ -23,10 +23,10 @@ EXPIRED: frozenset[tuple[str, str]] = frozenset({("Granite Fitness", "bluefin-st
 # Open requests: (client, partner slug asking, scope, message).
 REQUESTS: tuple[tuple[str, str, AccessScope, str], ...] = (
     (
-        "Harbor Coffee",
+        "Tidal Threads",
         "northwind-digital",
         AccessScope.IMPLEMENTATION,
-        "We built Lumen Candles' store; we would like to help with your catalog.",
+        "We built your first store; we would like to help again with the autumn catalog.",
     ),
 )
 # A one-time access code the merchant owner of the client created (its hash is stored).

@@ -486,11 +486,16 @@ def may_accept(email: str, member_email: str) -> bool:
 
 # --- Consent ----------------------------------------------------------------------------------
 
-# Every partner access of the demo world (current, earlier, requested): (client, partner slug).
-ACCESS_KEYS: tuple[tuple[str, str], ...] = (
-    *((c.name, c.partner) for c in CLIENTS if c.partner is not None and c.access is not None),
-    *((c.name, slug) for c in CLIENTS for slug, _ in c.previous),
-    *((name, slug) for name, slug, _, _ in REQUESTS),
+# Every partner access of the demo world (current, earlier, requested):
+# (client, partner slug, status).
+ACCESS_KEYS: tuple[tuple[str, str, AccessStatus], ...] = (
+    *(
+        (c.name, c.partner, c.access)
+        for c in CLIENTS
+        if c.partner is not None and c.access is not None
+    ),
+    *((c.name, slug, status) for c in CLIENTS for slug, status in c.previous),
+    *((name, slug, AccessStatus.REQUESTED) for name, slug, _, _ in REQUESTS),
 )
 # Every merchant membership: (client, merchant email).
 MERCHANT_KEYS: tuple[tuple[str, str], ...] = tuple(
@@ -498,7 +503,7 @@ MERCHANT_KEYS: tuple[tuple[str, str], ...] = tuple(
 )
 
 
-def reads_access(email: str, key: tuple[str, str]) -> bool:
+def reads_access(email: str, key: tuple[str, str, AccessStatus]) -> bool:
     """An access (or request) is read by its partner's team, the client's merchant users and
     platform staff: never by another partner, another client's merchant or anyone else."""
     if is_refused(email):

@@ -26,14 +26,16 @@ NEVER = 999_999
 CHUNK = 30
 
 
-async def access_ids(sessions: Sessions) -> dict[tuple[str, str], int]:
+async def access_ids(sessions: Sessions) -> dict[tuple[str, str, AccessStatus], int]:
     async with sessions() as session:
         rows = await session.execute(
-            select(Client.business_name, Partner.slug, PartnerAccess.id)
+            select(Client.business_name, Partner.slug, PartnerAccess.status, PartnerAccess.id)
             .join(Client, Client.id == PartnerAccess.client_id)
             .join(Partner, Partner.id == PartnerAccess.partner_id)
         )
-        return {(name, slug): id_ for name, slug, id_ in rows.all()}
+        found = {(name, slug, status): id_ for name, slug, status, id_ in rows.all()}
+    assert len(found) == len(oracle.ACCESS_KEYS)  # the keys tell every access apart
+    return found
 
 
 async def merchant_user_ids(sessions: Sessions) -> dict[tuple[str, str], int]:

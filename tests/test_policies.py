@@ -4,8 +4,8 @@ filter built by Oso through the SQL adapter, executed on the test database.
 Demo world in short: Northwind has active access to 13 clients (revoked for Old Mill Bakery,
 ended for Tidal Threads, which moved to Bluefin); Bluefin has active access to 12 (one of them,
 Granite Fitness, past its expiry, so 11 in force; Driftwood Decor narrowed to SUPPORT) and a
-pending request for Pine & Pixel Prints; Northwind asks Harbor Coffee for access; Solo Soaps has
-no partner. Northwind's specialist is assigned to
+pending request for Pine & Pixel Prints; Northwind asks Tidal Threads to come back; Solo Soaps
+has no partner. Northwind's specialist is assigned to
 Lumen Candles, Aster Apparel, Birch & Bloom Florists and (revoked) Old Mill Bakery."""
 
 from __future__ import annotations
@@ -146,10 +146,10 @@ EXPECTED: dict[str, Sees] = {
     # Merchants see their client and the partner working on it, not the partner's team.
     LUMEN_OWNER: Sees(clients=frozenset({LUMEN}), partners=frozenset({NORTHWIND})),
     LUMEN_STAFF: Sees(clients=frozenset({LUMEN}), partners=frozenset({NORTHWIND})),
-    # ... and the partner asking for access (Northwind's open request).
-    HARBOR_OWNER: Sees(clients=frozenset({HARBOR}), partners=frozenset({BLUEFIN, NORTHWIND})),
+    HARBOR_OWNER: Sees(clients=frozenset({HARBOR}), partners=frozenset({BLUEFIN})),
     # Tidal Threads left Northwind (access ended): only Bluefin is its partner now.
-    # The merchant sees the partner working for them and the one that worked for them before.
+    # The merchant sees the partner working for them and the one that worked for them before
+    # (and asks to come back).
     TIDAL_OWNER: Sees(clients=frozenset({TIDAL}), partners=frozenset({BLUEFIN, NORTHWIND})),
     # Platform staff read across partners but onboard for none.
     PLATFORM: Sees(

@@ -117,6 +117,7 @@ def downgrade() -> None:
         batch_op.drop_column("message")
 
     with op.batch_alter_table("client_users", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("ck_client_users_clientuserstatus"), type_="check")
         batch_op.drop_constraint(
             batch_op.f("fk_client_users_invited_by_user_id_users"), type_="foreignkey"
         )
