@@ -63,7 +63,11 @@ async def _end_expired(session: AsyncSession, client_id: int) -> None:
             PartnerAccess.status == AccessStatus.ACTIVE,
             PartnerAccess.expires_at <= func.now(),
         )
-        .values(status=AccessStatus.ENDED, ended_at=PartnerAccess.expires_at)
+        .values(
+            status=AccessStatus.ENDED,
+            ended_at=PartnerAccess.expires_at,
+            version=PartnerAccess.version + 1,
+        )
         .execution_options(synchronize_session=False)
     )
 
