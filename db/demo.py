@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Base, utcnow
 from db.demo_audit import seed_audit
+from db.demo_access import seed_access
 from db.demo_workflow import seed_workflow, store_state
 from db.enums import (
     AccessStatus,
@@ -337,6 +338,7 @@ async def seed_demo(session: AsyncSession) -> bool:
         )
     await session.flush()
     await seed_workflow(session, {slug: p.id for slug, p in partners.items()}, plans)
+    await seed_access(session)
     # Removed users were removed after everything they were granted.
     removed_at = utcnow()
     for email, (_name, status, _staff) in USERS.items():

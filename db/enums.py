@@ -131,3 +131,14 @@ class TaskStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     BLOCKED = "blocked"
     DONE = "done"
+
+
+class AccessScope(StrEnum):
+    FULL = "full"
+    IMPLEMENTATION = "implementation"
+    SUPPORT = "support"
+
+
+class ClientUserStatus(StrEnum):
+    INVITED = "invited"
+    ACTIVE = "active"

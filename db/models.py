@@ -15,11 +15,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    exists,
     false,
     func,
+    or_,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, column_property, mapped_column
 
 from db.base import Base, Timestamps, str_enum, utcnow
 from db.enums import (
@@ -27,6 +30,7 @@ from db.enums import (
     AssignmentRole,
     CatalogStatus,
     ClientStatus,
+    ClientUserStatus,
     DomainStatus,
     KycStatus,
     LaunchStatus,
@@ -43,6 +47,9 @@ from db.enums import (
     TaxStatus,
     UserStatus,
 )
+
+# Longest note a partner may send with an access request.
+ACCESS_MESSAGE_LIMIT = 2_000
 
 # Longest description a task or workflow item takes; Text columns carry their limit in `info`.
 DESCRIPTION_LIMIT = 10_000
@@ -121,6 +128,14 @@ class ClientUser(Timestamps, Base):
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
     role: Mapped[MerchantRole] = mapped_column(str_enum(MerchantRole))
+    # An invited merchant user holds no grant until they accept (acceptClientInvitation).
+    status: Mapped[ClientUserStatus] = mapped_column(
+        str_enum(ClientUserStatus), default=ClientUserStatus.ACTIVE, server_default="active"
+    )
+    invited_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    accepted_at: Mapped[datetime | None]
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
 
 class PartnerAccess(Timestamps, Base):
@@ -141,11 +156,31 @@ class PartnerAccess(Timestamps, Base):
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
     status: Mapped[AccessStatus] = mapped_column(str_enum(AccessStatus))
+    # An AccessScope value: what the partner may do (the policy reads it, policies/*.polar).
     scope: Mapped[str] = mapped_column(String(32), default="full")
     requested_at: Mapped[datetime]
     activated_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
-    expires_at: Mapped[datetime | None]
+    # After this moment the policy treats the access as ended (see `live`); no job needed.
+    expires_at: Mapped[datetime | None] = mapped_column()
+    # The partner's note to the merchant with a request.
+    message: Mapped[str | None] = mapped_column(Text, info={"max_length": ACCESS_MESSAGE_LIMIT})
+    requested_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Who approved, declined, revoked or ended it.
+    decided_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}
+
+    # Whether the access is in force: active and not past its expiry. An SQL expression, not a
+    # value computed in Python, so that the policy filter (cached and reused across requests)
+    # compares with the database's clock each time it runs.
+    live: Mapped[bool] = column_property(
+        and_(
+            status == AccessStatus.ACTIVE,
+            or_(expires_at.is_(None), expires_at > func.now()),
+        ),
+        deferred=True,
+    )
 
 
 class Assignment(Timestamps, Base):
@@ -271,6 +306,19 @@ class Task(Timestamps, Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     __mapper_args__: dict[str, Any] = {"version_id_col": version}
 
+    # Whether the task's own partner still has access in force to the client (for the policy:
+    # a previous partner's shared tasks stay readable to the merchant as history, not tickable).
+    partner_live: Mapped[bool] = column_property(
+        exists()
+        .where(
+            PartnerAccess.client_id == client_id,
+            PartnerAccess.partner_id == partner_id,
+            PartnerAccess.live,
+        )
+        .correlate_except(PartnerAccess),
+        deferred=True,
+    )
+
 
 class WorkflowTemplate(Timestamps, Base):
     """A partner's repeatable workflow: a named task list with due dates relative to applying."""
@@ -331,3 +379,5 @@ class TrustedDocument(Base):
 # Tables of other domains live in their own modules; imported here so that whoever collects the
 # metadata through db.models (Alembic, the tests, the demo) gets them too.
 from db import audit  # noqa: E402, F401
+# Tables of other domains register on the same metadata when the models are imported.
+from db import access as _access  # noqa: E402, F401

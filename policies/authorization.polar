@@ -16,11 +16,13 @@ actor Viewer {}
 # Owners, admins and managers run their partner's work.
 manages(membership: Membership) if membership.role in ["owner", "admin", "manager"];
 
-# A member's partner serves a client while the merchant's access for that partner is active.
+# A member's partner serves a client while the merchant's access for that partner is in force:
+# `live` is active and not past its expiry, compared with the database's clock in SQL (an
+# expired access is treated as ended without any job having to end it).
 serves(membership: Membership, client: Client) if
   access in client.accesses and
   access.partner_id = membership.partner_id and
-  access.status = "active";
+  access.live = true;
 
 # What an access's scope lets its partner do, by area of work: "implementation" (store set-up,
 # tasks, launch), "support" (communication, support plans and time, documents), "billing"
@@ -34,7 +36,7 @@ scope_covers("support", "support");
 serves_in(membership: Membership, client: Client, area: String) if
   access in client.accesses and
   access.partner_id = membership.partner_id and
-  access.status = "active" and
+  access.live = true and
   scope_covers(access.scope, area);
 
 # Whoever works on a client (works_on below) works in the areas its partner's access covers.
@@ -86,12 +88,12 @@ has_role(viewer: Viewer, role: String, partner: Partner) if
   membership.partner_id = partner.id and
   membership.role = role;
 
-# A merchant may see the partner that currently works on their store (name, tier), not its team.
+# A merchant may see the partners that work, worked or ask to work on their store (name, tier),
+# not their teams: the history and the access requests are labelled with the partner's name.
 has_role(viewer: Viewer, "merchant", partner: Partner) if
   grant in viewer.merchant_grants and
   access in partner.accesses and
-  access.client_id = grant.client_id and
-  access.status = "active";
+  access.client_id = grant.client_id;
 
 # ShopIQ's platform staff are platform staff of every partner.
 has_role(viewer: Viewer, "platform_staff", _: Partner) if viewer.is_platform_staff = true;
@@ -105,17 +107,19 @@ has_permission(viewer: Viewer, "read", partner: Partner) if
 # --- Clients ----------------------------------------------------------------------------
 
 resource Client {
-  permissions = ["read", "manage_tasks", "update_store", "launch", "assign"];
-  roles = ["partner_staff", "partner_manager", "merchant_owner", "merchant_staff",
-           "platform_staff"];
+  permissions = ["read", "manage_tasks", "update_store", "launch", "assign",
+                 "manage_merchants", "create_access_code"];
+  roles = ["partner_staff", "partner_manager", "implementer", "implementation_manager",
+           "merchant_owner", "merchant_staff", "platform_staff"];
 
-  # Whoever works on the client for its partner sees it and does the implementation work.
+  # Whoever works on the client for its partner sees it, whatever the access's scope.
   "read" if "partner_staff";
-  "manage_tasks" if "partner_staff";
-  "update_store" if "partner_staff";
-  "launch" if "partner_staff";
-  # Staffing a client is for owners, admins and managers only.
-  "assign" if "partner_manager";
+  # The implementation work needs a scope that covers it (FULL or IMPLEMENTATION).
+  "manage_tasks" if "implementer";
+  "update_store" if "implementer";
+  "launch" if "implementer";
+  # Staffing a client is for owners, admins and managers only, within the same scope.
+  "assign" if "implementation_manager";
   # Merchant owners and staff see their own client; platform staff see every client.
   "merchant_staff" if "merchant_owner";
   "read" if "merchant_staff";
@@ -132,6 +136,17 @@ has_role(viewer: Viewer, "partner_manager", client: Client) if
   membership in viewer.memberships and
   manages(membership) and
   serves(membership, client);
+
+# Implementers: partner staff whose partner's access scope covers the implementation.
+has_role(viewer: Viewer, "implementer", client: Client) if
+  membership in viewer.memberships and
+  works_in(membership, client, "implementation");
+
+# Implementation managers: partner managers whose access scope covers the implementation.
+has_role(viewer: Viewer, "implementation_manager", client: Client) if
+  membership in viewer.memberships and
+  manages(membership) and
+  serves_in(membership, client, "implementation");
 
 # A merchant user holds their grant's role (merchant owner or staff) on their own client.
 has_role(viewer: Viewer, role: String, client: Client) if
@@ -165,12 +180,13 @@ has_permission(viewer: Viewer, "read", assignment: Assignment) if
   membership in viewer.memberships and
   membership.partner_id = assignment.partner_id and
   works_on(membership, assignment.client);
-# Owners, admins and managers take their own partner's members off the clients it serves.
+# Owners, admins and managers take their own partner's members off the clients it serves, within
+# an access scope that covers the implementation (as assigning them does).
 has_permission(viewer: Viewer, "remove", assignment: Assignment) if
   membership in viewer.memberships and
   membership.partner_id = assignment.partner_id and
   manages(membership) and
-  serves(membership, assignment.client);
+  serves_in(membership, assignment.client, "implementation");
 # The merchant sees who works (and worked) on their store.
 has_permission(viewer: Viewer, "read", assignment: Assignment) if
   grant in viewer.merchant_grants and
@@ -220,18 +236,26 @@ resource Task {
   relations = { client: Client };
 }
 
-# Partner staff see and work on their own partner's tasks of the clients they work on; a
-# client's next partner never sees the previous partner's tasks.
+# Partner staff see and work on their own partner's tasks of the clients they work on, while the
+# access scope covers the implementation; a client's next partner never sees the previous
+# partner's tasks.
 has_permission(viewer: Viewer, action: String, task: Task) if
   action in ["read", "update", "complete", "delete"] and
   membership in viewer.memberships and
   membership.partner_id = task.partner_id and
-  works_on(membership, task.client);
+  works_in(membership, task.client, "implementation");
 
-# Merchants see and tick off the tasks shared with them, never internal ones.
-has_permission(viewer: Viewer, action: String, task: Task) if
-  action in ["read", "complete"] and
+# Merchants see the tasks shared with them, never internal ones: those of the current partner and
+# those an earlier partner shared (the client's history).
+has_permission(viewer: Viewer, "read", task: Task) if
   task.client_visible = true and
+  grant in viewer.merchant_grants and
+  grant.client_id = task.client_id;
+# They tick off the shared tasks of a partner whose access is in force; an earlier partner's
+# are read-only history.
+has_permission(viewer: Viewer, "complete", task: Task) if
+  task.client_visible = true and
+  task.partner_live = true and
   grant in viewer.merchant_grants and
   grant.client_id = task.client_id;
 

@@ -34,6 +34,10 @@ Action = Literal[
     "list",
     "register",
     "read_values",
+    "decide",
+    "revoke",
+    "manage_merchants",
+    "create_access_code",
 ]
 M = TypeVar("M")
 

@@ -13,6 +13,7 @@ from db.base import Base
 from db.models import (
     Assignment,
     Client,
+    ClientUser,
     Partner,
     PartnerAccess,
     PartnerMember,
@@ -51,7 +52,14 @@ def build_oso() -> Oso:
     )
     oso.register_class(
         PartnerAccess,
-        fields={"id": int, "partner_id": int, "client_id": int, "status": str, "scope": str},
+        fields={
+            "id": int,
+            "partner_id": int,
+            "client_id": int,
+            "status": str,
+            "scope": str,
+            "live": bool,
+        },
     )
     oso.register_class(
         Client,
@@ -70,6 +78,10 @@ def build_oso() -> Oso:
             "member_id": int,
             "client": Relation("one", "Client", "client_id", "id"),
         },
+    )
+    oso.register_class(
+        ClientUser,
+        fields={"id": int, "client_id": int, "user_id": int, "role": str, "status": str},
     )
     oso.register_class(ClientSeat, fields={"id": int, "client_id": int, "member_id": int})
     oso.register_class(
@@ -98,6 +110,7 @@ def build_oso() -> Oso:
             "partner_id": int,
             "client_id": int,
             "client_visible": bool,
+            "partner_live": bool,
             "client": Relation("one", "Client", "client_id", "id"),
         },
     )

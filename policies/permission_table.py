@@ -62,6 +62,8 @@ RESOURCE_NAMES = {
     "WorkflowTemplateItem": "Template item",
     "TrustedDocument": "Trusted document",
     "AuditEvent": "Audit event",
+    "PartnerAccess": "Partner access",
+    "ClientUser": "Merchant user",
 }
 # The clients: (name, Northwind's access, whose seat, what the example stands for).
 CLIENTS = (
@@ -189,7 +191,7 @@ async def _seed(session: AsyncSession) -> World:
                 business_name=name, contact_email="x@example.test", country="US", currency="USD"
             )
         )
-        await add(
+        access_row = await add(
             models.PartnerAccess(
                 partner_id=partner.id, client_id=client.id, status=access, requested_at=_NOW
             )
@@ -215,13 +217,28 @@ async def _seed(session: AsyncSession) -> World:
                 ("merchant_owner", MerchantRole.MERCHANT_OWNER),
                 ("merchant_staff", MerchantRole.MERCHANT_STAFF),
             ):
-                await add(
+                merchant = await add(
                     models.ClientUser(
                         client_id=client.id, user_id=world.users[key], role=merchant_role
                     )
                 )
+                world.examples.setdefault("ClientUser", []).append(
+                    Example(f"{name} {key}", merchant.id, frozenset(tags), world.users[key])
+                )
+        if partner is bluefin:  # another client's merchant owner, whom no example viewer is
+            other = await add(models.User(email="harbor@example.test", name="harbor"))
+            await add(
+                models.ClientUser(
+                    client_id=client.id, user_id=other.id, role=MerchantRole.MERCHANT_OWNER
+                )
+            )
         if partner is northwind:
-            for resource, obj in (("Client", client), ("Store", store), ("Assignment", seat)):
+            for resource, obj in (
+                ("Client", client),
+                ("Store", store),
+                ("Assignment", seat),
+                ("PartnerAccess", access_row),
+            ):
                 world.add(resource, name, obj, tags)
             world.add("Task", f"{name} internal", tasks[0], tags)
             world.add("Task", f"{name} shared", tasks[1], {*tags, "shared"})

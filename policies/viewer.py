@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.enums import MemberStatus, UserStatus
+from db.enums import ClientUserStatus, MemberStatus, UserStatus
 from db.models import ClientUser, PartnerMember, User
 
 
@@ -62,7 +62,10 @@ async def load_viewer(
     members_stmt = select(PartnerMember.id, PartnerMember.partner_id, PartnerMember.role).where(
         PartnerMember.user_id == user_id, PartnerMember.status == MemberStatus.ACTIVE
     )
-    grants_stmt = select(ClientUser.client_id, ClientUser.role).where(ClientUser.user_id == user_id)
+    # Only accepted merchant memberships grant anything (an invited merchant user holds none).
+    grants_stmt = select(ClientUser.client_id, ClientUser.role).where(
+        ClientUser.user_id == user_id, ClientUser.status == ClientUserStatus.ACTIVE
+    )
     if removed_at is not None:
         members_stmt = members_stmt.where(PartnerMember.created_at > removed_at)
         grants_stmt = grants_stmt.where(ClientUser.created_at > removed_at)

@@ -71,6 +71,8 @@ ANSWERS: Mapping[UniqueKey, Problem] = {
     ("partners", ("slug",)): _race(),
     # Registering is idempotent (ON CONFLICT DO NOTHING); listed for completeness.
     ("trusted_documents", ("sha256",)): _race(),
+    # 144 random bits: a collision is a conflict to retry.
+    ("access_codes", ("code_sha256",)): _race(),
 }
 
 

@@ -20,6 +20,7 @@ from db.models import (
     Assignment,
     Client,
     Partner,
+    PartnerAccess,
     PartnerMember,
     Store,
     Task,
@@ -53,6 +54,7 @@ class Loaders:
             self._batch(User, User.id, None, _one_per_key(User.id))
         )
         self.task = self._one(Task, Task.id)
+        self.partner_access = self._one(PartnerAccess, PartnerAccess.id)
         self.template = self._one(WorkflowTemplate, WorkflowTemplate.id)
         self.template_items = self._many(WorkflowTemplateItem, WorkflowTemplateItem.template_id)
         self.open_task_count = DataLoader(self._count_open_tasks)

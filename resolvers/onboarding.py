@@ -14,6 +14,7 @@ from db.enums import (
     AccessStatus,
     AssignmentRole,
     ClientStatus,
+    ClientUserStatus,
     MerchantRole,
     PartnerRole,
     UserStatus,
@@ -127,16 +128,18 @@ async def _onboard(
         await _add_store_derived(session, client.id, store_label, subdomain, business_name)
     else:
         session.add(Store(client_id=client.id, name=store_label, subdomain=subdomain))
-    session.add_all(
-        [
-            PartnerAccess(
-                partner_id=partner.id,
-                client_id=client.id,
-                status=AccessStatus.ACTIVE,
-                requested_at=now,
-                activated_at=now,
-            ),
-        ]
+    owner, known = await _merchant_user(session, email, merchant_name or business_name)
+    # Someone who already has an account is not made merchant owner silently: the access waits
+    # for them to accept the invitation (acceptClientInvitation), which is their consent.
+    session.add(
+        PartnerAccess(
+            partner_id=partner.id,
+            client_id=client.id,
+            status=AccessStatus.REQUESTED if known else AccessStatus.ACTIVE,
+            requested_at=now,
+            activated_at=None if known else now,
+            requested_by_user_id=ctx.viewer.user_id,
+        )
     )
     member = next((m for m in ctx.viewer.memberships if m.partner_id == partner.id), None)
     if member is not None and member.role == PartnerRole.SPECIALIST:
@@ -149,8 +152,15 @@ async def _onboard(
                 role=AssignmentRole.LEAD,
             )
         )
-    owner = await _merchant_user(session, email, merchant_name or business_name)
-    session.add(ClientUser(client_id=client.id, user_id=owner.id, role=MerchantRole.MERCHANT_OWNER))
+    session.add(
+        ClientUser(
+            client_id=client.id,
+            user_id=owner.id,
+            role=MerchantRole.MERCHANT_OWNER,
+            status=ClientUserStatus.INVITED if known else ClientUserStatus.ACTIVE,
+            invited_by_user_id=ctx.viewer.user_id,
+        )
+    )
     await session.flush()
     if "workflow_template_id" in changes:
         await copy_template_into(
@@ -205,12 +215,17 @@ async def _add_store_derived(
     raise refuse(None, CONFLICT_MESSAGE, ErrorCode.CONFLICT)
 
 
-async def _merchant_user(session: AsyncSession, email: str, name: str) -> User:
+async def _merchant_user(session: AsyncSession, email: str, name: str) -> tuple[User, bool]:
+    """The merchant owner's user, and whether it is an account in use (ACTIVE: its person has
+    signed up or accepted something). A user only invited so far, or removed and invited again,
+    has nothing of their own yet and is invited as a new one is."""
     user = (await session.execute(select(User).where(User.email == email))).scalar_one_or_none()
     if user is None:
         user = User(email=email, name=name, status=UserStatus.INVITED)
         session.add(user)
         await session.flush()
-    elif user.status == UserStatus.REMOVED:
+        return user, False
+    if user.status == UserStatus.REMOVED:
         revive_as_invited(user)
-    return user
+        return user, False
+    return user, user.status == UserStatus.ACTIVE

@@ -9,6 +9,7 @@ from enum import StrEnum
 from typing import Generic, TypeVar
 
 from db.enums import (
+    AccessStatus,
     CatalogStatus,
     ClientStatus,
     DomainStatus,
@@ -205,4 +206,19 @@ LIFECYCLE: Machine[ClientStatus] = Machine(
         ClientStatus.CHURNED: frozenset(),
         ClientStatus.HANDED_OVER: frozenset(),
     },
+)
+
+# A partner's access: a request is approved (ACTIVE), declined or withdrawn (ENDED) or refused by
+# the merchant (REVOKED); an access is revoked by the merchant or ended by the partner. Final.
+ACCESS: Machine[AccessStatus] = Machine(
+    "The access",
+    {
+        AccessStatus.REQUESTED: frozenset(
+            {AccessStatus.ACTIVE, AccessStatus.ENDED, AccessStatus.REVOKED}
+        ),
+        AccessStatus.ACTIVE: frozenset({AccessStatus.REVOKED, AccessStatus.ENDED}),
+        AccessStatus.REVOKED: frozenset(),
+        AccessStatus.ENDED: frozenset(),
+    },
+    stay_allowed=False,
 )

@@ -8,13 +8,14 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from db import models
-from resolvers import queries
+from resolvers import access_queries, queries
 from resolvers import readiness as launch_rules
 from resolvers.audit_queries import audit_page
 from resolvers.pagination import PageArgs
 from resolvers.queries import ClientFilter
 from resolvers.task_queries import client_tasks_page
 from schema.audit import AuditEvent, AuditEventFilterInput
+from schema.access_types import MerchantUser, PartnerAccess
 from schema.connections import Connection, connection, to_connection
 from schema.enums import AssignmentRole, ClientStatus
 from schema.info import Info
@@ -151,3 +152,16 @@ class Client(RowType, Node):
         flt = filter.to_filter() if filter else None
         rows = await audit_page(info.context, page, flt, client_id=self._row.id)
         return to_connection(rows, AuditEvent.of)
+
+    @connection(
+        "Partners' accesses and requests for this client, oldest first: the merchant sees every "
+        "one (its history), a partner's team only its own partner's."
+    )
+    async def partner_accesses(self, info: Info, page: PageArgs) -> Connection[PartnerAccess]:
+        rows = await access_queries.client_accesses_page(info.context, self._row.id, page)
+        return to_connection(rows, PartnerAccess.of)
+
+    @connection("The client's merchant users (owner, staff, invitations); merchants only.")
+    async def merchant_users(self, info: Info, page: PageArgs) -> Connection[MerchantUser]:
+        rows = await access_queries.merchant_users_page(info.context, self._row.id, page)
+        return to_connection(rows, MerchantUser.of)

@@ -9,14 +9,18 @@ from strawberry.types.enum import StrawberryEnumDefinition
 
 from db import enums as db_enums
 from db.enums import (
+    AccessScope,
+    AccessStatus,
     AssignmentRole,
     CatalogStatus,
     ClientStatus,
+    ClientUserStatus,
     DomainStatus,
     KycStatus,
     LaunchStatus,
     LogisticsStatus,
     MemberStatus,
+    MerchantRole,
     PartnerRole,
     PartnerTier,
     PaymentProvider,
@@ -45,6 +49,42 @@ DESCRIPTIONS: dict[type[StrEnum], tuple[str, dict[str, str]]] = {
             "moves the status.",
             ClientStatus.HANDED_OVER: "The partner handed the client over. Not set through this "
             "API; work no longer moves the status.",
+        },
+    ),
+    AccessScope: (
+        "What a partner's access lets it do; the policy reads it on every path.",
+        {
+            AccessScope.FULL: "Everything: implementation, support and billing.",
+            AccessScope.IMPLEMENTATION: "Store set-up, tasks, launch and support; no billing.",
+            AccessScope.SUPPORT: "Reads the client and its store; communication and support "
+            "only (no tasks, no store changes, no launch).",
+        },
+    ),
+    AccessStatus: (
+        "Where a partner's access stands. REQUESTED -> ACTIVE (approved), ENDED (declined or "
+        "withdrawn) or REVOKED; ACTIVE -> REVOKED (by the merchant) or ENDED (by the partner, "
+        "or recorded after its expiry). REVOKED and ENDED are final.",
+        {
+            AccessStatus.REQUESTED: "Asked for; gives nothing until the merchant owner approves.",
+            AccessStatus.ACTIVE: "Approved; in force until revoked, ended or expired.",
+            AccessStatus.REVOKED: "The merchant withdrew it (or refused the request).",
+            AccessStatus.ENDED: "Ended by the partner, declined, or past its expiry.",
+        },
+    ),
+    ClientUserStatus: (
+        "Whether a merchant user's membership is in force.",
+        {
+            ClientUserStatus.INVITED: "Invited, not accepted yet (acceptClientInvitation): "
+            "grants nothing.",
+            ClientUserStatus.ACTIVE: "Accepted: the role applies.",
+        },
+    ),
+    MerchantRole: (
+        "A merchant user's role at their client.",
+        {
+            MerchantRole.MERCHANT_OWNER: "Decides on partners' access (approve, decline, "
+            "revoke, access codes) and manages the merchant staff.",
+            MerchantRole.MERCHANT_STAFF: "Reads what the merchant may read; decides nothing.",
         },
     ),
     AssignmentRole: (
@@ -260,16 +300,20 @@ _register(ErrorCode, name="UserErrorCode")
 _register(BlockerCode, name="LaunchBlockerCode")
 
 __all__ = [
+    "AccessScope",
+    "AccessStatus",
     "AssignmentRole",
     "BlockerCode",
     "CatalogStatus",
     "ClientStatus",
+    "ClientUserStatus",
     "DomainStatus",
     "ErrorCode",
     "KycStatus",
     "LaunchStatus",
     "LogisticsStatus",
     "MemberStatus",
+    "MerchantRole",
     "PartnerRole",
     "PartnerTier",
     "PaymentProvider",

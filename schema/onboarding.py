@@ -6,7 +6,10 @@ from typing import Annotated
 
 import strawberry
 
+from resolvers.access_queries import client_access_of_partner
 from resolvers.onboarding import onboard_client
+from resolvers.queries import get_client
+from schema.access_types import PartnerAccess
 from schema.clients import Client
 from schema.errors import UserError, user_errors
 from schema.info import Info
@@ -61,7 +64,12 @@ class OnboardClientInput:
 @strawberry.type(description="The result of onboardClient.")
 class OnboardClientPayload:
     client: Client | None = strawberry.field(
-        description="The new client, with its store; null when the mutation was refused."
+        description="The new client, with its store; null when the mutation was refused, and "
+        "while the merchant owner (an existing account) has not accepted yet."
+    )
+    access: PartnerAccess | None = strawberry.field(
+        description="The partner's access: ACTIVE for a new merchant; REQUESTED when the "
+        "contact email already has an account, until that user accepts the invitation."
     )
     user_errors: list[UserError] = strawberry.field(
         description="Why nothing was created; empty on success."
@@ -87,7 +95,10 @@ class OnboardingMutation:
         changes = changes_of(input, skip=["partner_id"])
         partner_id = id_of(input.partner_id, "Partner")
         result = await onboard_client(info.context, partner_id, changes)
+        client = result.value
+        access = await client_access_of_partner(info.context, client.id) if client else None
         return OnboardClientPayload(
-            client=Client.maybe(result.value),
+            client=Client.maybe(await get_client(info.context, client.id) if client else None),
+            access=PartnerAccess.maybe(access),
             user_errors=user_errors(result.problems),
         )

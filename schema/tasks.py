@@ -17,8 +17,10 @@ from schema.users import PartnerMember
 
 if TYPE_CHECKING:
     from schema.clients import Client
+    from schema.partners import Partner
 
 CLIENT: LazyNode[Client] = LazyNode("Client")
+PARTNER: LazyNode[Partner] = LazyNode("Partner")
 
 
 @node(queries.get_task)
@@ -67,6 +69,15 @@ class Task(RowType, Node):
         self, info: Info
     ) -> Annotated[Client, strawberry.lazy("schema.clients")] | None:
         return CLIENT.maybe(await info.context.loaders.client.load(self._row.client_id))
+
+    @strawberry.field(
+        description="The partner whose task it is: for a merchant, the label of the history an "
+        "earlier partner shared (its tasks are then read-only); null if not visible."
+    )
+    async def partner(
+        self, info: Info
+    ) -> Annotated[Partner, strawberry.lazy("schema.partners")] | None:
+        return PARTNER.maybe(await info.context.loaders.partner.load(self._row.partner_id))
 
     @strawberry.field(description="Who works on it; null when unassigned or not visible to you.")
     async def assignee(self, info: Info) -> PartnerMember | None:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import strawberry
 
+from resolvers import access_queries
+from resolvers.pagination import PageArgs
 from resolvers.queries import merchant_clients, viewer_invitations, viewer_memberships
+from schema.access_types import ClientInvitation, MerchantUser, PartnerAccess
 from schema.clients import Client
+from schema.connections import Connection, connection, to_connection
 from schema.info import Info
 from schema.users import PartnerMember, User, load_user
 
@@ -32,3 +36,19 @@ class Viewer:
     @strawberry.field(description="Team invitations waiting for the user to accept.")
     async def invitations(self, info: Info) -> list[PartnerMember]:
         return [PartnerMember.of(m) for m in await viewer_invitations(info.context)]
+
+    @connection(
+        "Open access requests: a merchant's incoming ones (to approve or decline), a partner "
+        "member's own partner's outgoing ones; oldest first."
+    )
+    async def access_requests(self, info: Info, page: PageArgs) -> Connection[PartnerAccess]:
+        rows = await access_queries.access_requests_page(info.context, page)
+        return to_connection(rows, PartnerAccess.of)
+
+    @strawberry.field(description="Invitations to join a client as a merchant user, to accept.")
+    async def client_invitations(self, info: Info) -> list[ClientInvitation]:
+        found = await access_queries.viewer_client_invitations(info.context)
+        return [
+            ClientInvitation(invitation=MerchantUser.of(row), business_name=name)
+            for row, name in found
+        ]

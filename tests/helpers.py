@@ -35,8 +35,9 @@ def codes(payload: dict[str, Any]) -> list[tuple[list[str] | None, str]]:
 
 
 def columns(obj: Any) -> dict[str, Any]:
-    """Every mapped column of a loaded ORM object, by attribute name."""
-    return {a.key: getattr(obj, a.key) for a in inspect(type(obj)).column_attrs}
+    """Every mapped column of a loaded ORM object, by attribute name (not the deferred SQL
+    expressions the policy reads, such as an access's `live`)."""
+    return {a.key: getattr(obj, a.key) for a in inspect(type(obj)).column_attrs if not a.deferred}
 
 
 @dataclass

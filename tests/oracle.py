@@ -8,10 +8,13 @@ Reading:
   specialist only those of them the specialist is assigned to.
 - A merchant user sees only the client(s) they belong to.
 - Platform staff see everything; a user with no grants sees nothing.
-- Revoked, ended or merely requested access gives nothing.
+- Revoked, ended, expired or merely requested access gives nothing.
+- An access's scope (db.demo_access.SCOPES) narrows what its partner does: SUPPORT reads the
+  client and its store, and nothing of the implementation (tasks, store set-up, launch, staffing).
 - A partner is readable by its members, by platform staff, by merchant users of a client the
-  partner has active access to, and by someone the partner invited to its team. Its team
-  (members, the pending invitation among them) only by members of the same partner and staff.
+  partner has or had any access to (or asked for), and by someone the partner invited to its
+  team. Its team (members, the pending invitation among them) only by members of the same
+  partner and staff.
 - Someone invited sees their own invitation and the partner's name, and nothing else until
   they accept: an invitation grants nothing.
 - A store (with each of its set-up sections) and an assignment are readable exactly when their
@@ -39,8 +42,9 @@ from dataclasses import dataclass
 from functools import cache
 
 from db.demo import CLIENTS, INVITATIONS, PARTNERS, USERS, DemoClient
+from db.demo_access import EXPIRED, REQUESTS, SCOPES
 from db.demo_workflow import STANDARD_LAUNCH, TEMPLATES
-from db.enums import AccessStatus, AssignmentRole, PartnerRole, UserStatus
+from db.enums import AccessScope, AccessStatus, AssignmentRole, PartnerRole, UserStatus
 
 MANAGING_ROLES = frozenset({PartnerRole.OWNER, PartnerRole.ADMIN, PartnerRole.MANAGER})
 TEAM_ADMIN_ROLES = frozenset({PartnerRole.OWNER, PartnerRole.ADMIN})
@@ -185,9 +189,25 @@ def member_role(member_email: str) -> PartnerRole:
 
 
 def active_partners(client: DemoClient) -> frozenset[str]:
-    """Partners whose access to the client is active (the current one and any older ones)."""
+    """Partners whose access to the client is in force: active (the current one and any older
+    ones) and not past its expiry."""
     slugs = {slug for slug, status in client.previous if status == AccessStatus.ACTIVE}
     if client.partner is not None and client.access == AccessStatus.ACTIVE:
+        slugs.add(client.partner)
+    return frozenset(s for s in slugs if (client.name, s) not in EXPIRED)
+
+
+def scope_of(client_name: str, slug: str) -> AccessScope:
+    """The scope of the partner's access to the client (FULL unless the merchant narrowed it)."""
+    return SCOPES.get((client_name, slug), AccessScope.FULL)
+
+
+def any_partners(client: DemoClient) -> frozenset[str]:
+    """Partners with any access to the client, in force or not (current, earlier, requested):
+    the merchant sees their names."""
+    slugs = {slug for slug, _ in client.previous}
+    slugs |= {slug for name, slug, _, _ in REQUESTS if name == client.name}
+    if client.partner is not None:
         slugs.add(client.partner)
     return frozenset(slugs)
 
@@ -212,6 +232,17 @@ def works_on(email: str, client: DemoClient) -> bool:
     return any(assigned == email for assigned, _ in client.assigned)
 
 
+def implements(email: str, client: DemoClient) -> bool:
+    """Partner staff who work on the client within a scope that covers the implementation
+    (FULL or IMPLEMENTATION): tasks, store set-up, launch."""
+    found = membership(email)
+    return (
+        works_on(email, client)
+        and found is not None
+        and scope_of(client.name, found[0]) in (AccessScope.FULL, AccessScope.IMPLEMENTATION)
+    )
+
+
 def reads_client(email: str, client: DemoClient) -> bool:
     if is_refused(email):
         return False
@@ -233,7 +264,7 @@ def reads_partner(email: str, slug: str) -> bool:
     invited = invitation(email)
     if invited is not None and invited[0] == slug:
         return True
-    return any(slug in active_partners(client_spec(name)) for name in merchant_clients(email))
+    return any(slug in any_partners(client_spec(name)) for name in merchant_clients(email))
 
 
 def reads_team(email: str, slug: str) -> bool:
@@ -262,7 +293,9 @@ def reads_task(email: str, task: DemoTask) -> bool:
         return True
     found = membership(email)
     return (
-        found is not None and found[0] == task.partner and works_on(email, client_spec(task.client))
+        found is not None
+        and found[0] == task.partner
+        and implements(email, client_spec(task.client))
     )
 
 
@@ -378,14 +411,14 @@ def viewer_invitations(email: str) -> tuple[tuple[str, str], ...]:
 
 def may_work_on(email: str, client_name: str) -> bool:
     """Manage the client's tasks, apply workflows, set up its store, launch it."""
-    return works_on(email, client_spec(client_name))
+    return implements(email, client_spec(client_name))
 
 
 def may_assign(email: str, client_name: str) -> bool:
     """Staff the client (assign and unassign members): owners, admins and managers only."""
     found = membership(email)
     return (
-        works_on(email, client_spec(client_name))
+        implements(email, client_spec(client_name))
         and found is not None
         and found[1] in MANAGING_ROLES
     )
@@ -395,7 +428,9 @@ def may_edit_task(email: str, task: DemoTask) -> bool:
     """Update, reopen or delete: the task's own partner's staff who work on the client."""
     found = membership(email)
     return (
-        found is not None and found[0] == task.partner and works_on(email, client_spec(task.client))
+        found is not None
+        and found[0] == task.partner
+        and implements(email, client_spec(task.client))
     )
 
 
@@ -447,3 +482,41 @@ def may_remove_member(email: str, member_email: str) -> bool:
 def may_accept(email: str, member_email: str) -> bool:
     """Only the invited user accepts, and only a pending invitation."""
     return member_email == email and invitation(email) is not None and not is_refused(email)
+
+
+# --- Consent ----------------------------------------------------------------------------------
+
+# Every partner access of the demo world (current, earlier, requested):
+# (client, partner slug, status).
+ACCESS_KEYS: tuple[tuple[str, str, AccessStatus], ...] = (
+    *(
+        (c.name, c.partner, c.access)
+        for c in CLIENTS
+        if c.partner is not None and c.access is not None
+    ),
+    *((c.name, slug, status) for c in CLIENTS for slug, status in c.previous),
+    *((name, slug, AccessStatus.REQUESTED) for name, slug, _, _ in REQUESTS),
+)
+# Every merchant membership: (client, merchant email).
+MERCHANT_KEYS: tuple[tuple[str, str], ...] = tuple(
+    (c.name, email) for c in CLIENTS for email, _ in c.merchants
+)
+
+
+def reads_access(email: str, key: tuple[str, str, AccessStatus]) -> bool:
+    """An access (or request) is read by its partner's team, the client's merchant users and
+    platform staff: never by another partner, another client's merchant or anyone else."""
+    if is_refused(email):
+        return False
+    if is_platform_staff(email):
+        return True
+    found = membership(email)
+    return (found is not None and found[0] == key[1]) or key[0] in merchant_clients(email)
+
+
+def reads_merchant_user(email: str, key: tuple[str, str]) -> bool:
+    """A merchant membership is read by the client's merchant users (and its own user) and
+    platform staff; never by any partner."""
+    if is_refused(email):
+        return False
+    return is_platform_staff(email) or key[0] in merchant_clients(email) or key[1] == email

@@ -1850,12 +1850,12 @@ async def test_revoking_access_takes_effect_on_the_next_request(
     )
     assert specialist_tasks is not None
     assert lumen not in {n["client"]["businessName"] for n in specialist_tasks["tasks"]["nodes"]}
-    # The merchant keeps their own client and its shared tasks, but no longer sees the partner
-    # it revoked.
+    # The merchant keeps their own client and its shared tasks (now history), and still sees the
+    # name of the partner it revoked, which labels that history.
     merchant_after = await api.data(merchant, probe, variables)
     assert merchant_after is not None
     assert merchant_after["client"] == {"id": ids.clients[lumen]}
-    assert merchant_after["partner"] is None
+    assert merchant_after["partner"]["id"] == ids.partners["northwind-digital"]
     assert merchant_after["shared"] == {"id": ids.tasks[(lumen, 1)]}
     assert merchant_after["internal"] is None
 

@@ -258,7 +258,7 @@ async def test_every_clients_blockers_match_its_store(
     body = await gql(email, READ_CLIENTS)
     assert "errors" not in body, body
     clients = body["data"]["clients"]["nodes"]
-    assert len(clients) >= 12
+    assert len(clients) >= 11  # Bluefin's 11 clients in force (Granite Fitness's access expired)
     seen = {c["businessName"]: blocker_codes(c) for c in clients}
     assert seen == {c["businessName"]: derived_codes(c) for c in clients}
     # The demo world has clients at every point: ready, live, and blocked.

@@ -41,6 +41,7 @@ mutation Onboard($input: OnboardClientInput!) {
       store { id name subdomain }
       assignees { role user { email } }
     }
+    access { id status client { id } }
     userErrors { field message code }
   }
 }
@@ -507,7 +508,6 @@ async def test_unknown_garbage_and_foreign_partner_ids_look_the_same(
         ("specialist@bluefin.test", NORTHWIND),
         ("owner@bluefin.test", NORTHWIND),
         ("merchant@harbor-coffee.test", NORTHWIND),  # a merchant of another partner's client
-        ("merchant@tidal-threads.test", NORTHWIND),  # the client moved away from Northwind
         ("newcomer@shopiq.test", NORTHWIND),  # no grants at all
         ("owner@northwind.test", BLUEFIN),
     ],
@@ -554,6 +554,17 @@ async def test_anonymous_caller_is_refused(http: httpx.AsyncClient, world: World
 # --- the merchant owner ---------------------------------------------------------------------
 
 
+async def test_a_merchant_sees_an_earlier_partner_but_cannot_onboard_for_it(
+    gql: GraphQL, sessions: Sessions, world: World
+) -> None:
+    """Tidal Threads moved away from Northwind: its merchant sees Northwind's name (history)
+    and is refused as a role, not told that the partner does not exist."""
+    before = await row_counts(sessions)
+    payload = await onboard(gql, "merchant@tidal-threads.test", **valid_input(world))
+    assert codes(payload) == [(["input", "partnerId"], "FORBIDDEN")]
+    assert grew(before, await row_counts(sessions)) == NOTHING_WRITTEN
+
+
 async def test_existing_user_is_reused_and_email_is_normalised(
     gql: GraphQL, sessions: Sessions, world: World
 ) -> None:
@@ -574,7 +585,10 @@ async def test_existing_user_is_reused_and_email_is_normalised(
     )
     assert first["userErrors"] == []
     assert second["userErrors"] == []
-    assert first["client"]["contactEmail"] == "returning@example.com"
+    # An account in use is not made merchant owner silently: the client waits for its consent,
+    # and the partner sees nothing of it but its own request meanwhile.
+    assert first["client"] is None
+    assert first["access"]["status"] == "REQUESTED"
     assert grew(before, await row_counts(sessions)) == {
         "clients": 2,
         "stores": 2,
@@ -598,14 +612,15 @@ async def test_existing_user_is_reused_and_email_is_normalised(
         ]
         links = (
             await session.execute(
-                select(ClientUser.client_id, ClientUser.role)
+                select(ClientUser.client_id, ClientUser.role, ClientUser.status)
                 .where(ClientUser.user_id == existing.id)
                 .order_by(ClientUser.client_id)
             )
         ).all()
-    assert [tuple(link) for link in links] == [
-        (client_pk(first["client"]["id"]), MerchantRole.MERCHANT_OWNER),
-        (client_pk(second["client"]["id"]), MerchantRole.MERCHANT_OWNER),
+    assert first["access"]["client"] is None
+    assert [tuple(link)[1:] for link in links] == [
+        (MerchantRole.MERCHANT_OWNER, "invited"),
+        (MerchantRole.MERCHANT_OWNER, "invited"),
     ]
 
 

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import pytest
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.base import utcnow
 from db.enums import AccessStatus, ClientStatus
 from db.models import Assignment, Client, PartnerAccess, Store
 from schema.relay import from_global_id, to_global_id
@@ -134,6 +135,8 @@ async def visible(
         stmt = stmt.join(PartnerAccess, PartnerAccess.client_id == Client.id).where(
             PartnerAccess.partner_id == world.partners[scope.partner],
             PartnerAccess.status == AccessStatus.ACTIVE,
+            # An access past its expiry gives nothing.
+            or_(PartnerAccess.expires_at.is_(None), PartnerAccess.expires_at > utcnow()),
         )
         if email == SPECIALIST:
             stmt = stmt.join(Assignment, Assignment.client_id == Client.id).where(
