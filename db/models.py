@@ -326,3 +326,14 @@ class TrustedDocument(Base):
     # Null when registered from the command line (`shopiq documents add`).
     registered_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+# The client relationship's tables live in their own module; imported here (and re-exported) so
+# that whatever collects the metadata through db.models (Alembic, the tests, the permission
+# table) sees them.
+from db.relationship import ClientDocument as ClientDocument  # noqa: E402
+from db.relationship import Communication as Communication  # noqa: E402
+from db.relationship import CommunicationRead as CommunicationRead  # noqa: E402
+from db.relationship import CommunicationRevision as CommunicationRevision  # noqa: E402
+from db.relationship import SupportPlan as SupportPlan  # noqa: E402
+from db.relationship import TimeEntry as TimeEntry  # noqa: E402

@@ -33,6 +33,14 @@ Action = Literal[
     "manage",
     "list",
     "register",
+    # The client relationship (policies/relationship.polar).
+    "read_support",
+    "communicate",
+    "log_time",
+    "manage_documents",
+    "manage_support",
+    "hand_over",
+    "acknowledge",
 ]
 M = TypeVar("M")
 

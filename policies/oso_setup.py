@@ -21,6 +21,7 @@ from db.models import (
     WorkflowTemplate,
     WorkflowTemplateItem,
 )
+from policies.relationship_setup import register_relationship
 from policies.sql_filter import SqlFilterAdapter
 from policies.viewer import Membership, MerchantGrant, Viewer
 
@@ -103,6 +104,7 @@ def build_oso() -> Oso:
     for template_cls in (WorkflowTemplate, WorkflowTemplateItem):
         oso.register_class(template_cls, fields={"id": int, "partner_id": int})
     oso.register_class(TrustedDocument, fields={"id": int, "sha256": str})
+    register_relationship(oso)
     oso.set_data_filtering_adapter(SqlFilterAdapter())
     oso.load_files(sorted(str(p) for p in POLICY_DIR.glob("*.polar")))
     return oso

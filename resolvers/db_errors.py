@@ -71,6 +71,11 @@ ANSWERS: Mapping[UniqueKey, Problem] = {
     ("partners", ("slug",)): _race(),
     # Registering is idempotent (ON CONFLICT DO NOTHING); listed for completeness.
     ("trusted_documents", ("sha256",)): _race(),
+    # The client relationship: a concurrent read marker or support plan; a retry works.
+    ("communication_reads", ("user_id", "client_id")): _race(),
+    ("support_plans", ("client_id",)): _race(
+        "Another support plan was set for this client meanwhile; nothing was saved."
+    ),
 }
 
 
