@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractAsyncContextManager
+from datetime import date
 from typing import Any
 
 from aiodataloader import DataLoader
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from db.enums import Visibility
+from db.models import Client
 from db.relationship import (
     ClientDocument,
     Communication,
@@ -23,6 +25,7 @@ from db.relationship import (
     TimeEntry,
 )
 from policies import Authorizer, Viewer
+from resolvers.support_usage import Usage, month_bounds, usage_stmt
 
 Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 Batch = Callable[[list[Any]], Coroutine[Any, Any, list[Any]]]
@@ -49,6 +52,8 @@ class RelationshipLoaders:
         self.time_entry = DataLoader(self._rows(TimeEntry, TimeEntry.id, many=False))
         self.document = DataLoader(self._rows(ClientDocument, ClientDocument.id, many=False))
         self.unread_shared = DataLoader(self._unread_shared)
+        # Keyed by (client id, first day of the month).
+        self.usage: DataLoader[tuple[int, date], Usage | None] = DataLoader(self._usage)
 
     def _rows(
         self,
@@ -101,3 +106,16 @@ class RelationshipLoaders:
         async with self._sessions() as session:
             found: dict[int, int] = dict((await session.execute(stmt)).all())
         return [int(found.get(k, 0)) for k in client_ids]
+
+    async def _usage(self, keys: list[tuple[int, date]]) -> list[Usage | None]:
+        """One statement per month asked about (a page of clients asks about one)."""
+        readable = self._authz.filter(self._viewer, "read_support", Client)
+        found: dict[tuple[int, date], Usage] = {}
+        for month in sorted({m for _, m in keys}):
+            start, _ = month_bounds(month)
+            ids = [c for c, m in keys if m == month]
+            async with self._sessions() as session:
+                rows = (await session.execute(usage_stmt(ids, month, readable))).all()
+            for client_id, included, used, remaining, overage in rows:
+                found[(client_id, month)] = Usage(start, included, used, remaining, overage)
+        return [found.get(k) for k in keys]

@@ -7,6 +7,7 @@ from schema.documents import DocumentMutation
 from schema.launch import LaunchMutation
 from schema.onboarding import OnboardingMutation
 from schema.store_setup import StoreSetupMutation
+from schema.support_mutations import SupportMutation
 from schema.task_mutations import TaskMutation
 from schema.team import TeamMutation
 from schema.templates import TemplateMutation
@@ -29,5 +30,6 @@ class Mutation(
     LaunchMutation,
     DocumentMutation,
     CommunicationMutation,
+    SupportMutation,
 ):
     pass
