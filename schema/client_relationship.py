@@ -8,10 +8,12 @@ from typing import Annotated, Any
 
 import strawberry
 
+from resolvers.client_documents import documents_page
 from resolvers.communications import communications_page
 from resolvers.pagination import PageArgs
 from resolvers.support import plan_history, time_entries_page
 from resolvers.support_usage import month_bounds
+from schema.client_documents import ClientDocument, DocumentFilterInput
 from schema.communications import Communication, CommunicationFilterInput
 from schema.connections import Connection, connection, to_connection
 from schema.info import Info
@@ -88,3 +90,20 @@ class ClientRelationship:
         flt = filter.to_filter() if filter else None
         rows = await time_entries_page(info.context, self._row.id, page, flt)
         return to_connection(rows, TimeEntry.of)
+
+    @connection(
+        "The client's documents as the viewer may see them (merchants: shared ones only), "
+        "newest first."
+    )
+    async def documents(
+        self,
+        info: Info,
+        page: PageArgs,
+        filter: Annotated[
+            DocumentFilterInput | None,
+            strawberry.argument(description="Only documents matching this."),
+        ] = None,
+    ) -> Connection[ClientDocument]:
+        flt = filter.to_filter() if filter else None
+        rows = await documents_page(info.context, self._row.id, page, flt)
+        return to_connection(rows, ClientDocument.of)

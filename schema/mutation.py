@@ -2,6 +2,7 @@
 
 import strawberry
 
+from schema.client_document_mutations import ClientDocumentMutation
 from schema.communication_mutations import CommunicationMutation
 from schema.documents import DocumentMutation
 from schema.launch import LaunchMutation
@@ -31,5 +32,6 @@ class Mutation(
     DocumentMutation,
     CommunicationMutation,
     SupportMutation,
+    ClientDocumentMutation,
 ):
     pass
