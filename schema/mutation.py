@@ -5,6 +5,7 @@ import strawberry
 from schema.client_document_mutations import ClientDocumentMutation
 from schema.communication_mutations import CommunicationMutation
 from schema.documents import DocumentMutation
+from schema.handover import HandoverMutation
 from schema.launch import LaunchMutation
 from schema.onboarding import OnboardingMutation
 from schema.store_setup import StoreSetupMutation
@@ -33,5 +34,6 @@ class Mutation(
     CommunicationMutation,
     SupportMutation,
     ClientDocumentMutation,
+    HandoverMutation,
 ):
     pass
