@@ -185,12 +185,12 @@ async def test_the_log_is_newest_first_and_filters(gql: GraphQL, world: World) -
             gql,
             OWNER,
             clientId=client_id(world),
-            body=f"contact {day}",
+            body=f"zq-contact {day}",
             kind=kind,
             occurredAt=(base + timedelta(days=day)).isoformat(),
         )
-    calls = await log(gql, OWNER, world, filter={"kind": ["CALL"]})
-    assert [n["body"] for n in calls["communications"]["nodes"]][:2] == ["contact 3", "contact 0"]
+    calls = await log(gql, OWNER, world, filter={"kind": ["CALL"], "search": "zq-contact"})
+    assert [n["body"] for n in calls["communications"]["nodes"]] == ["zq-contact 3", "zq-contact 0"]
     window = await log(
         gql,
         OWNER,
@@ -198,11 +198,18 @@ async def test_the_log_is_newest_first_and_filters(gql: GraphQL, world: World) -
         filter={
             "since": (base + timedelta(days=1)).isoformat(),
             "until": (base + timedelta(days=3)).isoformat(),
+            "search": "zq-contact",
         },
     )
-    assert [n["body"] for n in window["communications"]["nodes"]] == ["contact 2", "contact 1"]
+    assert [n["body"] for n in window["communications"]["nodes"]] == [
+        "zq-contact 2",
+        "zq-contact 1",
+    ]
     by_author = await log(
-        gql, OWNER, world, filter={"authorId": gid("User", world.users[OWNER]), "search": "CONTACT"}
+        gql,
+        OWNER,
+        world,
+        filter={"authorId": gid("User", world.users[OWNER]), "search": "ZQ-CONTACT"},
     )
     assert by_author["communications"]["totalCount"] == 4
 

@@ -161,7 +161,8 @@ async def relationship(world: World, sessions: Sessions) -> World:
 
 @pytest.fixture
 async def many_clients(world: World, sessions: Sessions) -> World:
-    """The demo world plus 100 more Northwind clients, each with a support plan and time."""
+    """The demo world plus 100 more Northwind clients; each Northwind client has a support plan
+    (the demo's own, or a new one) and time this month."""
     await add_northwind_clients(sessions, world, 100)
     now = utcnow()
     async with sessions.begin() as session:
@@ -173,8 +174,11 @@ async def many_clients(world: World, sessions: Sessions) -> World:
                 select(PartnerMember.id).where(PartnerMember.user_id == world.users[OWNER])
             )
         ).scalar_one()
+        planned = select(SupportPlan.client_id).where(SupportPlan.superseded_at.is_(None))
         ids = (
-            await session.execute(select(Client.id).where(Client.partner_id == northwind))
+            await session.execute(
+                select(Client.id).where(Client.partner_id == northwind, Client.id.not_in(planned))
+            )
         ).scalars()
         for client_id in ids:
             session.add(
