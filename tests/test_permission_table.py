@@ -10,12 +10,12 @@ import pytest
 from policies import permission_table
 from policies.permission_table import (
     END,
-    POLICY_FILE,
     README_FILE,
     START,
     VIEWERS,
     build_table,
     declared_permissions,
+    policy_text,
     readme_with,
     stale_diff,
 )
@@ -52,7 +52,7 @@ def test_readme_table_matches_the_policy(table: str) -> None:
 
 
 def test_every_declared_permission_has_a_row(table: str) -> None:
-    declared = declared_permissions(POLICY_FILE.read_text())
+    declared = declared_permissions(policy_text())
     assert {resource for resource, _ in declared} >= {"Client", "Task", "Assignment"}
     assert [p for _, permissions in declared for p in permissions] == [
         permission for _, permission in cells_of(table)
