@@ -189,6 +189,11 @@ async def seed_items(sessions: Sessions, world: World) -> dict[str, Item]:
                     entry.version = 2
                     for kind, row in zip(KINDS, (entry, time, document), strict=True):
                         items[gid(kind, row.id)] = Item(kind, client_name, slug, visibility, email)
+            current = select(SupportPlan.id).where(
+                SupportPlan.client_id == client_id, SupportPlan.superseded_at.is_(None)
+            )
+            if (await session.execute(current)).first() is not None:
+                continue  # the demo's own plan
             session.add(
                 SupportPlan(
                     client_id=client_id,
