@@ -362,3 +362,28 @@ async def test_merchants_edit_their_own_messages_only(gql: GraphQL, world: World
     assert codes(refused["data"]["updateCommunication"]) == [
         (["input", "communicationId"], "FORBIDDEN")
     ]
+
+
+async def test_backward_pages_of_the_newest_first_log(gql: GraphQL, world: World) -> None:
+    """`last`/`before` walk the same newest-first order from its end."""
+    for i in range(4):
+        await post_ok(gql, OWNER, clientId=client_id(world), body=f"entry {i}")
+    query = """
+    query($id: ID!, $last: Int!, $before: String) {
+      client(id: $id) {
+        communications(last: $last, before: $before) {
+          pageInfo { hasPreviousPage startCursor } nodes { id }
+        }
+      }
+    }
+    """
+    everything = [n["id"] for n in (await log(gql, OWNER, world))["communications"]["nodes"]]
+    tail = await gql(OWNER, query, id=client_id(world), last=3)
+    page = tail["data"]["client"]["communications"]
+    assert [n["id"] for n in page["nodes"]] == everything[-3:]
+    assert page["pageInfo"]["hasPreviousPage"] is True
+    before = await gql(
+        OWNER, query, id=client_id(world), last=2, before=page["pageInfo"]["startCursor"]
+    )
+    nodes = before["data"]["client"]["communications"]["nodes"]
+    assert [n["id"] for n in nodes] == everything[-5:-3]
