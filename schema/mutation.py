@@ -2,14 +2,11 @@
 
 import strawberry
 
-from schema.client_document_mutations import ClientDocumentMutation
-from schema.communication_mutations import CommunicationMutation
 from schema.documents import DocumentMutation
-from schema.handover import HandoverMutation
 from schema.launch import LaunchMutation
 from schema.onboarding import OnboardingMutation
+from schema.relationship_mutations import RelationshipMutation
 from schema.store_setup import StoreSetupMutation
-from schema.support_mutations import SupportMutation
 from schema.task_mutations import TaskMutation
 from schema.team import TeamMutation
 from schema.templates import TemplateMutation
@@ -31,9 +28,6 @@ class Mutation(
     StoreSetupMutation,
     LaunchMutation,
     DocumentMutation,
-    CommunicationMutation,
-    SupportMutation,
-    ClientDocumentMutation,
-    HandoverMutation,
+    RelationshipMutation,
 ):
     pass
