@@ -134,16 +134,19 @@ class TimeEntry(Timestamps, Base):
     __tablename__ = "time_entries"
     __table_args__ = (
         Index("ix_time_entries_client_date", "client_id", "work_date", "id"),
-        Index("ix_time_entries_member_date", "member_id", "work_date"),
+        Index("ix_time_entries_user_date", "user_id", "work_date"),
         CheckConstraint("minutes > 0 AND minutes <= 1440", name="minutes"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("partner_members.id"))
+    # Null once the member leaves the team; the entry stays with the client's history.
+    member_id: Mapped[int | None] = mapped_column(
+        ForeignKey("partner_members.id", ondelete="SET NULL")
+    )
     # The member's user, copied (a membership never changes user) for the policy's "own entry".
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     work_date: Mapped[date] = mapped_column(Date)
     minutes: Mapped[int] = mapped_column(Integer)
     description: Mapped[str | None] = mapped_column(Text, info={"max_length": SCOPE_LIMIT})

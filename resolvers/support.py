@@ -207,7 +207,7 @@ async def _member(
 
 async def _check_day(
     session: AsyncSession,
-    member_id: int,
+    user_id: int,
     day: date,
     minutes: int,
     changes: Changes,
@@ -215,7 +215,7 @@ async def _check_day(
     besides: int | None = None,
 ) -> None:
     """Minutes between 1 and a day's worth, a day not in the future, and no more than 24 hours
-    logged by the member on that day, across all clients."""
+    logged by the person on that day, across all clients and teams."""
     if not 1 <= minutes <= MINUTES_PER_DAY:
         raise refuse(
             changes.path("minutes"), f"Use 1 to {MINUTES_PER_DAY} minutes.", ErrorCode.INVALID
@@ -223,7 +223,7 @@ async def _check_day(
     if day > today() + timedelta(days=1):  # a day's grace for time zones ahead of UTC
         raise refuse(changes.path("work_date"), "Time cannot be logged ahead.", ErrorCode.INVALID)
     stmt = select(func.coalesce(func.sum(TimeEntry.minutes), 0)).where(
-        TimeEntry.member_id == member_id, TimeEntry.work_date == day
+        TimeEntry.user_id == user_id, TimeEntry.work_date == day
     )
     if besides is not None:
         stmt = stmt.where(TimeEntry.id != besides)
@@ -243,7 +243,7 @@ async def log_time(ctx: Context, client_id: int | None, changes: Changes) -> Out
         values = cleaned(TimeEntry, changes)
         member = await _member(session, ctx, client, values)
         day: date = values.get("work_date") or today()
-        await _check_day(session, member.id, day, values.get("minutes", 0), values)
+        await _check_day(session, member.user_id, day, values.get("minutes", 0), values)
         entry = TimeEntry(
             client_id=client.id,
             partner_id=member.partner_id,
@@ -272,7 +272,7 @@ async def update_time_entry(
         day = values.get("work_date") or entry.work_date
         minutes = values.get("minutes") if "minutes" in values else entry.minutes
         if "minutes" in values or "work_date" in values:
-            await _check_day(session, entry.member_id, day, minutes, values, besides=entry.id)
+            await _check_day(session, entry.user_id, day, minutes, values, besides=entry.id)
         apply(entry, values)
         await session.flush()
         return entry

@@ -80,8 +80,13 @@ class TimeEntry(RowType, Node):
     async def user(self, info: Info) -> User:
         return await load_user(info, self._row.user_id)
 
-    @strawberry.field(description="The membership; null unless the viewer may see the team.")
+    @strawberry.field(
+        description="The membership; null unless the viewer may see the team, and once the "
+        "member has left it."
+    )
     async def member(self, info: Info) -> PartnerMember | None:
+        if self._row.member_id is None:
+            return None
         return PartnerMember.maybe(await info.context.loaders.member.load(self._row.member_id))
 
 

@@ -85,7 +85,7 @@ class SetSupportPlanInput:
 class LogTimeInput:
     client_id: strawberry.ID = strawberry.field(description="The Client worked on.")
     minutes: int = strawberry.field(
-        description="1 to 1,440; a member's day holds at most 24 hours across all clients."
+        description="1 to 1,440; a person's day holds at most 24 hours across all clients."
     )
     work_date: date | None = strawberry.field(
         default=None, description="The day of the work; defaults to today (UTC); not ahead."

@@ -282,3 +282,27 @@ async def test_usage_arithmetic_holds(
         after["includedMinutes"] - after["usedMinutes"]
         == after["remainingMinutes"] - after["overageMinutes"]
     )
+
+
+async def test_time_stays_with_the_client_when_its_member_leaves(
+    gql: GraphQL, world: World
+) -> None:
+    entry = await logged(gql, SPECIALIST, world, minutes=40, visibility="SHARED")
+    member = gid("PartnerMember", world.members[SPECIALIST])
+    version = await gql(
+        OWNER, "query($id: ID!) { node(id: $id) { ... on PartnerMember { version } } }", id=member
+    )
+    removed = await gql(
+        OWNER,
+        """mutation($input: RemoveMemberInput!) { removeMember(input: $input) {
+           userErrors { field code } } }""",
+        input={"memberId": member, "version": version["data"]["node"]["version"]},
+    )
+    assert removed["data"]["removeMember"]["userErrors"] == []
+    seen = await gql(
+        OWNER,
+        """query($id: ID!) { node(id: $id) {
+           ... on TimeEntry { minutes member { id } user { email } } } }""",
+        id=entry["id"],
+    )
+    assert seen["data"]["node"] == {"minutes": 40, "member": None, "user": {"email": SPECIALIST}}

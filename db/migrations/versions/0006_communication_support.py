@@ -2,7 +2,7 @@
 
 Revision ID: 0006_communication_support
 Revises: 0003_trusted_documents
-Create Date: 2026-11-28 11:01:04.895588
+Create Date: 2026-11-28 11:52:27.749795
 """
 
 from collections.abc import Sequence
@@ -281,7 +281,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("client_id", sa.Integer(), nullable=False),
         sa.Column("partner_id", sa.Integer(), nullable=False),
-        sa.Column("member_id", sa.Integer(), nullable=False),
+        sa.Column("member_id", sa.Integer(), nullable=True),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("work_date", sa.Date(), nullable=False),
         sa.Column("minutes", sa.Integer(), nullable=False),
@@ -320,6 +320,7 @@ def upgrade() -> None:
             ["member_id"],
             ["partner_members.id"],
             name=op.f("fk_time_entries_member_id_partner_members"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["partner_id"], ["partners.id"], name=op.f("fk_time_entries_partner_id_partners")
@@ -334,12 +335,9 @@ def upgrade() -> None:
             "ix_time_entries_client_date", ["client_id", "work_date", "id"], unique=False
         )
         batch_op.create_index(
-            "ix_time_entries_member_date", ["member_id", "work_date"], unique=False
-        )
-        batch_op.create_index(
             batch_op.f("ix_time_entries_partner_id"), ["partner_id"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_time_entries_user_id"), ["user_id"], unique=False)
+        batch_op.create_index("ix_time_entries_user_date", ["user_id", "work_date"], unique=False)
 
     op.create_table(
         "communication_revisions",
@@ -406,9 +404,8 @@ def downgrade() -> None:
 
     op.drop_table("communication_revisions")
     with op.batch_alter_table("time_entries", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_time_entries_user_id"))
+        batch_op.drop_index("ix_time_entries_user_date")
         batch_op.drop_index(batch_op.f("ix_time_entries_partner_id"))
-        batch_op.drop_index("ix_time_entries_member_date")
         batch_op.drop_index("ix_time_entries_client_date")
 
     op.drop_table("time_entries")
