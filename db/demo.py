@@ -13,8 +13,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Base, utcnow
-from db.demo_audit import seed_audit
 from db.demo_access import seed_access
+from db.demo_audit import seed_audit
+from db.demo_relationship import seed_relationship
 from db.demo_workflow import seed_workflow, store_state
 from db.enums import (
     AccessStatus,
@@ -101,6 +102,7 @@ USERS: dict[str, tuple[str, UserStatus, bool]] = {
     "staff@lumen-candles.test": ("Leo Marsh", UserStatus.ACTIVE, False),
     "merchant@harbor-coffee.test": ("Hugo Reyes", UserStatus.ACTIVE, False),
     "merchant@tidal-threads.test": ("Tara Quinn", UserStatus.ACTIVE, False),
+    "merchant@quill-ink.test": ("Quentin Ink", UserStatus.ACTIVE, False),
     "staff@shopiq.test": ("Sasha Platform", UserStatus.ACTIVE, True),
     "newcomer@shopiq.test": ("Nico New", UserStatus.ACTIVE, False),
     "invitee@northwind.test": ("Ivy Vance", UserStatus.INVITED, False),
@@ -223,6 +225,16 @@ CLIENTS = (
         merchants=(("merchant@tidal-threads.test", MerchantRole.MERCHANT_OWNER),),
         previous=(("northwind-digital", E),),
     ),
+    # Handed over by its merchant: Northwind's access ended (db/demo_relationship.py).
+    DemoClient(
+        "Quill & Ink Stationery",
+        "northwind-digital",
+        E,
+        S.HANDED_OVER,
+        4,
+        industry="Stationery",
+        merchants=(("merchant@quill-ink.test", MerchantRole.MERCHANT_OWNER),),
+    ),
     # Bluefin asked for access; the merchant has not granted it yet.
     DemoClient("Pine & Pixel Prints", "bluefin-studio", Q, S.LEAD, 0, industry="Art"),
     # Works with no partner at all.
@@ -339,6 +351,7 @@ async def seed_demo(session: AsyncSession) -> bool:
     await session.flush()
     await seed_workflow(session, {slug: p.id for slug, p in partners.items()}, plans)
     await seed_access(session)
+    await seed_relationship(session)
     # Removed users were removed after everything they were granted.
     removed_at = utcnow()
     for email, (_name, status, _staff) in USERS.items():

@@ -142,3 +142,39 @@ class AccessScope(StrEnum):
 class ClientUserStatus(StrEnum):
     INVITED = "invited"
     ACTIVE = "active"
+
+
+# --- The client relationship (db/relationship.py) -----------------------------------------
+
+
+class Visibility(StrEnum):
+    INTERNAL = "internal"
+    SHARED = "shared"
+
+
+class CommunicationKind(StrEnum):
+    NOTE = "note"
+    EMAIL = "email"
+    CALL = "call"
+    MEETING = "meeting"
+    MESSAGE = "message"
+
+
+class SupportChannel(StrEnum):
+    EMAIL = "email"
+    PHONE = "phone"
+    CHAT = "chat"
+
+
+class DocumentKind(StrEnum):
+    HANDOVER = "handover"
+    CONTRACT = "contract"
+    GUIDE = "guide"
+    TRAINING = "training"
+    PROCEDURE = "procedure"
+    OTHER = "other"
+
+
+class KeepAccess(StrEnum):
+    NONE = "none"
+    SUPPORT = "support"

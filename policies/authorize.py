@@ -38,6 +38,14 @@ Action = Literal[
     "revoke",
     "manage_merchants",
     "create_access_code",
+    # The client relationship (policies/relationship.polar).
+    "read_support",
+    "communicate",
+    "log_time",
+    "manage_documents",
+    "manage_support",
+    "hand_over",
+    "acknowledge",
 ]
 M = TypeVar("M")
 

@@ -23,6 +23,7 @@ from db.models import (
     WorkflowTemplate,
     WorkflowTemplateItem,
 )
+from policies.relationship_setup import register_relationship
 from policies.sql_filter import SqlFilterAdapter
 from policies.viewer import Membership, MerchantGrant, Viewer
 
@@ -120,6 +121,7 @@ def build_oso() -> Oso:
     oso.register_class(
         AuditEvent, fields={"id": int, "partner_id": int, "client_id": int, "internal": bool}
     )
+    register_relationship(oso)
     oso.set_data_filtering_adapter(SqlFilterAdapter())
     oso.load_files(sorted(str(p) for p in POLICY_DIR.glob("*.polar")))
     return oso

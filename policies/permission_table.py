@@ -34,7 +34,16 @@ from sqlalchemy.pool import StaticPool
 from db import models
 from db.audit import AuditEvent, AuditOperation
 from db.base import Base
-from db.enums import AccessStatus, AssignmentRole, MemberStatus, MerchantRole, PartnerRole
+from db.enums import (
+    AccessStatus,
+    AssignmentRole,
+    CommunicationKind,
+    DocumentKind,
+    MemberStatus,
+    MerchantRole,
+    PartnerRole,
+    Visibility,
+)
 from db.enums import TaskCategory as Category
 from policies.authorize import Action, build_authorizer
 from policies.viewer import Viewer, load_viewer
@@ -64,6 +73,10 @@ RESOURCE_NAMES = {
     "AuditEvent": "Audit event",
     "PartnerAccess": "Partner access",
     "ClientUser": "Merchant user",
+    "CommunicationRevision": "Communication revision",
+    "SupportPlan": "Support plan",
+    "TimeEntry": "Time entry",
+    "ClientDocument": "Client document",
 }
 # The clients: (name, Northwind's access, whose seat, what the example stands for).
 CLIENTS = (
@@ -88,11 +101,15 @@ NARROWER: tuple[tuple[str, str, Callable[[frozenset[str]], bool]], ...] = (
     ("own client", "on the merchant's own business", lambda tags: "merchant" in tags),
     (
         "shared only",
-        "the own client's items shared with the merchant (tasks marked client-visible, changes "
-        "of shared items), never internal ones",
+        "the own client's items shared with the merchant (tasks marked client-visible, shared "
+        "items, changes of shared items), never internal ones",
         lambda tags: {"merchant", "shared"} <= tags,
     ),
-    ("own", "their own membership or invitation", lambda tags: "self" in tags),
+    (
+        "own",
+        "their own membership or invitation, or the entries they wrote",
+        lambda tags: "self" in tags,
+    ),
     ("all but owners", "every member of the team except owners", lambda tags: "owner" not in tags),
 )
 
@@ -232,6 +249,7 @@ async def _seed(session: AsyncSession) -> World:
                     client_id=client.id, user_id=other.id, role=MerchantRole.MERCHANT_OWNER
                 )
             )
+        await _relationship_examples(world, add, partner is northwind, client, member, tags)
         if partner is northwind:
             for resource, obj in (
                 ("Client", client),
@@ -283,6 +301,98 @@ async def _seed(session: AsyncSession) -> World:
                 world.add("AuditEvent", label, event, tags if internal else {*tags, "shared"})
     await session.commit()
     return world
+
+
+async def _relationship_examples(
+    world: World,
+    add: Callable[[Any], Any],
+    ours: bool,
+    client: models.Client,
+    member: models.PartnerMember,
+    tags: set[str],
+) -> None:
+    """An internal and a shared item of each kind of the client relationship, written by the
+    client's seated member, and a support plan."""
+    for visibility in (Visibility.INTERNAL, Visibility.SHARED):
+        shared = {"shared"} if visibility == Visibility.SHARED else set()
+        keys = {"partner_id": member.partner_id, "client_id": client.id, "visibility": visibility}
+        entry = await add(
+            models.Communication(
+                **keys,
+                kind=CommunicationKind.NOTE,
+                body="note",
+                author_user_id=member.user_id,
+                occurred_at=_NOW,
+            )
+        )
+        rows = [
+            ("Communication", entry),
+            (
+                "CommunicationRevision",
+                await add(
+                    models.CommunicationRevision(
+                        **keys,
+                        communication_id=entry.id,
+                        version=1,
+                        body="draft",
+                        edited_by_user_id=member.user_id,
+                        edited_at=_NOW,
+                    )
+                ),
+            ),
+            (
+                "TimeEntry",
+                await add(
+                    models.TimeEntry(
+                        **keys,
+                        member_id=member.id,
+                        user_id=member.user_id,
+                        work_date=_NOW.date(),
+                        minutes=10,
+                        billable=True,
+                    )
+                ),
+            ),
+            (
+                "ClientDocument",
+                await add(
+                    models.ClientDocument(
+                        **keys,
+                        title="Guide",
+                        kind=DocumentKind.GUIDE,
+                        url="https://docs.example.test/guide",
+                        author_user_id=member.user_id,
+                    )
+                ),
+            ),
+        ]
+        if ours:
+            for resource, row in rows:
+                # An entry's author is tagged "self" for that viewer (authors edit their own).
+                author = member.user_id if resource == "Communication" else None
+                example = Example(
+                    f"{client.business_name} {visibility.value}",
+                    row.id,
+                    frozenset(tags | shared),
+                    author,
+                )
+                world.examples.setdefault(resource, []).append(example)
+    plan = await add(
+        models.SupportPlan(
+            client_id=client.id,
+            partner_id=member.partner_id,
+            in_scope="Questions",
+            included_minutes=60,
+            first_response_hours=24,
+            channel_email=True,
+            channel_phone=False,
+            channel_chat=False,
+            starts_on=_NOW.date(),
+            set_by_user_id=member.user_id,
+        )
+    )
+    if ours:
+        world.add("SupportPlan", client.business_name, plan, tags)
 
 
 def _task(partner_id: int, client_id: int, title: str, *, client_visible: bool) -> models.Task:

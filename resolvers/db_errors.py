@@ -73,6 +73,11 @@ ANSWERS: Mapping[UniqueKey, Problem] = {
     ("trusted_documents", ("sha256",)): _race(),
     # 144 random bits: a collision is a conflict to retry.
     ("access_codes", ("code_sha256",)): _race(),
+    # The client relationship: a concurrent read marker or support plan; a retry works.
+    ("communication_reads", ("user_id", "client_id")): _race(),
+    ("support_plans", ("client_id",)): _race(
+        "Another support plan was set for this client meanwhile; nothing was saved."
+    ),
 }
 
 

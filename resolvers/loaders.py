@@ -31,6 +31,7 @@ from db.models import (
 from policies import Authorizer, Viewer
 from policies.authorize import Action
 from resolvers.readiness import open_blocking_tasks_stmt
+from resolvers.relationship_loaders import RelationshipLoaders
 
 Arrange = Callable[[Sequence[Any], Sequence[Any]], list[Any]]
 Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
@@ -62,6 +63,8 @@ class Loaders:
         self.next_due_task = DataLoader(self._next_due_tasks)
         # Per audit event: may the viewer see its before/after values?
         self.audit_values = self._permitted(AuditEvent, "read_values")
+        # Communication, support and documents (resolvers/relationship_loaders.py).
+        self.relationship = RelationshipLoaders(viewer, authz, reading)
 
     async def _counts(self, stmt: Select[Any, Any], keys: list[int]) -> list[int]:
         async with self._sessions() as session:

@@ -83,21 +83,27 @@ async def paginate(
     stmt: Select[T],
     order: Order,
     args: PageArgs,
+    *,
+    descending: bool = False,
 ) -> Page[T]:
     """One page of `stmt` (already filtered by policy) in `order`, which must end in a unique
-    column. The total count is a separate lazily run query, paid only when asked for."""
+    column (`descending`: the list runs from the largest key down, e.g. newest first). The total
+    count is a separate lazily run query, paid only when asked for."""
     args = args.validated()
     columns = [k.expression if isinstance(k, SortKey) else k for k in order]
     keys = tuple_(*columns)
     page_stmt = stmt
     if args.after is not None:
-        page_stmt = page_stmt.where(keys > tuple_(*_cursor_params(args.after, order)))
+        after = tuple_(*_cursor_params(args.after, order))
+        page_stmt = page_stmt.where(keys < after if descending else keys > after)
     if args.before is not None:
-        page_stmt = page_stmt.where(keys < tuple_(*_cursor_params(args.before, order)))
+        before = tuple_(*_cursor_params(args.before, order))
+        page_stmt = page_stmt.where(keys > before if descending else keys < before)
     backwards = args.last is not None
     size = args.last if backwards else args.first
     assert size is not None
-    page_stmt = page_stmt.order_by(*(c.desc() if backwards else c.asc() for c in columns))
+    ascending = backwards == descending
+    page_stmt = page_stmt.order_by(*(c.asc() if ascending else c.desc() for c in columns))
     page_stmt = page_stmt.limit(size + 1)
     async with sessions() as session:
         rows = list((await session.execute(page_stmt)).scalars().all())

@@ -14,8 +14,9 @@ from resolvers.audit_queries import audit_page
 from resolvers.pagination import PageArgs
 from resolvers.queries import ClientFilter
 from resolvers.task_queries import client_tasks_page
-from schema.audit import AuditEvent, AuditEventFilterInput
 from schema.access_types import MerchantUser, PartnerAccess
+from schema.audit import AuditEvent, AuditEventFilterInput
+from schema.client_relationship import ClientRelationship
 from schema.connections import Connection, connection, to_connection
 from schema.enums import AssignmentRole, ClientStatus
 from schema.info import Info
@@ -62,7 +63,7 @@ class ClientFilterInput:
 
 @node(queries.get_client)
 @strawberry.type(description="A merchant business: one ShopIQ account with one store.")
-class Client(RowType, Node):
+class Client(RowType, Node, ClientRelationship):
     id: strawberry.ID = strawberry.field(description="Opaque global id.")
     business_name: str = strawberry.field(
         description="The name the business trades under (at most 200 characters); lists sort by it."

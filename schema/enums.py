@@ -15,7 +15,10 @@ from db.enums import (
     CatalogStatus,
     ClientStatus,
     ClientUserStatus,
+    CommunicationKind,
+    DocumentKind,
     DomainStatus,
+    KeepAccess,
     KycStatus,
     LaunchStatus,
     LogisticsStatus,
@@ -26,9 +29,11 @@ from db.enums import (
     PaymentProvider,
     PaymentStatus,
     Responsible,
+    SupportChannel,
     TaskCategory,
     TaskStatus,
     TaxStatus,
+    Visibility,
 )
 from resolvers.problems import ErrorCode
 from resolvers.readiness import BlockerCode
@@ -47,8 +52,8 @@ DESCRIPTIONS: dict[type[StrEnum], tuple[str, dict[str, str]]] = {
             ClientStatus.LIVE: "The store has launched (launchStore).",
             ClientStatus.CHURNED: "The merchant left. Not set through this API; work no longer "
             "moves the status.",
-            ClientStatus.HANDED_OVER: "The partner handed the client over. Not set through this "
-            "API; work no longer moves the status.",
+            ClientStatus.HANDED_OVER: "The merchant took the client over from its partner "
+            "(handOverClient); work no longer moves the status.",
         },
     ),
     AccessScope: (
@@ -277,6 +282,52 @@ DESCRIPTIONS: dict[type[StrEnum], tuple[str, dict[str, str]]] = {
             "partner are still open.",
         },
     ),
+    # The client relationship.
+    Visibility: (
+        "Who sees a communication, time entry or document.",
+        {
+            Visibility.INTERNAL: "The partner's team only: never shown to the merchant, nor to "
+            "a later partner of the client.",
+            Visibility.SHARED: "The merchant's users too, and any partner that works on the "
+            "client later.",
+        },
+    ),
+    CommunicationKind: (
+        "What kind of contact an entry of the communication log records.",
+        {
+            CommunicationKind.NOTE: "A note (the partner's default).",
+            CommunicationKind.EMAIL: "An email sent or received.",
+            CommunicationKind.CALL: "A phone or video call.",
+            CommunicationKind.MEETING: "A meeting.",
+            CommunicationKind.MESSAGE: "A message (the merchant's default).",
+        },
+    ),
+    SupportChannel: (
+        "A way the merchant reaches support.",
+        {
+            SupportChannel.EMAIL: "Email.",
+            SupportChannel.PHONE: "Phone.",
+            SupportChannel.CHAT: "Chat.",
+        },
+    ),
+    DocumentKind: (
+        "What a client document is.",
+        {
+            DocumentKind.HANDOVER: "Handover notes: what the merchant needs to run the store.",
+            DocumentKind.CONTRACT: "A contract or statement of work.",
+            DocumentKind.GUIDE: "A how-to guide.",
+            DocumentKind.TRAINING: "Training material.",
+            DocumentKind.PROCEDURE: "An operating procedure.",
+            DocumentKind.OTHER: "Anything else.",
+        },
+    ),
+    KeepAccess: (
+        "What the partner keeps when the merchant hands the client over.",
+        {
+            KeepAccess.NONE: "Nothing: the partner's access ends.",
+            KeepAccess.SUPPORT: "Support only: the access narrows to the SUPPORT scope.",
+        },
+    ),
 }
 
 
@@ -307,8 +358,11 @@ __all__ = [
     "CatalogStatus",
     "ClientStatus",
     "ClientUserStatus",
+    "CommunicationKind",
+    "DocumentKind",
     "DomainStatus",
     "ErrorCode",
+    "KeepAccess",
     "KycStatus",
     "LaunchStatus",
     "LogisticsStatus",
@@ -319,7 +373,9 @@ __all__ = [
     "PaymentProvider",
     "PaymentStatus",
     "Responsible",
+    "SupportChannel",
     "TaskCategory",
     "TaskStatus",
     "TaxStatus",
+    "Visibility",
 ]

@@ -6,6 +6,7 @@ from schema.access import AccessMutation
 from schema.documents import DocumentMutation
 from schema.launch import LaunchMutation
 from schema.onboarding import OnboardingMutation
+from schema.relationship_mutations import RelationshipMutation
 from schema.store_setup import StoreSetupMutation
 from schema.task_mutations import TaskMutation
 from schema.team import TeamMutation
@@ -29,5 +30,6 @@ class Mutation(
     LaunchMutation,
     DocumentMutation,
     AccessMutation,
+    RelationshipMutation,
 ):
     pass

@@ -225,7 +225,7 @@ async def test_demo_world_is_as_described(
     world: World, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     assert set(world.clients) == ALL_CLIENTS
-    assert len(ALL_CLIENTS) == 28
+    assert len(ALL_CLIENTS) == 29
     assert set(world.members) == NW_ROSTER | BF_TEAM
     async with sessions() as session:
         assert set((await _seat_keys(session)).values()) == SEATS

@@ -1,7 +1,7 @@
 """Audit trail: one event per row a mutation created, changed or deleted
 
 Revision ID: 0007_audit_trail
-Revises: 0005_access_consent
+Revises: 0006_communication_support
 Create Date: 2026-12-03 10:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0007_audit_trail"
-down_revision: str | None = "0005_access_consent"
+down_revision: str | None = "0006_communication_support"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
