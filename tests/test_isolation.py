@@ -1321,9 +1321,10 @@ OUTSIDE_READERS = [
 def test_every_outside_reader_of_a_partner_is_covered() -> None:
     """The forbidden-onboarding case covers each demo merchant, the invited user and platform
     staff (guards the parametrization)."""
-    # (A merchant whose client has no active partner, such as one handed over, reads none.)
+    # A merchant reads the partners that work, worked or asked to work for them: Quill & Ink's,
+    # handed over, still reads Northwind.
     merchants = {e for e in ALL_EMAILS if oracle.merchant_clients(e) and oracle.visible(e).partners}
-    assert len(merchants) == 4
+    assert len(merchants) == 5
     assert {e for e, _ in OUTSIDE_READERS} == merchants | {INVITEE, "staff@shopiq.test"}
     assert (INVITEE, "northwind-digital") in OUTSIDE_READERS
 
