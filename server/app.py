@@ -14,6 +14,7 @@ from typing import Any
 from cross_web import HTTPException
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -40,6 +41,7 @@ from server.edge import (
 from server.graphiql import graphiql_page, graphiql_routes
 from server.graphql_errors import InputCheck, RootArguments, coded
 from server.persisted import TrustedDocuments, replaying
+from server.security_headers import SecurityHeaders
 from server.settings import Settings
 from server.tokens import InvalidTokenError, read_token
 
@@ -117,8 +119,10 @@ class PartnerGraphQL(GraphQL[Context, None]):
         response = process_result(result)
         if result.errors:
             request_id: str = request.state.request_id
+            production = self.runtime.settings.production
             response["errors"] = [
-                coded(error, dict(error.formatted), request_id) for error in result.errors
+                coded(error, dict(error.formatted), request_id, production=production)
+                for error in result.errors
             ]
         return response
 
@@ -286,6 +290,7 @@ def create_app(
             *graphiql_routes(settings, runtime.sessions),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders, production=settings.production)],
     )
     app.state.runtime = runtime
     return app
