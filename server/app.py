@@ -43,6 +43,7 @@ from server.graphql_errors import InputCheck, RootArguments, coded
 from server.persisted import TrustedDocuments, replaying
 from server.security_headers import SecurityHeaders
 from server.settings import Settings
+from server.timeout import ExecutionTimeout
 from server.tokens import InvalidTokenError, read_token
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -286,7 +287,10 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             # Every method reaches the endpoint, which answers any but POST (and the
             # development GraphiQL page's GET) with a JSON 405.
-            Route("/graphql", GraphQLEndpoint(runtime)),
+            Route(
+                "/graphql",
+                ExecutionTimeout(GraphQLEndpoint(runtime), settings.execution_timeout_seconds),
+            ),
             *graphiql_routes(settings, runtime.sessions),
         ],
         lifespan=lifespan,

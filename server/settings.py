@@ -29,6 +29,9 @@ class Settings:
     trusted_documents_only: bool = False
     # Document and cost limits (schema.limits), each from SHOPIQ_<FIELD NAME IN CAPITALS>.
     limits: Limits = DEFAULT_LIMITS
+    # A /graphql request still running after this many seconds is stopped (503 TIMEOUT) and its
+    # transaction rolled back; 0 turns the timeout off. SHOPIQ_EXECUTION_TIMEOUT_SECONDS.
+    execution_timeout_seconds: float = 10.0
 
     @property
     def production(self) -> bool:
@@ -56,6 +59,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         var_dir=var_dir,
         trusted_documents_only=_flag(environ, "SHOPIQ_TRUSTED_DOCUMENTS_ONLY"),
         limits=load_limits(environ),
+        execution_timeout_seconds=_seconds(environ, "SHOPIQ_EXECUTION_TIMEOUT_SECONDS", 10.0),
     )
 
 
@@ -72,6 +76,19 @@ def load_limits(environ: Mapping[str, str]) -> Limits:
             raise SettingsError(f"{name} must be a positive integer")
         values[field.name] = int(raw)
     return Limits(**values) if values else DEFAULT_LIMITS
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds") from None
+    if not 0 <= value < 86_400:  # also refuses nan and inf
+        raise SettingsError(f"{name} must be a number of seconds from 0 (off) to 86400")
+    return value
 
 
 def _flag(environ: Mapping[str, str], name: str, default: bool = False) -> bool:
