@@ -326,3 +326,8 @@ class TrustedDocument(Base):
     # Null when registered from the command line (`shopiq documents add`).
     registered_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+# Tables of other modules, imported here so that whoever collects the metadata through db.models
+# (Alembic, the tests) sees them.
+from db.rate_limit import RateLimitBucket  # noqa: E402, F401

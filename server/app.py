@@ -41,6 +41,7 @@ from server.edge import (
 from server.graphiql import graphiql_page, graphiql_routes
 from server.graphql_errors import InputCheck, RootArguments, coded
 from server.persisted import TrustedDocuments, replaying
+from server.rate_limit import Buckets, RateLimitHeaders, buckets_for, rate_limit_extensions
 from server.security_headers import SecurityHeaders
 from server.settings import Settings
 from server.timeout import ExecutionTimeout
@@ -85,6 +86,7 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     authz: Authorizer
     dns: DnsChecker
+    rate_limit: Buckets | None = None
 
 
 class PartnerGraphQL(GraphQL[Context, None]):
@@ -93,7 +95,7 @@ class PartnerGraphQL(GraphQL[Context, None]):
             production=runtime.settings.production,
             limits=runtime.settings.limits,
             # Innermost: it tags parse and validation errors before error masking sees them.
-            innermost=[InputCheck],
+            innermost=[InputCheck, *rate_limit_extensions(runtime.rate_limit)],
             on_root_fields=RootArguments,
         )
         super().__init__(
@@ -273,6 +275,7 @@ def create_app(
         authz=build_authorizer(),
         dns=dns or PublicDnsChecker(),
     )
+    runtime.rate_limit = buckets_for(settings, runtime.sessions)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -289,7 +292,9 @@ def create_app(
             # development GraphiQL page's GET) with a JSON 405.
             Route(
                 "/graphql",
-                ExecutionTimeout(GraphQLEndpoint(runtime), settings.execution_timeout_seconds),
+                RateLimitHeaders(
+                    ExecutionTimeout(GraphQLEndpoint(runtime), settings.execution_timeout_seconds)
+                ),
             ),
             *graphiql_routes(settings, runtime.sessions),
         ],

@@ -22,7 +22,7 @@ from tests.conftest import World, token_for
 from tests.helpers import gid
 
 OWNER = "owner@northwind.test"
-TIMEOUT = 0.5
+TIMEOUT = 3.0
 TITLE = "Stopped halfway"
 
 
