@@ -38,8 +38,17 @@ from server.edge import (
     too_large,
     variables_refused,
 )
+from server.failsafe import Failsafe
 from server.graphiql import graphiql_page, graphiql_routes
 from server.graphql_errors import InputCheck, RootArguments, coded
+from server.observability import (
+    Metrics,
+    ObservedRequests,
+    instrument,
+    metrics_endpoint,
+    observing_extension,
+    readyz_endpoint,
+)
 from server.persisted import TrustedDocuments, replaying
 from server.rate_limit import Buckets, RateLimitHeaders, buckets_for, rate_limit_extensions
 from server.security_headers import SecurityHeaders
@@ -95,7 +104,11 @@ class PartnerGraphQL(GraphQL[Context, None]):
             production=runtime.settings.production,
             limits=runtime.settings.limits,
             # Innermost: it tags parse and validation errors before error masking sees them.
-            innermost=[InputCheck, *rate_limit_extensions(runtime.rate_limit)],
+            innermost=[
+                InputCheck,
+                *rate_limit_extensions(runtime.rate_limit),
+                observing_extension(),
+            ],
             on_root_fields=RootArguments,
         )
         super().__init__(
@@ -276,6 +289,8 @@ def create_app(
         dns=dns or PublicDnsChecker(),
     )
     runtime.rate_limit = buckets_for(settings, runtime.sessions)
+    metrics = Metrics()
+    instrument(engine)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -290,10 +305,25 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             # Every method reaches the endpoint, which answers any but POST (and the
             # development GraphiQL page's GET) with a JSON 405.
+            Route("/readyz", readyz_endpoint(runtime.engine), methods=["GET"]),
+            Route(
+                "/metrics",
+                metrics_endpoint(
+                    metrics, production=settings.production, token=settings.metrics_token
+                ),
+                methods=["GET"],
+            ),
             Route(
                 "/graphql",
-                RateLimitHeaders(
-                    ExecutionTimeout(GraphQLEndpoint(runtime), settings.execution_timeout_seconds)
+                ObservedRequests(
+                    Failsafe(
+                        RateLimitHeaders(
+                            ExecutionTimeout(
+                                GraphQLEndpoint(runtime), settings.execution_timeout_seconds
+                            )
+                        )
+                    ),
+                    metrics,
                 ),
             ),
             *graphiql_routes(settings, runtime.sessions),

@@ -41,6 +41,11 @@ class Settings:
     rate_limit_points: int = 0
     rate_limit_refill_per_second: float = DEFAULT_RATE_LIMIT_REFILL
     rate_limit_store: Literal["memory", "database"] = "memory"
+    # Log lines as JSON objects or readable text (SHOPIQ_LOG_FORMAT; json in production).
+    log_format: Literal["json", "console"] = "console"
+    # In production /metrics answers only this bearer token, and is absent without one
+    # (SHOPIQ_METRICS_TOKEN). In development it is open.
+    metrics_token: str | None = None
 
     @property
     def production(self) -> bool:
@@ -76,6 +81,14 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     refill = _seconds(environ, "SHOPIQ_RATE_LIMIT_REFILL_PER_SECOND", DEFAULT_RATE_LIMIT_REFILL)
     if refill <= 0:
         raise SettingsError("SHOPIQ_RATE_LIMIT_REFILL_PER_SECOND must be more than 0")
+    log_format = environ.get("SHOPIQ_LOG_FORMAT", "").strip() or (
+        "json" if env == "production" else "console"
+    )
+    if log_format not in ("json", "console"):
+        raise SettingsError("SHOPIQ_LOG_FORMAT must be 'json' or 'console'")
+    metrics_token = environ.get("SHOPIQ_METRICS_TOKEN", "").strip() or None
+    if metrics_token is not None and len(metrics_token) < MIN_SECRET_LENGTH:
+        raise SettingsError(f"SHOPIQ_METRICS_TOKEN must be at least {MIN_SECRET_LENGTH} characters")
     return Settings(
         env="production" if env == "production" else "development",
         database_url=database_url,
@@ -86,6 +99,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         rate_limit_points=points,
         rate_limit_refill_per_second=refill,
         rate_limit_store="database" if store == "database" else "memory",
+        log_format="json" if log_format == "json" else "console",
+        metrics_token=metrics_token,
         execution_timeout_seconds=_seconds(environ, "SHOPIQ_EXECUTION_TIMEOUT_SECONDS", 10.0),
     )
 

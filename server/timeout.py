@@ -17,6 +17,7 @@ import logging
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.edge import error_response
+from server.observability import note_code
 
 TIMEOUT = "TIMEOUT"
 
@@ -51,6 +52,7 @@ class ExecutionTimeout:
                 self.seconds,
                 extra={"request_id": request_id},
             )
+            note_code(TIMEOUT)
             if started:  # the answer was under way: nothing else can be said
                 return
             response = error_response(

@@ -12,9 +12,11 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import schema.viewer
+import server.app
 from db.models import Task
 from server.security_headers import API_CONTENT_SECURITY_POLICY, HSTS
 from tests.conftest import World, token_for
@@ -215,3 +217,43 @@ async def test_the_graphiql_page_keeps_its_own_policy(http: httpx.AsyncClient) -
     assert "script-src 'self'" in policy
     assert "frame-ancestors 'none'" in policy
     assert page.headers["x-content-type-options"] == "nosniff"
+
+
+# --- failures outside GraphQL -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("failure", "status", "code"),
+    [
+        (
+            OperationalError("SELECT", {}, Exception("connection refused")),
+            503,
+            "SERVICE_UNAVAILABLE",
+        ),
+        (RuntimeError("the secret detail"), 500, "INTERNAL_SERVER_ERROR"),
+    ],
+)
+async def test_a_failure_outside_graphql_is_coded_json(
+    prod_http: httpx.AsyncClient,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    failure: Exception,
+    status: int,
+    code: str,
+) -> None:
+    async def failing(*_: Any) -> Any:
+        raise failure
+
+    monkeypatch.setattr(server.app, "load_viewer", failing)  # while the viewer is loaded
+    response = await prod_http.post(
+        "/graphql",
+        json={"query": "{ __typename }"},
+        headers={**bearer(world), "X-Request-Id": "edge-9"},
+    )
+    assert response.status_code == status
+    [error] = response.json()["errors"]
+    assert error["extensions"]["code"] == code
+    assert "edge-9" in error["message"]
+    assert response.headers["x-request-id"] == "edge-9"
+    for secret in ("SELECT", "secret", "refused"):
+        assert secret not in response.text
