@@ -38,7 +38,7 @@ class Limits:
     # Fields at one level of a selection, fragments flattened into it (as GraphQL merges them).
     max_selection_fields: int = 200  # SHOPIQ_MAX_SELECTION_FIELDS
     # Work units of GraphQL's field-merging validation (a comparison of two fields costs 2).
-    validation_budget: int = 20_000  # SHOPIQ_VALIDATION_BUDGET
+    validation_budget: int = 10_000  # SHOPIQ_VALIDATION_BUDGET
     # Parsed and validated documents kept per process: at most this many, of at most this many
     # characters each, and this many characters in all.
     cache_entries: int = 256  # SHOPIQ_CACHE_ENTRIES
