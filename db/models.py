@@ -377,14 +377,10 @@ class TrustedDocument(Base):
 
 
 # Tables of other domains live in their own modules; imported here so that whoever collects the
-# metadata through db.models (Alembic, the tests, the demo) gets them too.
-# Tables of other domains register on the same metadata when the models are imported.
+# metadata through db.models (Alembic, the tests, the demo, the permission table) gets them too.
 from db import access as _access  # noqa: E402, F401
 from db import audit  # noqa: E402, F401
-
-# The client relationship's tables live in their own module; imported here (and re-exported) so
-# that whatever collects the metadata through db.models (Alembic, the tests, the permission
-# table) sees them.
+from db.rate_limit import RateLimitBucket  # noqa: E402, F401
 from db.relationship import ClientDocument as ClientDocument  # noqa: E402
 from db.relationship import Communication as Communication  # noqa: E402
 from db.relationship import CommunicationRead as CommunicationRead  # noqa: E402

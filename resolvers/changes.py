@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import String, inspect
+from sqlalchemy import String, Text, inspect
 
 from resolvers.problems import Refused
 from resolvers.validation import Checker
@@ -59,9 +59,17 @@ def text_limit(model: type[Any], name: str) -> int | None:
     return int(limit) if limit is not None else None
 
 
+def multiline(model: type[Any], name: str) -> bool:
+    """Whether the column takes several lines: a Text column (descriptions), or one whose info
+    says `multiline`. A String(n) column (names, titles, codes, addresses) holds one line."""
+    column = inspect(model).columns[name]
+    return isinstance(column.type, Text) or bool(column.info.get("multiline"))
+
+
 def cleaned(model: type[Any], changes: Changes) -> Changes:
-    """Text trimmed (blank becomes None), checked against the column's length, and required
-    where the column cannot be empty; every problem found is refused at once."""
+    """Text trimmed (blank becomes None), checked against the column's length, on one line
+    unless the column is multi-line (no tab or newline in a name or title), and required where
+    the column cannot be empty; every problem found is refused at once."""
     check = Checker()
     columns = inspect(model).columns
     values = dict(changes.values)
@@ -72,6 +80,7 @@ def cleaned(model: type[Any], changes: Changes) -> Changes:
                 value,
                 required=not columns[name].nullable,
                 max_len=text_limit(model, name) or MAX_TEXT,
+                multiline=multiline(model, name),
             )
     if check.problems:
         raise Refused(*check.problems)

@@ -76,7 +76,7 @@ async def _onboard(
     )
     check = Checker()
     business_name = check.text(
-        "business_name", changes.get("business_name"), required=True, max_len=200
+        "business_name", changes.get("business_name"), required=True, max_len=200, multiline=False
     )
     email = check.email("contact_email", changes.get("contact_email"), required=True)
     plain = changes.without(*CHECKED, *NOT_CLIENT)
@@ -87,9 +87,11 @@ async def _onboard(
     phone = check.phone("contact_phone", changes.get("contact_phone"))
     country = check.country("country", changes.get("country") or "US")
     currency = check.currency("currency", changes.get("currency") or _currency_for(country))
-    store_name = check.text("store_name", changes.get("store_name"), required=False, max_len=200)
+    store_name = check.text(
+        "store_name", changes.get("store_name"), required=False, max_len=200, multiline=False
+    )
     merchant_name = check.text(
-        "merchant_name", changes.get("merchant_name"), required=False, max_len=200
+        "merchant_name", changes.get("merchant_name"), required=False, max_len=200, multiline=False
     )
     wanted = changes.get("subdomain")
     subdomain = check.subdomain("subdomain", wanted) if wanted else None

@@ -57,7 +57,9 @@ async def invite_member(
         await _require_owner_power(session, ctx, partner.id, role)
         check = Checker()
         address = check.email("email", changes.get("email"), required=True)
-        display = check.text("name", changes.get("name"), required=False, max_len=200)
+        display = check.text(
+            "name", changes.get("name"), required=False, max_len=200, multiline=False
+        )
         if check.problems:
             raise Refused(*check.problems)
         assert address is not None

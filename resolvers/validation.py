@@ -65,7 +65,7 @@ class Checker:
     ) -> str | None:
         """Trimmed, NFC-normalised text; a problem for forbidden characters (see `text_fault`),
         for tab or newline in a single-line value, and for text over `max_len` characters."""
-        fault = text_fault(value, multiline=multiline) if value else None
+        fault = text_fault(value) if value else None
         if fault is not None:
             self.add(field, fault, ErrorCode.INVALID)
             return None
@@ -73,6 +73,11 @@ class Checker:
         if not cleaned:
             if required:
                 self.add(field, "This field is required.", ErrorCode.REQUIRED)
+            return None
+        # Checked once trimmed: a blank value is missing (REQUIRED), not badly formed.
+        fault = None if multiline else text_fault(cleaned, multiline=False)
+        if fault is not None:
+            self.add(field, fault, ErrorCode.INVALID)
             return None
         if len(cleaned) > max_len:
             self.add(field, f"Use at most {max_len} characters.", ErrorCode.TOO_LONG)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 import strawberry
-from strawberry.extensions import FieldExtension, SchemaExtension
+from graphql import GraphQLError
+from graphql.validation import NoSchemaIntrospectionCustomRule
+from strawberry.extensions import AddValidationRules, FieldExtension, SchemaExtension
+from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
 
 from schema.audit import audit_mutations
@@ -13,6 +17,27 @@ from schema.limits import DEFAULT_LIMITS, Limits, limit_extensions, mask_errors
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.relay import NODES
+
+log = logging.getLogger("strawberry.execution")
+
+
+class PartnerSchema(strawberry.Schema):
+    """Every error is logged under the request id its answer carries (`extensions.requestId`
+    of an unexpected error), so the masked answer finds its details in the log."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        context = getattr(execution_context, "context", None)
+        request_id = getattr(context, "request_id", None) or "-"
+        for error in errors:
+            log.error(
+                "request %s: %s",
+                request_id,
+                error.message,
+                exc_info=error.original_error,
+                extra={"request_id": request_id},
+            )
 
 
 def node_types() -> list[type]:
@@ -39,9 +64,12 @@ def build_schema(
     built: list[strawberry.Schema] = []
     extensions: list[Extension] = [*limit_extensions(limits, lambda: built[0]._schema)]
     if production:
+        # Introspection off (`__typename` stays); the rule is one class, so the validation
+        # cache keeps hitting.
+        extensions.append(lambda: AddValidationRules([NoSchemaIntrospectionCustomRule]))
         extensions.append(mask_errors)
     extensions.extend(innermost)
-    schema = strawberry.Schema(
+    schema = PartnerSchema(
         query=Query, mutation=Mutation, types=node_types(), extensions=extensions
     )
     built.append(schema)

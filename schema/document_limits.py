@@ -6,25 +6,28 @@ fragments that each spread the previous one twice take 2^30 steps.)"""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from graphql import (
     ASTValidationRule,
-    DirectiveNode,
     DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     OperationDefinitionNode,
+    OverlappingFieldsCanBeMergedRule,
     SelectionSetNode,
     ValidationContext,
     parse,
 )
 from graphql.language.visitor import BREAK, VisitorAction
+from graphql.validation.validate import ValidationAbortedError
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
 
@@ -34,6 +37,8 @@ QUERY_TOO_DEEP = "QUERY_TOO_DEEP"
 TOO_MANY_ALIASES = "TOO_MANY_ALIASES"
 TOO_MANY_DIRECTIVES = "TOO_MANY_DIRECTIVES"
 TOO_MANY_OPERATIONS = "TOO_MANY_OPERATIONS"
+TOO_MANY_FIELDS = "TOO_MANY_FIELDS"
+QUERY_TOO_COMPLEX = "QUERY_TOO_COMPLEX"
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,12 +48,18 @@ class Shape:
     depth: int = 0  # nesting of fields that have selections (introspection fields ignored)
     aliases: int = 0
     directives: int = 0
+    # Fields selected at this level (inline fragments and spread fragments flattened into it, as
+    # GraphQL merges them), and the most at any one level of the selection, this one included.
+    fields: int = 0
+    widest: int = 0
 
     def __add__(self, other: Shape) -> Shape:
         return Shape(
             max(self.depth, other.depth),
             self.aliases + other.aliases,
             self.directives + other.directives,
+            self.fields + other.fields,
+            max(self.widest, other.widest),
         )
 
 
@@ -95,27 +106,35 @@ class DocumentAnalysis:
         return summary
 
     def selection_set(self, selection_set: SelectionSetNode | None) -> Shape:
-        total = EMPTY
+        # Plain integers in the loop: this runs once per field of the document.
+        depth = aliases = directives = fields = widest = 0
         for selection in selection_set.selections if selection_set else ():
-            directives: tuple[DirectiveNode, ...] = tuple(selection.directives or ())
-            own = Shape(directives=len(directives))
+            directives += len(selection.directives or ())
             if isinstance(selection, FieldNode):
+                fields += 1
+                if selection.alias:
+                    aliases += 1
+                if selection.selection_set is None:
+                    continue
                 inner = self.selection_set(selection.selection_set)
-                nested = (
-                    selection.selection_set is not None
-                    and not selection.name.value.startswith("__")
-                )
-                own = own + Shape(
-                    depth=inner.depth + 1 if nested else 0,
-                    aliases=inner.aliases + (1 if selection.alias else 0),
-                    directives=inner.directives,
-                )
-            elif isinstance(selection, InlineFragmentNode):
-                own = own + self.selection_set(selection.selection_set)
+                if not selection.name.value.startswith("__"):
+                    depth = max(depth, inner.depth + 1)
+                aliases += inner.aliases
+                directives += inner.directives
+                widest = max(widest, inner.widest)
+                continue
+            if isinstance(selection, InlineFragmentNode):
+                inner = self.selection_set(selection.selection_set)
             elif isinstance(selection, FragmentSpreadNode):
-                own = own + self.fragment(selection.name.value)
-            total = total + own
-        return total
+                inner = self.fragment(selection.name.value)
+            else:
+                continue
+            depth = max(depth, inner.depth)
+            aliases += inner.aliases
+            directives += inner.directives
+            fields += inner.fields
+            widest = max(widest, inner.widest)
+        return Shape(depth, aliases, directives, fields, max(widest, fields))
 
 
 def _error(message: str, code: str, nodes: Any = None, **extra: Any) -> GraphQLError:
@@ -129,6 +148,7 @@ def document_limit_errors(
     max_aliases: int,
     max_directives: int,
     max_operations: int,
+    max_selection_fields: int,
 ) -> list[GraphQLError]:
     """Every limit the document goes over, each as one error with its code."""
     analysis = DocumentAnalysis(document)
@@ -169,11 +189,24 @@ def document_limit_errors(
                 TOO_MANY_DIRECTIVES,
             )
         )
+    if total.widest > max_selection_fields:
+        errors.append(
+            _error(
+                f"{total.widest} fields selected at one level (fragments included). "
+                f"Allowed: {max_selection_fields}",
+                TOO_MANY_FIELDS,
+            )
+        )
     return errors
 
 
 def document_limits_rule(
-    *, max_depth: int, max_aliases: int, max_directives: int, max_operations: int
+    *,
+    max_depth: int,
+    max_aliases: int,
+    max_directives: int,
+    max_operations: int,
+    max_selection_fields: int,
 ) -> type[ASTValidationRule]:
     """A validation rule (built once per schema, so the validation cache keeps hitting) that
     checks the document's shape when validation enters it, then leaves the rest of the walk."""
@@ -189,6 +222,7 @@ def document_limits_rule(
                 max_aliases=max_aliases,
                 max_directives=max_directives,
                 max_operations=max_operations,
+                max_selection_fields=max_selection_fields,
             ):
                 self.report_error(error)
             return BREAK
@@ -227,16 +261,84 @@ class BoundedCache:
             self.total_chars -= len(old)
 
 
+@cache
+def bounded_merge_rule(budget: int) -> type[ASTValidationRule]:
+    """graphql-core's OverlappingFieldsCanBeMergedRule with a smaller work budget: it compares
+    every pair of fields that share a response name, which is quadratic in how often a field is
+    repeated (and more through nested repetitions); past `budget` units it aborts the validation.
+    graphql-core's own default (500,000) allows ~0.4 s of work."""
+
+    class BoundedOverlappingFields(OverlappingFieldsCanBeMergedRule):
+        def __init__(self, context: ValidationContext) -> None:
+            super().__init__(context)
+            self.rule_context.remaining_complexity_budget = budget
+
+    return BoundedOverlappingFields
+
+
+def _too_complex(errors: list[GraphQLError], budget: int) -> list[GraphQLError]:
+    """`errors`, with graphql-core's bare "Validation aborted." (the merge rule's budget spent,
+    or nesting past the interpreter's recursion limit) replaced by a coded error."""
+    return [
+        _error(
+            "The document is too complex to validate: it repeats fields that must be compared "
+            f"with each other more than the validation budget ({budget}) allows. "
+            "Select each field once per level.",
+            QUERY_TOO_COMPLEX,
+            validationBudget=budget,
+        )
+        if isinstance(error, ValidationAbortedError) and error.message == "Validation aborted."
+        else error
+        for error in errors
+    ]
+
+
+ShapeCheck = Callable[[DocumentNode], list[GraphQLError]]
+
+
+def validate_limited(
+    schema: GraphQLSchema,
+    document: DocumentNode,
+    rules: Iterable[type[ASTValidationRule]],
+    shape_check: ShapeCheck | None,
+    merge_budget: int,
+) -> list[GraphQLError]:
+    """The shape limits first (linear in the document's size, fragments summarised once); only
+    a document within them meets GraphQL's `rules`, the field-merging one with `merge_budget`
+    (0: graphql-core's own)."""
+    errors = shape_check(document) if shape_check else []
+    if errors:
+        return errors
+    if merge_budget:
+        bounded = bounded_merge_rule(merge_budget)
+        rules = [bounded if r is OverlappingFieldsCanBeMergedRule else r for r in rules]
+    errors = validate_document(schema, document, tuple(rules))
+    return _too_complex(errors, merge_budget) if merge_budget else errors
+
+
 class LimitedParsing(SchemaExtension):
     """Parses with the token limit (graphql-core stops counting at the limit, comments
     included, before it builds anything big) and caches parsed and validated documents by their
     text in bounded caches. Replaces Strawberry's ParserCache and ValidationCache, which hold
-    any document that was parsed, whatever its size."""
+    any document that was parsed, whatever its size.
 
-    def __init__(self, max_tokens: int, parsed: BoundedCache, validated: BoundedCache) -> None:
+    Validation runs the document's shape limits first (`shape_check`, linear in the document's
+    size); only a document within them meets GraphQL's own rules, whose field-merging rule
+    runs with `merge_budget`."""
+
+    def __init__(
+        self,
+        max_tokens: int,
+        parsed: BoundedCache,
+        validated: BoundedCache,
+        shape_check: ShapeCheck | None = None,
+        merge_budget: int = 0,
+    ) -> None:
         self.max_tokens = max_tokens
         self.parsed = parsed
         self.validated = validated
+        self.shape_check = shape_check
+        self.merge_budget = merge_budget
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
@@ -262,11 +364,15 @@ class LimitedParsing(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         context = self.execution_context
         query, document = context.query, context.graphql_document
-        if query is not None and document is not None and self.parsed.get(query) is document:
+        if query is not None and document is not None and context.pre_execution_errors is None:
             errors = self.validated.get(query)
             if errors is None:
-                errors = validate_document(
-                    context.schema._schema, document, context.validation_rules
+                errors = validate_limited(
+                    context.schema._schema,
+                    document,
+                    context.validation_rules,
+                    self.shape_check,
+                    self.merge_budget,
                 )
                 self.validated.put(query, errors)
             context.pre_execution_errors = list(errors)

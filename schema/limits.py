@@ -1,23 +1,30 @@
 """Query limits, with their defaults in one place (`Limits`; server.settings reads each from the
-environment). Validation rules are built once per schema so the validation cache keeps hitting
-(a per-request rule class would make every document a cache miss).
+environment).
 
-Checked in this order: tokens while parsing (QUERY_TOO_LARGE), then during validation the
-document's operations, depth, aliases and directives (TOO_MANY_OPERATIONS, QUERY_TOO_DEEP,
-TOO_MANY_ALIASES, TOO_MANY_DIRECTIVES) in one memoised pass, then at execution start the cost
-with the variables resolved (QUERY_TOO_COSTLY)."""
+Checked in this order: tokens while parsing (QUERY_TOO_LARGE), then the document's operations,
+depth, aliases, directives and fields per level (TOO_MANY_OPERATIONS, QUERY_TOO_DEEP,
+TOO_MANY_ALIASES, TOO_MANY_DIRECTIVES, TOO_MANY_FIELDS) in one memoised pass BEFORE GraphQL's
+own rules, which only a document within those limits meets (their field-merging rule with a
+work budget: QUERY_TOO_COMPLEX); then at execution start the cost with the variables resolved
+(QUERY_TOO_COSTLY)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from graphql import ASTValidationRule, GraphQLError, GraphQLSchema
-from strawberry.extensions import AddValidationRules, MaskErrors, SchemaExtension
+from graphql import ASTValidationRule, DocumentNode, GraphQLError, GraphQLSchema
+from strawberry.extensions import MaskErrors, SchemaExtension
 
 from resolvers.problems import InputError, UnexpectedError
 from schema.cost import CostModel, QueryCostLimit
-from schema.document_limits import BoundedCache, LimitedParsing, document_limits_rule
+from schema.document_limits import (
+    BoundedCache,
+    LimitedParsing,
+    ShapeCheck,
+    document_limit_errors,
+    document_limits_rule,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +35,10 @@ class Limits:
     max_directives: int = 50  # SHOPIQ_MAX_DIRECTIVES
     max_operations: int = 20  # SHOPIQ_MAX_OPERATIONS
     max_cost: int = 50_000  # SHOPIQ_MAX_COST
+    # Fields at one level of a selection, fragments flattened into it (as GraphQL merges them).
+    max_selection_fields: int = 200  # SHOPIQ_MAX_SELECTION_FIELDS
+    # Work units of GraphQL's field-merging validation (a comparison of two fields costs 2).
+    validation_budget: int = 10_000  # SHOPIQ_VALIDATION_BUDGET
     # Parsed and validated documents kept per process: at most this many, of at most this many
     # characters each, and this many characters in all.
     cache_entries: int = 256  # SHOPIQ_CACHE_ENTRIES
@@ -47,8 +58,25 @@ def limit_rules(limits: Limits) -> list[type[ASTValidationRule]]:
             max_aliases=limits.max_aliases,
             max_directives=limits.max_directives,
             max_operations=limits.max_operations,
+            max_selection_fields=limits.max_selection_fields,
         )
     ]
+
+
+def shape_check(limits: Limits) -> ShapeCheck:
+    """The document's shape limits, checked before GraphQL's own rules run."""
+
+    def check(document: DocumentNode) -> list[GraphQLError]:
+        return document_limit_errors(
+            document,
+            max_depth=limits.max_depth,
+            max_aliases=limits.max_aliases,
+            max_directives=limits.max_directives,
+            max_operations=limits.max_operations,
+            max_selection_fields=limits.max_selection_fields,
+        )
+
+    return check
 
 
 # The default rules, for checking a document outside a request (trusted documents).
@@ -61,7 +89,7 @@ def limit_extensions(
     """The extensions that enforce `limits`, as factories (one instance per request); their
     caches and rules are made here, once. `schema` gives the built GraphQL schema (the cost model
     reads its connection types on first use)."""
-    rules = limit_rules(limits)
+    check = shape_check(limits)
 
     def cache() -> BoundedCache:
         return BoundedCache(
@@ -79,8 +107,9 @@ def limit_extensions(
         return models[0]
 
     return [
-        lambda: AddValidationRules(rules),
-        lambda: LimitedParsing(limits.max_tokens, parsed, validated),
+        lambda: LimitedParsing(
+            limits.max_tokens, parsed, validated, check, limits.validation_budget
+        ),
         lambda: QueryCostLimit(cost_model(), limits.max_cost),
     ]
 

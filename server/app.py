@@ -14,6 +14,7 @@ from typing import Any
 from cross_web import HTTPException
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -37,10 +38,22 @@ from server.edge import (
     too_large,
     variables_refused,
 )
+from server.failsafe import Failsafe
 from server.graphiql import graphiql_page, graphiql_routes
 from server.graphql_errors import InputCheck, RootArguments, coded
+from server.observability import (
+    Metrics,
+    ObservedRequests,
+    instrument,
+    metrics_endpoint,
+    observing_extension,
+    readyz_endpoint,
+)
 from server.persisted import TrustedDocuments, replaying
+from server.rate_limit import Buckets, RateLimitHeaders, buckets_for, rate_limit_extensions
+from server.security_headers import SecurityHeaders
 from server.settings import Settings
+from server.timeout import ExecutionTimeout
 from server.tokens import InvalidTokenError, read_token
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -82,6 +95,7 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     authz: Authorizer
     dns: DnsChecker
+    rate_limit: Buckets | None = None
 
 
 class PartnerGraphQL(GraphQL[Context, None]):
@@ -90,7 +104,11 @@ class PartnerGraphQL(GraphQL[Context, None]):
             production=runtime.settings.production,
             limits=runtime.settings.limits,
             # Innermost: it tags parse and validation errors before error masking sees them.
-            innermost=[InputCheck],
+            innermost=[
+                InputCheck,
+                *rate_limit_extensions(runtime.rate_limit),
+                observing_extension(),
+            ],
             on_root_fields=RootArguments,
         )
         super().__init__(
@@ -117,8 +135,10 @@ class PartnerGraphQL(GraphQL[Context, None]):
         response = process_result(result)
         if result.errors:
             request_id: str = request.state.request_id
+            production = self.runtime.settings.production
             response["errors"] = [
-                coded(error, dict(error.formatted), request_id) for error in result.errors
+                coded(error, dict(error.formatted), request_id, production=production)
+                for error in result.errors
             ]
         return response
 
@@ -268,6 +288,9 @@ def create_app(
         authz=build_authorizer(),
         dns=dns or PublicDnsChecker(),
     )
+    runtime.rate_limit = buckets_for(settings, runtime.sessions)
+    metrics = Metrics()
+    instrument(engine)
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
@@ -282,10 +305,31 @@ def create_app(
             Route("/healthz", healthz, methods=["GET"]),
             # Every method reaches the endpoint, which answers any but POST (and the
             # development GraphiQL page's GET) with a JSON 405.
-            Route("/graphql", GraphQLEndpoint(runtime)),
+            Route("/readyz", readyz_endpoint(runtime.engine), methods=["GET"]),
+            Route(
+                "/metrics",
+                metrics_endpoint(
+                    metrics, production=settings.production, token=settings.metrics_token
+                ),
+                methods=["GET"],
+            ),
+            Route(
+                "/graphql",
+                ObservedRequests(
+                    Failsafe(
+                        RateLimitHeaders(
+                            ExecutionTimeout(
+                                GraphQLEndpoint(runtime), settings.execution_timeout_seconds
+                            )
+                        )
+                    ),
+                    metrics,
+                ),
+            ),
             *graphiql_routes(settings, runtime.sessions),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(SecurityHeaders, production=settings.production)],
     )
     app.state.runtime = runtime
     return app

@@ -31,9 +31,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from server.app import create_app
+    from server.observability import configure_logging
 
     _say(f"serving GraphQL on http://{args.host}:{args.port}/graphql ({settings.env})")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    configure_logging(settings.log_format)
+    uvicorn.run(
+        create_app(settings), host=args.host, port=args.port, log_level="info", log_config=None
+    )
     return 0
 
 

@@ -13,6 +13,7 @@ is left when the result is sent."""
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
@@ -208,8 +209,24 @@ class RootArguments(FieldExtension):
         return await next_(source, info, **kwargs)
 
 
-def coded(error: GraphQLError, formatted: dict[str, Any], request_id: str) -> dict[str, Any]:
-    """`formatted` (the error as sent) with its code, and a database error's message replaced."""
+# graphql-core ends a message with its guesses at what the caller meant ("Did you mean 'viewer'?",
+# "Did you mean the enum value 'OWNER'?"): in production they would spell out the schema that
+# introspection no longer tells.
+# The guesses are quoted names, "'a', 'b', or 'c'", up to the question mark.
+_SUGGESTION = re.compile(r" ?Did you mean (?:[^?']|'[^']*')*\?")
+
+
+def without_suggestions(message: str) -> str:
+    return _SUGGESTION.sub("", message)
+
+
+def coded(
+    error: GraphQLError, formatted: dict[str, Any], request_id: str, *, production: bool = False
+) -> dict[str, Any]:
+    """`formatted` (the error as sent) with its code, and a database error's message replaced;
+    in production, without field-name suggestions."""
+    if production:
+        formatted = {**formatted, "message": without_suggestions(formatted["message"])}
     extensions = dict(formatted.get("extensions") or {})
     if "code" not in extensions:
         original = error.original_error

@@ -12,6 +12,9 @@ from typing import Literal
 from schema.limits import DEFAULT_LIMITS, Limits
 
 MIN_SECRET_LENGTH = 32
+DEFAULT_EXECUTION_TIMEOUT = 10.0  # SHOPIQ_EXECUTION_TIMEOUT_SECONDS
+DEFAULT_RATE_LIMIT_POINTS = 100_000  # SHOPIQ_RATE_LIMIT_POINTS: two operations at the cost limit
+DEFAULT_RATE_LIMIT_REFILL = 1_000.0  # SHOPIQ_RATE_LIMIT_REFILL_PER_SECOND
 
 
 class SettingsError(Exception):
@@ -29,6 +32,23 @@ class Settings:
     trusted_documents_only: bool = False
     # Document and cost limits (schema.limits), each from SHOPIQ_<FIELD NAME IN CAPITALS>.
     limits: Limits = DEFAULT_LIMITS
+    # A /graphql request still running after this many seconds is stopped (503 TIMEOUT) and its
+    # transaction rolled back; 0 turns the timeout off: the default of Settings built in code, as
+    # in tests (a loaded test machine is no reason to cut a request short); load_settings
+    # defaults to DEFAULT_EXECUTION_TIMEOUT (SHOPIQ_EXECUTION_TIMEOUT_SECONDS).
+    execution_timeout_seconds: float = 0.0
+    # Per-viewer rate limit in cost points (server.rate_limit): a bucket of this many points,
+    # refilled at this rate; 0 points turns it off (the default of Settings built in code, as in
+    # tests; load_settings defaults to DEFAULT_RATE_LIMIT_POINTS). The buckets live in this
+    # process ("memory") or in PostgreSQL ("database", for several workers).
+    rate_limit_points: int = 0
+    rate_limit_refill_per_second: float = DEFAULT_RATE_LIMIT_REFILL
+    rate_limit_store: Literal["memory", "database"] = "memory"
+    # Log lines as JSON objects or readable text (SHOPIQ_LOG_FORMAT; json in production).
+    log_format: Literal["json", "console"] = "console"
+    # In production /metrics answers only this bearer token, and is absent without one
+    # (SHOPIQ_METRICS_TOKEN). In development it is open.
+    metrics_token: str | None = None
 
     @property
     def production(self) -> bool:
@@ -49,13 +69,44 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         secret = _development_secret(var_dir)
     if len(secret) < MIN_SECRET_LENGTH:
         raise SettingsError(f"SHOPIQ_JWT_SECRET must be at least {MIN_SECRET_LENGTH} characters")
+    limits = load_limits(environ)
+    points = _count(environ, "SHOPIQ_RATE_LIMIT_POINTS", DEFAULT_RATE_LIMIT_POINTS)
+    if points and points < limits.max_cost:
+        raise SettingsError(
+            "SHOPIQ_RATE_LIMIT_POINTS must be 0 (off) or at least the query cost limit "
+            f"({limits.max_cost}), or an operation within the cost limit could never run"
+        )
+    store = environ.get("SHOPIQ_RATE_LIMIT_STORE", "memory").strip() or "memory"
+    if store not in ("memory", "database"):
+        raise SettingsError("SHOPIQ_RATE_LIMIT_STORE must be 'memory' or 'database'")
+    if store == "database" and not database_url.startswith("postgresql"):
+        raise SettingsError("SHOPIQ_RATE_LIMIT_STORE=database needs a PostgreSQL database")
+    refill = _seconds(environ, "SHOPIQ_RATE_LIMIT_REFILL_PER_SECOND", DEFAULT_RATE_LIMIT_REFILL)
+    if refill <= 0:
+        raise SettingsError("SHOPIQ_RATE_LIMIT_REFILL_PER_SECOND must be more than 0")
+    log_format = environ.get("SHOPIQ_LOG_FORMAT", "").strip() or (
+        "json" if env == "production" else "console"
+    )
+    if log_format not in ("json", "console"):
+        raise SettingsError("SHOPIQ_LOG_FORMAT must be 'json' or 'console'")
+    metrics_token = environ.get("SHOPIQ_METRICS_TOKEN", "").strip() or None
+    if metrics_token is not None and len(metrics_token) < MIN_SECRET_LENGTH:
+        raise SettingsError(f"SHOPIQ_METRICS_TOKEN must be at least {MIN_SECRET_LENGTH} characters")
     return Settings(
         env="production" if env == "production" else "development",
         database_url=database_url,
         jwt_secret=secret,
         var_dir=var_dir,
         trusted_documents_only=_flag(environ, "SHOPIQ_TRUSTED_DOCUMENTS_ONLY"),
-        limits=load_limits(environ),
+        limits=limits,
+        rate_limit_points=points,
+        rate_limit_refill_per_second=refill,
+        rate_limit_store="database" if store == "database" else "memory",
+        log_format="json" if log_format == "json" else "console",
+        metrics_token=metrics_token,
+        execution_timeout_seconds=_seconds(
+            environ, "SHOPIQ_EXECUTION_TIMEOUT_SECONDS", DEFAULT_EXECUTION_TIMEOUT
+        ),
     )
 
 
@@ -72,6 +123,28 @@ def load_limits(environ: Mapping[str, str]) -> Limits:
             raise SettingsError(f"{name} must be a positive integer")
         values[field.name] = int(raw)
     return Limits(**values) if values else DEFAULT_LIMITS
+
+
+def _count(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isascii() or not raw.isdigit():
+        raise SettingsError(f"{name} must be a whole number (0 or more)")
+    return int(raw)
+
+
+def _seconds(environ: Mapping[str, str], name: str, default: float) -> float:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds") from None
+    if not 0 <= value < 86_400:  # also refuses nan and inf
+        raise SettingsError(f"{name} must be a number of seconds from 0 (off) to 86400")
+    return value
 
 
 def _flag(environ: Mapping[str, str], name: str, default: bool = False) -> bool:

@@ -45,17 +45,68 @@ async def test_fragment_fan_out_is_refused_without_expanding_it(
 
     monkeypatch.setattr(DocumentAnalysis, "selection_set", counting)
     body = await gql(OWNER, fan_out(30))
-    assert codes(body) == ["TOO_MANY_ALIASES"]
+    assert codes(body) == ["TOO_MANY_ALIASES", "TOO_MANY_FIELDS"]
     assert body["errors"][0]["message"] == f"{2**30} aliases found. Allowed: 30"
-    # One visit per selection set of the document (the operation's and 31 fragments') and one for
-    # the leaf field of F0: 33, where expanding every spread would make 2^31.
-    assert visits == 33
+    # One visit per selection set of the document (the operation's and 31 fragments'): 32,
+    # where expanding every spread would make 2^31.
+    assert visits == 32
 
 
-async def test_fan_out_without_aliases_runs_once_per_fragment(gql: GraphQL) -> None:
-    body = await gql(OWNER, fan_out(30).replace("a: __typename", "__typename"))
-    assert "errors" not in body
-    assert body["data"] == {"__typename": "Query"}
+@pytest.mark.parametrize(("levels", "accepted"), [(7, True), (8, False)])
+async def test_fan_out_without_aliases_is_counted_per_level(
+    gql: GraphQL, levels: int, accepted: bool
+) -> None:
+    # 2^7 = 128 fields at one level are within the limit (200); 2^8 are not. Refused before
+    # GraphQL's own rules compare the fields with one another.
+    body = await gql(OWNER, fan_out(levels).replace("a: __typename", "__typename"))
+    if accepted:
+        assert "errors" not in body, body
+        assert body["data"] == {"__typename": "Query"}
+    else:
+        assert codes(body) == ["TOO_MANY_FIELDS"]
+        assert body["errors"][0]["message"] == (
+            "256 fields selected at one level (fragments included). Allowed: 200"
+        )
+
+
+CLIENT_FIELDS = [
+    *("id", "businessName", "legalName", "contactEmail", "contactPhone", "industry", "country"),
+    *("currency", "status", "createdAt", "updatedAt", "version", "openTaskCount", "__typename"),
+]
+
+
+@pytest.mark.parametrize(("count", "accepted"), [(200, True), (201, False)])
+async def test_fields_per_level_limit(gql: GraphQL, count: int, accepted: bool) -> None:
+    """Fields of one level, some in an inline fragment and some in a spread fragment."""
+    fields = [CLIENT_FIELDS[i % len(CLIENT_FIELDS)] for i in range(count - 1)]
+    third = len(fields) // 3
+    own, inline, spread = fields[:third], fields[third : 2 * third], fields[2 * third :]
+    name = f"Wide{next(_fresh)}"
+    query = (
+        f"query {name} {{ clients(first: 1) {{ nodes {{ {' '.join(own)} "
+        f"... on Client {{ {' '.join(inline)} }} ...More }} }} }} "
+        f"fragment More on Client {{ {' '.join(spread)} ... on Client {{ id }} }}"
+    )
+    body = await gql(OWNER, query)
+    if accepted:
+        assert "errors" not in body, body
+    else:
+        assert codes(body) == ["TOO_MANY_FIELDS"]
+        assert "201 fields selected at one level" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize(("count", "accepted"), [(100, True), (101, False)])
+async def test_validation_budget(gql: GraphQL, count: int, accepted: bool) -> None:
+    """n copies of one field are n(n-1)/2 comparisons of 2 units each for GraphQL's
+    field-merging rule: 100 copies cost 9,900 units, within the budget (10,000); 101 cost
+    10,100."""
+    assert DEFAULT_LIMITS.validation_budget == 10_000
+    body = await gql(OWNER, f"query Same{next(_fresh)} {{{' __typename' * count} }}")
+    if accepted:
+        assert "errors" not in body, body
+    else:
+        assert codes(body) == ["QUERY_TOO_COMPLEX"]
+        assert body["errors"][0]["extensions"]["validationBudget"] == 10_000
 
 
 LIMIT = DEFAULT_LIMITS.max_tokens
