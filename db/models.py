@@ -326,3 +326,7 @@ class TrustedDocument(Base):
     # Null when registered from the command line (`shopiq documents add`).
     registered_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+# Tables of other modules, imported here so that whoever loads the models has all the metadata.
+from db.idempotency import IdempotencyKey  # noqa: E402, F401

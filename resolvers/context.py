@@ -15,6 +15,15 @@ from resolvers.dns_check import DnsChecker, PublicDnsChecker
 from resolvers.loaders import Loaders
 
 
+@dataclass(frozen=True, slots=True)
+class IdempotencyRequest:
+    """The `Idempotency-Key` a request sent and the fingerprint of what it asked (its document,
+    operation name and variables); resolvers/idempotency.py uses them."""
+
+    key: str
+    fingerprint: str
+
+
 @dataclass
 class Context:
     viewer: Viewer
@@ -25,6 +34,8 @@ class Context:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     # The caller asked for the operation's cost in `extensions.cost` (header ShopIQ-GraphQL-Cost).
     report_cost: bool = False
+    # The request's `Idempotency-Key`, for the creating mutations that honour one.
+    idempotency: IdempotencyRequest | None = None
     loaders: Loaders = field(init=False)
     _session: AsyncSession | None = field(default=None, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
