@@ -481,6 +481,8 @@ def reads_row(email: str, table: str, key: object) -> bool:
         "workflow_templates": frozenset(seen.templates),
         # An item of a template: readable with its template (keyed by the template's key).
         "workflow_template_items": frozenset(seen.templates),
+        # A user's idempotency keys are never shown, not even to the user.
+        "idempotency_keys": frozenset(),
     }
     if table == "users":
         assert isinstance(key, str)

@@ -21,7 +21,7 @@ import json
 import os
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -36,6 +36,7 @@ from db.demo import USERS
 from db.models import (
     Assignment,
     Client,
+    IdempotencyKey,
     Partner,
     PartnerMember,
     Store,
@@ -71,7 +72,7 @@ NODE_TABLES = {
 }
 GRAPHQL_SCHEMA = build_schema()._schema
 
-# Documents run per user, and how many of them returned data (for the long run's report).
+# Documents per user that passed the checks, and how many of them returned data (the report).
 RAN: Counter[str] = Counter()
 ANSWERED: Counter[str] = Counter()
 
@@ -115,6 +116,7 @@ async def row_keys(session: AsyncSession) -> RowKeys:
             select(PartnerMember.id, User.email).join(User, PartnerMember.user_id == User.id)
         ),
         "users": await pairs(select(User.id, User.email)),
+        "idempotency_keys": await pairs(select(IdempotencyKey.id, IdempotencyKey.key)),
         "assignments": await pairs(
             select(Assignment.id, Client.business_name, User.email)
             .join(Client, Assignment.client_id == Client.id)
@@ -136,6 +138,17 @@ async def row_keys(session: AsyncSession) -> RowKeys:
             .join(template_partner, WorkflowTemplate.partner_id == template_partner.c.id)
         ),
     }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_documents_per_user() -> Iterator[None]:
+    """With SHOPIQ_ISOLATION_REPORT=1 (and `-s`), prints how many documents ran per user."""
+    yield
+    if os.environ.get("SHOPIQ_ISOLATION_REPORT"):
+        for email in VIEWERS:
+            print(f"{email}: {RAN[email]} documents, {ANSWERED[email]} answered with data")
+        # Counted only once an answer passed the checks.
+        print(f"all users: {sum(RAN.values())} documents showed nothing foreign")
 
 
 @pytest.fixture
@@ -194,7 +207,7 @@ def global_ids(value: Any) -> list[tuple[str, int]]:
 
 
 def leaks(email: str, keys: RowKeys, status: int, text: str) -> list[str]:
-    """Everything in one answer that the user may not see."""
+    """Everything in one answer that the user may not see (and any internal error)."""
     allowed = judge(email, keys)
     problems = [
         f"canary of {table} {id_}"
@@ -202,6 +215,11 @@ def leaks(email: str, keys: RowKeys, status: int, text: str) -> list[str]:
         if not allowed(table, id_)
     ]
     body = json.loads(text)
+    problems += [
+        f"an internal error: {error}"
+        for error in body.get("errors") or []
+        if (error.get("extensions") or {}).get("code") == "INTERNAL_SERVER_ERROR"
+    ]
     if email == ANONYMOUS:
         if status != 401 or body.get("data") is not None:
             problems.append(f"an answer without a token: {status}")
@@ -245,11 +263,3 @@ async def test_generated_documents_show_nothing_foreign(
     RAN[email] += 1
     if response.json().get("data"):
         ANSWERED[email] += 1
-
-
-def test_report_documents_per_user() -> None:
-    """Prints how many generated documents ran per user (with SHOPIQ_ISOLATION_REPORT=1 and
-    `-s`); runs after the property test in file order."""
-    if os.environ.get("SHOPIQ_ISOLATION_REPORT"):
-        for email in VIEWERS:
-            print(f"{email}: {RAN[email]} documents, {ANSWERED[email]} answered with data")
