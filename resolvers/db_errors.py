@@ -71,6 +71,11 @@ ANSWERS: Mapping[UniqueKey, Problem] = {
     ("partners", ("slug",)): _race(),
     # Registering is idempotent (ON CONFLICT DO NOTHING); listed for completeness.
     ("trusted_documents", ("sha256",)): _race(),
+    # A concurrent request with the same key normally hands over its result
+    # (resolvers/idempotency.py); this answers only when that result is gone meanwhile.
+    ("idempotency_keys", ("user_id", "key")): _race(
+        "Another request with the same Idempotency-Key ran meanwhile; nothing was saved."
+    ),
 }
 
 
