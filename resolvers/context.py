@@ -15,6 +15,15 @@ from resolvers.dns_check import DnsChecker, PublicDnsChecker
 from resolvers.loaders import Loaders
 
 
+@dataclass(frozen=True, slots=True)
+class IdempotencyRequest:
+    """The `Idempotency-Key` a request sent and the fingerprint of what it asked (its document,
+    operation name and variables); resolvers/idempotency.py uses them."""
+
+    key: str
+    fingerprint: str
+
+
 @dataclass
 class Context:
     viewer: Viewer
@@ -28,6 +37,8 @@ class Context:
     # The GraphQL name of the mutation running now (mutations run one at a time), which the
     # audit trail records as the action; set by the schema around each mutation field.
     action: str | None = None
+    # The request's `Idempotency-Key`, for the creating mutations that honour one.
+    idempotency: IdempotencyRequest | None = None
     loaders: Loaders = field(init=False)
     _session: AsyncSession | None = field(default=None, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)

@@ -78,6 +78,11 @@ ANSWERS: Mapping[UniqueKey, Problem] = {
     ("support_plans", ("client_id",)): _race(
         "Another support plan was set for this client meanwhile; nothing was saved."
     ),
+    # A concurrent request with the same key normally hands over its result
+    # (resolvers/idempotency.py); this answers only when that result is gone meanwhile.
+    ("idempotency_keys", ("user_id", "key")): _race(
+        "Another request with the same Idempotency-Key ran meanwhile; nothing was saved."
+    ),
 }
 
 

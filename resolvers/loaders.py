@@ -4,10 +4,12 @@ never be shared between tasks."""
 
 from __future__ import annotations
 
+import asyncio
+from asyncio import Future
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, Select, func, select
@@ -35,6 +37,20 @@ from resolvers.relationship_loaders import RelationshipLoaders
 
 Arrange = Callable[[Sequence[Any], Sequence[Any]], list[Any]]
 Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+class SharedLoader(DataLoader[K, V]):
+    """A DataLoader whose answers survive a cancelled caller. One load of a key is cached and
+    shared by every field that asks for it; graphql-core cancels the pending siblings of a
+    field whose error nulls their parent, and a task cancelled while awaiting the shared
+    future would cancel the future itself, so another field awaiting the same key (under a
+    parent that did not fail) would receive a CancelledError that ends the whole request.
+    Each caller awaits its own shield instead."""
+
+    def load(self, key: K) -> Future[V]:
+        return asyncio.shield(super().load(key))
 
 
 class Loaders:
@@ -51,16 +67,16 @@ class Loaders:
         self.members_by_partner = self._many(PartnerMember, PartnerMember.partner_id, action="list")
         # Users hold no tenant data of their own and are only reached through a member, an
         # assignment or the viewer itself, each of which the policy has already let through.
-        self.user: DataLoader[int, User] = DataLoader(
+        self.user: DataLoader[int, User] = SharedLoader(
             self._batch(User, User.id, None, _one_per_key(User.id))
         )
         self.task = self._one(Task, Task.id)
         self.partner_access = self._one(PartnerAccess, PartnerAccess.id)
         self.template = self._one(WorkflowTemplate, WorkflowTemplate.id)
         self.template_items = self._many(WorkflowTemplateItem, WorkflowTemplateItem.template_id)
-        self.open_task_count = DataLoader(self._count_open_tasks)
-        self.open_blocking_count = DataLoader(self._count_open_blocking)
-        self.next_due_task = DataLoader(self._next_due_tasks)
+        self.open_task_count = SharedLoader(self._count_open_tasks)
+        self.open_blocking_count = SharedLoader(self._count_open_blocking)
+        self.next_due_task = SharedLoader(self._next_due_tasks)
         # Per audit event: may the viewer see its before/after values?
         self.audit_values = self._permitted(AuditEvent, "read_values")
         # Communication, support and documents (resolvers/relationship_loaders.py).
@@ -127,13 +143,13 @@ class Loaders:
 
     def _one(self, model: type[Any], key: InstrumentedAttribute[Any]) -> DataLoader[Any, Any]:
         policy = self._authz.filter(self._viewer, "read", model)
-        return DataLoader(self._batch(model, key, policy, _one_per_key(key)))
+        return SharedLoader(self._batch(model, key, policy, _one_per_key(key)))
 
     def _many(
         self, model: type[Any], key: InstrumentedAttribute[Any], action: Action = "read"
     ) -> DataLoader[Any, Any]:
         policy = self._authz.filter(self._viewer, action, model)
-        return DataLoader(self._batch(model, key, policy, _many_per_key(key)))
+        return SharedLoader(self._batch(model, key, policy, _many_per_key(key)))
 
     def _batch(
         self,

@@ -15,8 +15,9 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from db import audit_capture
 from policies.authorize import Action
-from resolvers.context import Context
+from resolvers.context import Context, IdempotencyRequest
 from resolvers.db_errors import race_problem
+from resolvers.idempotency import Recalled, claim, key_problem, recall
 from resolvers.problems import (
     CONFLICT_MESSAGE,
     ErrorCode,
@@ -43,16 +44,33 @@ class Outcome(Generic[T]):
     problems: list[Problem] = field(default_factory=list)
 
 
-async def transact(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -> Outcome[T]:
+async def transact(
+    ctx: Context,
+    work: Callable[[AsyncSession], Awaitable[T]],
+    *,
+    idempotent: type[Any] | None = None,
+) -> Outcome[T]:
     """Run `work` in one transaction; any refusal, conflict or error rolls all of it back.
     What it changes is written to the audit trail in that same transaction.
 
     A stale version, or a unique value a concurrent write took first, is the user's to retry
     (a userError). Any other database error is a fault of ours: it is logged with the request id,
-    and the client learns only that id (never SQL)."""
+    and the client learns only that id (never SQL).
+
+    `idempotent`: the model of the row `work` creates; the request's `Idempotency-Key` (if it
+    sent one) is then honoured (resolvers/idempotency.py)."""
     # Reads before the write end first: the write must not nest inside the read transaction, and
     # the request holds one connection at a time.
     await ctx.end_reading()
+    request = ctx.idempotency if idempotent is not None else None
+    if request is not None and idempotent is not None:
+        problem = key_problem(request)
+        if problem is not None:
+            return Outcome(problems=[problem])
+        earlier = await recall(ctx, idempotent, request)
+        if earlier is not None:
+            return _recalled(earlier)
+        work = _claiming(ctx, idempotent, request, work)
     try:
         async with ctx.sessions.begin() as session:
             # Every change the work makes is recorded in the same transaction (db/audit_capture).
@@ -69,6 +87,11 @@ async def transact(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -
     except StaleDataError:
         return Outcome(problems=[Problem.at(None, CONFLICT_MESSAGE, ErrorCode.CONFLICT)])
     except IntegrityError as exc:
+        if request is not None and idempotent is not None:
+            # A concurrent request with the same key committed first: its result is ours.
+            earlier = await recall(ctx, idempotent, request)
+            if earlier is not None:
+                return _recalled(earlier)
         problem = race_problem(exc)
         if problem is None:
             raise _unexpected(ctx) from None
@@ -77,6 +100,30 @@ async def transact(ctx: Context, work: Callable[[AsyncSession], Awaitable[T]]) -
         raise _unexpected(ctx) from None
     await ctx.end_reading()  # the payload's reads must see this commit
     return Outcome(value=value)
+
+
+def _claiming(
+    ctx: Context,
+    model: type[Any],
+    request: IdempotencyRequest,
+    work: Callable[[AsyncSession], Awaitable[T]],
+) -> Callable[[AsyncSession], Awaitable[T]]:
+    """`work`, preceded by taking the key and followed by recording what it created."""
+
+    async def claimed(session: AsyncSession) -> T:
+        record = await claim(session, ctx, model, request)
+        value = await work(session)
+        record.result_id = value.id  # type: ignore[attr-defined]  # every model has an `id`
+        await session.flush()
+        return value
+
+    return claimed
+
+
+def _recalled(earlier: Recalled) -> Outcome[Any]:
+    if earlier.problem is not None:
+        return Outcome(problems=[earlier.problem])
+    return Outcome(value=earlier.value)
 
 
 def _unexpected(ctx: Context) -> UnexpectedError:

@@ -65,7 +65,7 @@ async def onboard_client(ctx: Context, partner_id: int | None, changes: Changes)
     async def work(session: AsyncSession) -> Client:
         return await _onboard(session, ctx, partner_id, changes)
 
-    return await transact(ctx, work)
+    return await transact(ctx, work, idempotent=Client)
 
 
 async def _onboard(

@@ -28,6 +28,8 @@ class ErrorCode(StrEnum):
     INVALID_TRANSITION = "invalid_transition"
     NOT_READY = "not_ready"
     LAST_OWNER = "last_owner"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
 
 
 def to_camel_case(name: str) -> str:

@@ -97,7 +97,7 @@ async def invite_member(
         await session.flush()
         return member
 
-    return await transact(ctx, work)
+    return await transact(ctx, work, idempotent=PartnerMember)
 
 
 async def accept_invitation(ctx: Context, member_id: int | None) -> Outcome[PartnerMember]:

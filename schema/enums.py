@@ -261,6 +261,11 @@ DESCRIPTIONS: dict[type[StrEnum], tuple[str, dict[str, str]]] = {
             "one asked for; the message lists the allowed moves.",
             ErrorCode.NOT_READY: "The store cannot launch yet: one error per launch blocker.",
             ErrorCode.LAST_OWNER: "The team's last active owner cannot step down or leave.",
+            ErrorCode.IDEMPOTENCY_KEY_REUSED: "The `Idempotency-Key` was already used by this "
+            "user for another request (another document or variables) in the last 24 hours. "
+            "Nothing ran; send a new key.",
+            ErrorCode.IDEMPOTENCY_KEY_INVALID: "The `Idempotency-Key` header is not 1 to 255 "
+            "printable ASCII characters without spaces. Nothing ran.",
         },
     ),
     BlockerCode: (

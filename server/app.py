@@ -4,6 +4,7 @@ development the GraphiQL page with its vendored assets and demo sign-in (server.
 from __future__ import annotations
 
 import gc
+import json
 import re
 import uuid
 from collections.abc import AsyncIterator
@@ -25,8 +26,9 @@ from strawberry.types import ExecutionResult
 
 from db.engine import create_engine, create_session_factory
 from policies import ANONYMOUS, Authorizer, Viewer, build_authorizer, load_viewer
-from resolvers.context import Context
+from resolvers.context import Context, IdempotencyRequest
 from resolvers.dns_check import DnsChecker, PublicDnsChecker
+from resolvers.idempotency import request_fingerprint
 from schema.build import build_schema
 from server.edge import (
     MAX_BODY_BYTES,
@@ -156,6 +158,7 @@ class PartnerGraphQL(GraphQL[Context, None]):
             dns=self.runtime.dns,
             request_id=request.state.request_id,
             report_cost=request.headers.get(COST_HEADER, "") == "1",
+            idempotency=await _idempotency(request),
         )
         request.state.context = context  # closed by GraphQLEndpoint when the response is sent
         return context
@@ -163,6 +166,24 @@ class PartnerGraphQL(GraphQL[Context, None]):
 
 # A request with this header set to 1 gets its operation's cost in `extensions.cost`.
 COST_HEADER = "shopiq-graphql-cost"
+
+
+async def _idempotency(request: Any) -> IdempotencyRequest | None:
+    """The request's `Idempotency-Key` with the fingerprint of its document and variables (the
+    body was read and checked before; Starlette keeps it)."""
+    key = request.headers.get("idempotency-key")
+    if key is None or not isinstance(request, Request):
+        return None
+    try:
+        data = json.loads(await request.body())
+    except ValueError:
+        return None
+    if not isinstance(data, dict):
+        return None
+    fingerprint = request_fingerprint(
+        data.get("query"), data.get("operationName"), data.get("variables")
+    )
+    return IdempotencyRequest(key=key, fingerprint=fingerprint)
 
 
 def _unauthorized(message: str) -> Response:

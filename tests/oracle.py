@@ -520,3 +520,46 @@ def reads_merchant_user(email: str, key: tuple[str, str]) -> bool:
     if is_refused(email):
         return False
     return is_platform_staff(email) or key[0] in merchant_clients(email) or key[1] == email
+
+
+# --- Rows by table (the property-based isolation test) ---------------------------------------
+
+
+def reads_user(email: str, user_email: str) -> bool:
+    """A user's own profile, and the users behind the memberships and assignments the user may
+    read (a team's members, who works on a client)."""
+    if is_refused(email):
+        return False
+    seen = visible(email)
+    return (
+        user_email == email
+        or user_email in seen.members
+        or any(member == user_email for _, member in seen.assignments)
+        or is_platform_staff(email)
+    )
+
+
+def reads_row(email: str, table: str, key: object) -> bool:
+    """May the user read the row of `table` whose human-readable key is `key` (as the tables'
+    keys are given above: a client's business name, a partner's slug, a member's email, ...)?
+    A table the oracle does not know yet raises: teach it before the row can be judged."""
+    seen = visible(email)
+    readers: dict[str, frozenset[object]] = {
+        "clients": frozenset(seen.clients),
+        "stores": frozenset(seen.stores),
+        "partners": frozenset(seen.partners),
+        "partner_members": frozenset(seen.members),
+        "assignments": frozenset(seen.assignments),
+        "tasks": frozenset(seen.tasks),
+        "workflow_templates": frozenset(seen.templates),
+        # An item of a template: readable with its template (keyed by the template's key).
+        "workflow_template_items": frozenset(seen.templates),
+        # A user's idempotency keys are never shown, not even to the user.
+        "idempotency_keys": frozenset(),
+    }
+    if table == "users":
+        assert isinstance(key, str)
+        return reads_user(email, key)
+    if table not in readers:
+        raise KeyError(f"the oracle does not know who may read rows of {table!r}")
+    return key in readers[table]

@@ -1,7 +1,7 @@
 """Merchant consent: access requests and scope, one-time access codes, merchant invitations
 
 Revision ID: 0005_access_consent
-Revises: 0003_trusted_documents
+Revises: 0004_idempotency
 Create Date: 2026-11-28 11:02:13.906559
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005_access_consent"
-down_revision: str | None = "0003_trusted_documents"
+down_revision: str | None = "0004_idempotency"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

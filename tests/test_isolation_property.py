@@ -1,0 +1,265 @@
+"""Data separation under generated documents: hypothesis draws query documents from the schema
+itself (tests/documents_strategy.py: nested fields, aliases, named and inline fragments,
+connections with `first`, `node(id:)` with the ids of every tenant's objects and garbage) and
+runs them as every demo user, each standing for a role: the owner, admin, manager and
+specialists of two partners, merchant owners and staff, platform staff, a user with no grants, a
+removed user, an invited user, and no token at all.
+
+Before the documents run, every free-text column of every row (strings of 100 characters and
+more, and text) is overwritten with a canary naming its row, `cnry-<table>-<id>-`. For each
+answer, the test asserts that
+- every canary anywhere in it (data, errors, extensions) belongs to a row the independent oracle
+  (tests/oracle.py) lets the user read, and
+- every global id in its data names an object the oracle lets the user read.
+
+`SHOPIQ_ISOLATION_EXAMPLES` sets the number of documents per user (default 16); a long run:
+`SHOPIQ_ISOLATION_EXAMPLES=500 .venv/bin/python -m pytest tests/test_isolation_property.py`."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import String, Text, cast, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.base import Base
+from db.demo import USERS
+from db.models import (
+    Assignment,
+    Client,
+    IdempotencyKey,
+    Partner,
+    PartnerMember,
+    Store,
+    Task,
+    User,
+    WorkflowTemplate,
+    WorkflowTemplateItem,
+)
+from schema.build import build_schema
+from schema.relay import from_global_id
+from tests import oracle
+from tests.conftest import World, token_for
+from tests.documents_strategy import documents, valid_document
+from tests.helpers import gid
+
+EXAMPLES = int(os.environ.get("SHOPIQ_ISOLATION_EXAMPLES", "16"))
+ANONYMOUS = "(no token)"
+VIEWERS = (*USERS, ANONYMOUS)
+CANARY = re.compile(r"cnry-([a-z_]+)-(\d+)-")
+# Tables whose rows are no tenant's data (documents registered by platform staff).
+NOT_TENANT_DATA = frozenset({"trusted_documents"})
+# Global id type name -> table.
+NODE_TABLES = {
+    "Client": "clients",
+    "Store": "stores",
+    "Partner": "partners",
+    "PartnerMember": "partner_members",
+    "User": "users",
+    "Assignment": "assignments",
+    "Task": "tasks",
+    "WorkflowTemplate": "workflow_templates",
+    "WorkflowTemplateItem": "workflow_template_items",
+}
+GRAPHQL_SCHEMA = build_schema()._schema
+
+# Documents per user that passed the checks, and how many of them returned data (the report).
+RAN: Counter[str] = Counter()
+ANSWERED: Counter[str] = Counter()
+
+RowKeys = dict[str, dict[int, object]]
+
+
+def canary_columns() -> dict[str, list[str]]:
+    """Every free-text column of every tenant table: strings of 100+ characters, and text."""
+    found: dict[str, list[str]] = {}
+    for table in Base.metadata.sorted_tables:
+        if table.name in NOT_TENANT_DATA:
+            continue
+        names = [
+            c.name
+            for c in table.columns
+            if isinstance(c.type, Text)
+            or (isinstance(c.type, String) and (c.type.length or 0) >= 100)
+        ]
+        if names:
+            found[table.name] = names
+    return found
+
+
+async def row_keys(session: AsyncSession) -> RowKeys:
+    """Each row's human-readable key, as the oracle names it, by table and database id."""
+
+    async def pairs(stmt: Any) -> dict[int, object]:
+        return {
+            row[0]: (row[1] if len(row) == 2 else tuple(row[1:]))
+            for row in await session.execute(stmt)
+        }
+
+    template_partner = Partner.__table__.alias("template_partner")
+    return {
+        "clients": await pairs(select(Client.id, Client.business_name)),
+        "stores": await pairs(
+            select(Store.id, Client.business_name).join(Client, Store.client_id == Client.id)
+        ),
+        "partners": await pairs(select(Partner.id, Partner.slug)),
+        "partner_members": await pairs(
+            select(PartnerMember.id, User.email).join(User, PartnerMember.user_id == User.id)
+        ),
+        "users": await pairs(select(User.id, User.email)),
+        "idempotency_keys": await pairs(select(IdempotencyKey.id, IdempotencyKey.key)),
+        "assignments": await pairs(
+            select(Assignment.id, Client.business_name, User.email)
+            .join(Client, Assignment.client_id == Client.id)
+            .join(User, Assignment.user_id == User.id)
+        ),
+        "tasks": await pairs(
+            select(Task.id, Client.business_name, Task.position).join(
+                Client, Task.client_id == Client.id
+            )
+        ),
+        "workflow_templates": await pairs(
+            select(WorkflowTemplate.id, Partner.slug, WorkflowTemplate.name).join(
+                Partner, WorkflowTemplate.partner_id == Partner.id
+            )
+        ),
+        "workflow_template_items": await pairs(
+            select(WorkflowTemplateItem.id, template_partner.c.slug, WorkflowTemplate.name)
+            .join(WorkflowTemplate, WorkflowTemplateItem.template_id == WorkflowTemplate.id)
+            .join(template_partner, WorkflowTemplate.partner_id == template_partner.c.id)
+        ),
+    }
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report_documents_per_user() -> Iterator[None]:
+    """With SHOPIQ_ISOLATION_REPORT=1 (and `-s`), prints how many documents ran per user."""
+    yield
+    if os.environ.get("SHOPIQ_ISOLATION_REPORT"):
+        for email in VIEWERS:
+            print(f"{email}: {RAN[email]} documents, {ANSWERED[email]} answered with data")
+        # Counted only once an answer passed the checks.
+        print(f"all users: {sum(RAN.values())} documents showed nothing foreign")
+
+
+@pytest.fixture
+async def canaried(committed_world: World, sessions: async_sessionmaker[AsyncSession]) -> RowKeys:
+    """The demo world with a canary in every free-text column, committed (the world is reseeded
+    after the test). Committed, not in the test's rolled-back transaction: a document whose
+    root field fails stops its sibling fields mid-statement, which discards the connection
+    they were using, as it must in production, and the test's one connection with it."""
+    async with sessions() as session:
+        keys = await row_keys(session)
+    columns = canary_columns()
+    unknown = set(columns) - set(keys)
+    assert not unknown, f"teach row_keys and the oracle who may read {sorted(unknown)}"
+    tables = {t.name: t for t in Base.metadata.sorted_tables}
+    async with sessions.begin() as session:
+        for name, column_names in columns.items():
+            table = tables[name]
+            mark = literal(f"cnry-{name}-", String) + cast(table.c.id, String) + literal("-")
+            await session.execute(update(table).values(dict.fromkeys(column_names, mark)))
+    return keys
+
+
+def every_id(keys: RowKeys) -> list[str]:
+    """The global id of every object of every tenant, and ids that were never issued."""
+    ids = [gid(type_name, id_) for type_name, table in NODE_TABLES.items() for id_ in keys[table]]
+    ids += [gid("Client", 999_999), gid("Nothing", 1), "abc", ""]
+    return ids
+
+
+def judge(email: str, keys: RowKeys) -> Callable[[str, int], bool]:
+    def allowed(table: str, id_: int) -> bool:
+        if email == ANONYMOUS:
+            return False
+        if id_ not in keys.get(table, {}):
+            raise AssertionError(f"a {table} row {id_} that the demo world does not have")
+        return oracle.reads_row(email, table, keys[table][id_])
+
+    return allowed
+
+
+def global_ids(value: Any) -> list[tuple[str, int]]:
+    """(type name, database id) of every `id` in the data."""
+    found: list[tuple[str, int]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if key == "id" and isinstance(item, str):
+                decoded = from_global_id(item)
+                assert decoded is not None, f"an id the API never issues: {item!r}"
+                found.append(decoded)
+            else:
+                found.extend(global_ids(item))
+    elif isinstance(value, list):
+        for item in value:
+            found.extend(global_ids(item))
+    return found
+
+
+def leaks(email: str, keys: RowKeys, status: int, text: str) -> list[str]:
+    """Everything in one answer that the user may not see (and any internal error)."""
+    allowed = judge(email, keys)
+    problems = [
+        f"canary of {table} {id_}"
+        for table, id_ in {(m[1], int(m[2])) for m in CANARY.finditer(text)}
+        if not allowed(table, id_)
+    ]
+    body = json.loads(text)
+    problems += [
+        f"an internal error: {error}"
+        for error in body.get("errors") or []
+        if (error.get("extensions") or {}).get("code") == "INTERNAL_SERVER_ERROR"
+    ]
+    if email == ANONYMOUS:
+        if status != 401 or body.get("data") is not None:
+            problems.append(f"an answer without a token: {status}")
+        return problems
+    for type_name, id_ in global_ids(body.get("data")):
+        table = NODE_TABLES.get(type_name)
+        if table is None:
+            problems.append(f"a {type_name} id: add the type to NODE_TABLES and the oracle")
+        elif not allowed(table, id_):
+            problems.append(f"id of {type_name} {id_}")
+    return problems
+
+
+@pytest.mark.parametrize("email", VIEWERS)
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(data=st.data())
+async def test_generated_documents_show_nothing_foreign(
+    email: str,
+    http: httpx.AsyncClient,
+    committed_world: World,
+    canaried: RowKeys,
+    data: st.DataObject,
+) -> None:
+    world = committed_world
+    drawn = data.draw(documents(GRAPHQL_SCHEMA, every_id(canaried)), label="document")
+    assume(valid_document(GRAPHQL_SCHEMA, drawn))
+    headers = {}
+    if email != ANONYMOUS:
+        headers["Authorization"] = f"Bearer {token_for(world.users[email], email)}"
+    response = await http.post(
+        "/graphql", json={"query": drawn.query, "variables": drawn.variables}, headers=headers
+    )
+    assert response.status_code < 500, response.text
+    problems = leaks(email, canaried, response.status_code, response.text)
+    assert not problems, (problems, response.text[:2000])
+    RAN[email] += 1
+    if response.json().get("data"):
+        ANSWERED[email] += 1
