@@ -13,6 +13,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import Base, utcnow
+from db.demo_money import seed_money
 from db.demo_workflow import seed_workflow, store_state
 from db.enums import (
     AccessStatus,
@@ -336,6 +337,7 @@ async def seed_demo(session: AsyncSession) -> bool:
         )
     await session.flush()
     await seed_workflow(session, {slug: p.id for slug, p in partners.items()}, plans)
+    await seed_money(session)
     # Removed users were removed after everything they were granted.
     removed_at = utcnow()
     for email, (_name, status, _staff) in USERS.items():

@@ -326,3 +326,8 @@ class TrustedDocument(Base):
     # Null when registered from the command line (`shopiq documents add`).
     registered_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+# The money domain's tables live in their own module; importing it here registers them on the
+# metadata wherever the models are collected (Alembic, tests, the demo).
+from db import money as _money  # noqa: E402, F401

@@ -33,6 +33,7 @@ Action = Literal[
     "manage",
     "list",
     "register",
+    "manage_billing",
 ]
 M = TypeVar("M")
 

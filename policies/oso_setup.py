@@ -21,6 +21,7 @@ from db.models import (
     WorkflowTemplate,
     WorkflowTemplateItem,
 )
+from db.money import BillingTerms, Invoice, InvoiceLine
 from policies.sql_filter import SqlFilterAdapter
 from policies.viewer import Membership, MerchantGrant, Viewer
 
@@ -33,6 +34,29 @@ class ClientSeat(Base):
     Assignment -> Client; this second read-only mapping lets Client's rules reach its seats."""
 
     __table__ = Assignment.__table__
+
+
+def register_money(oso: Oso) -> None:
+    """The money domain's classes (policies/money.polar)."""
+    client = Relation("one", "Client", "client_id", "id")
+    oso.register_class(
+        BillingTerms,
+        fields={"id": int, "partner_id": int, "client_id": int, "client": client},
+    )
+    oso.register_class(
+        Invoice,
+        fields={
+            "id": int,
+            "partner_id": int,
+            "client_id": int,
+            "status": str,
+            "client": client,
+        },
+    )
+    oso.register_class(
+        InvoiceLine,
+        fields={"id": int, "invoice": Relation("one", "Invoice", "invoice_id", "id")},
+    )
 
 
 def build_oso() -> Oso:
@@ -103,6 +127,7 @@ def build_oso() -> Oso:
     for template_cls in (WorkflowTemplate, WorkflowTemplateItem):
         oso.register_class(template_cls, fields={"id": int, "partner_id": int})
     oso.register_class(TrustedDocument, fields={"id": int, "sha256": str})
+    register_money(oso)
     oso.set_data_filtering_adapter(SqlFilterAdapter())
     oso.load_files(sorted(str(p) for p in POLICY_DIR.glob("*.polar")))
     return oso

@@ -31,14 +31,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from db import models
+from db import models, money
 from db.base import Base
 from db.enums import AccessStatus, AssignmentRole, MemberStatus, MerchantRole, PartnerRole
 from db.enums import TaskCategory as Category
 from policies.authorize import Action, build_authorizer
 from policies.viewer import Viewer, load_viewer
 
-POLICY_FILE = Path(__file__).with_name("authorization.polar")
+POLICY_DIR = Path(__file__).parent
 README_FILE = Path(__file__).resolve().parent.parent / "README.md"
 START = "<!-- permission-table:start -->"
 END = "<!-- permission-table:end -->"
@@ -60,6 +60,8 @@ RESOURCE_NAMES = {
     "WorkflowTemplate": "Workflow template",
     "WorkflowTemplateItem": "Template item",
     "TrustedDocument": "Trusted document",
+    "BillingTerms": "Billing terms",
+    "InvoiceLine": "Invoice line",
 }
 # The clients: (name, Northwind's access, whose seat, what the example stands for).
 CLIENTS = (
@@ -82,6 +84,11 @@ NARROWER: tuple[tuple[str, str, Callable[[frozenset[str]], bool]], ...] = (
         lambda tags: {"served", "assigned"} <= tags,
     ),
     ("own client", "on the merchant's own business", lambda tags: "merchant" in tags),
+    (
+        "issued only",
+        "the own client's invoices once issued, never drafts",
+        lambda tags: {"merchant", "issued"} <= tags,
+    ),
     (
         "shared only",
         "the own client's tasks marked client-visible, never internal ones",
@@ -109,6 +116,17 @@ class World:
 
     def add(self, resource: str, name: str, obj: Any, tags: set[str] | frozenset[str]) -> None:
         self.examples.setdefault(resource, []).append(Example(name, obj.id, frozenset(tags)))
+
+
+def policy_text() -> str:
+    """Every policy file, in the order Oso loads them."""
+    return "\n".join(p.read_text() for p in sorted(POLICY_DIR.glob("*.polar")))
+
+
+def mapped_model(name: str) -> Any:
+    """The mapped class of that name, in whichever module of db/ it lives."""
+    found = [m.class_ for m in Base.registry.mappers if m.class_.__name__ == name]
+    return found[0] if found else None
 
 
 def declared_permissions(policy: str) -> list[tuple[str, list[str]]]:
@@ -207,6 +225,9 @@ async def _seed(session: AsyncSession) -> World:
                 world.add(resource, name, obj, tags)
             world.add("Task", f"{name} internal", tasks[0], tags)
             world.add("Task", f"{name} shared", tasks[1], {*tags, "shared"})
+        await _billing(
+            add, world, partner.id, client.id, name, tags if partner is northwind else None
+        )
 
     for partner in (northwind, bluefin):
         template = await add(models.WorkflowTemplate(partner_id=partner.id, name="Launch"))
@@ -229,6 +250,64 @@ async def _seed(session: AsyncSession) -> World:
     world.add("TrustedDocument", "Me", document, set())
     await session.commit()
     return world
+
+
+async def _billing(
+    add: Callable[[Any], Any],
+    world: World,
+    partner_id: int,
+    client_id: int,
+    name: str,
+    tags: set[str] | None,
+) -> None:
+    """Billing terms, a draft and an issued invoice (with a line) of the partner to the client;
+    examples when `tags` is given (Northwind's)."""
+    terms = await add(
+        money.BillingTerms(
+            partner_id=partner_id,
+            client_id=client_id,
+            effective_from=_NOW.date(),
+            currency="USD",
+            implementation_fee_minor=0,
+            recurring_fee_minor=10_000,
+            cycle=money.BillingCycle.MONTHLY,
+            payment_terms_days=30,
+        )
+    )
+    invoices = []
+    for status, number in ((money.InvoiceStatus.DRAFT, None), (money.InvoiceStatus.ISSUED, client_id)):
+        invoice = await add(
+            money.Invoice(
+                partner_id=partner_id,
+                client_id=client_id,
+                kind=money.InvoiceKind.MANUAL,
+                status=status,
+                number=number,
+                currency="USD",
+                payment_terms_days=30,
+            )
+        )
+        line = await add(
+            money.InvoiceLine(
+                invoice_id=invoice.id,
+                partner_id=partner_id,
+                client_id=client_id,
+                position=1,
+                description="Support",
+                quantity_thousandths=1000,
+                unit_price_minor=100,
+                amount_minor=100,
+                tax_minor=0,
+            )
+        )
+        invoices.append((status, invoice, line))
+    if tags is None:
+        return
+    world.add("BillingTerms", name, terms, tags)
+    for status, invoice, line in invoices:
+        labelled = {*tags, "issued"} if status == money.InvoiceStatus.ISSUED else tags
+        world.add("Invoice", f"{name} {status}", invoice, labelled)
+        world.add("InvoiceLine", f"{name} {status}", line, labelled)
 
 
 def _task(partner_id: int, client_id: int, title: str, *, client_visible: bool) -> models.Task:
@@ -283,8 +362,8 @@ async def build_table() -> str:
                 if viewer is None:
                     raise LookupError(f"the example viewer {key} did not load")
                 viewers.append((key, viewer))
-            for resource, permissions in declared_permissions(POLICY_FILE.read_text()):
-                model = getattr(models, resource, None)
+            for resource, permissions in declared_permissions(policy_text()):
+                model = mapped_model(resource)
                 examples = world.examples.get(resource)
                 if model is None or not examples:
                     raise LookupError(f"no example {resource} in policies/permission_table.py")

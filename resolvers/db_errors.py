@@ -71,6 +71,15 @@ ANSWERS: Mapping[UniqueKey, Problem] = {
     ("partners", ("slug",)): _race(),
     # Registering is idempotent (ON CONFLICT DO NOTHING); listed for completeness.
     ("trusted_documents", ("sha256",)): _race(),
+    ("billing_terms", ("partner_id", "client_id", "effective_from")): Problem.at(
+        "effective_from", "Terms from that date were set meanwhile.", ErrorCode.TAKEN
+    ),
+    # Numbers come from the locked sequence row; a clash would be a fault of ours.
+    ("invoices", ("partner_id", "number")): _race(),
+    # A concurrent run drafted the same period first: running again drafts nothing new.
+    ("invoices", ("partner_id", "client_id", "kind", "period_start")): _race(
+        "Another run drafted these invoices meanwhile; nothing was saved. Run again to see them."
+    ),
 }
 
 

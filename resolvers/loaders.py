@@ -26,6 +26,7 @@ from db.models import (
     WorkflowTemplate,
     WorkflowTemplateItem,
 )
+from db.money import InvoiceLine
 from policies import Authorizer, Viewer
 from policies.authorize import Action
 from resolvers.readiness import open_blocking_tasks_stmt
@@ -54,6 +55,7 @@ class Loaders:
         self.task = self._one(Task, Task.id)
         self.template = self._one(WorkflowTemplate, WorkflowTemplate.id)
         self.template_items = self._many(WorkflowTemplateItem, WorkflowTemplateItem.template_id)
+        self.invoice_lines = self._many(InvoiceLine, InvoiceLine.invoice_id)
         self.open_task_count = DataLoader(self._count_open_tasks)
         self.open_blocking_count = DataLoader(self._count_open_blocking)
         self.next_due_task = DataLoader(self._next_due_tasks)

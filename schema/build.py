@@ -6,9 +6,11 @@ from collections.abc import Callable, Sequence
 
 import strawberry
 from strawberry.extensions import FieldExtension, SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types.base import get_object_definition
 
 from schema.limits import DEFAULT_LIMITS, Limits, limit_extensions, mask_errors
+from schema.money import SCALARS
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.relay import NODES
@@ -40,7 +42,11 @@ def build_schema(
         extensions.append(mask_errors)
     extensions.extend(innermost)
     schema = strawberry.Schema(
-        query=Query, mutation=Mutation, types=node_types(), extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        types=node_types(),
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
     )
     built.append(schema)
     return schema

@@ -10,9 +10,11 @@ import strawberry
 from db import models
 from resolvers import queries
 from resolvers import readiness as launch_rules
+from resolvers.billing_queries import client_invoices_page, client_terms_page
 from resolvers.pagination import PageArgs
 from resolvers.queries import ClientFilter
 from resolvers.task_queries import client_tasks_page
+from schema.billing import BillingTerms, Invoice, InvoiceFilterInput
 from schema.connections import Connection, connection, to_connection
 from schema.enums import AssignmentRole, ClientStatus
 from schema.info import Info
@@ -131,3 +133,22 @@ class Client(RowType, Node):
         rows = await info.context.loaders.assignments_by_client.load(self._row.id)
         ordered = sorted(rows, key=lambda r: (r.role != AssignmentRole.LEAD, r.id))
         return [Assignment.of(r) for r in ordered]
+
+    @connection("Every version of the client's billing terms the viewer may see, oldest first.")
+    async def billing_terms(self, info: Info, page: PageArgs) -> Connection[BillingTerms]:
+        rows = await client_terms_page(info.context, self._row.id, page)
+        return to_connection(rows, BillingTerms.of)
+
+    @connection("Service invoices to the client that the viewer may see, oldest first.")
+    async def invoices(
+        self,
+        info: Info,
+        page: PageArgs,
+        filter: Annotated[
+            InvoiceFilterInput | None,
+            strawberry.argument(description="Only invoices matching this."),
+        ] = None,
+    ) -> Connection[Invoice]:
+        flt = filter.to_filter() if filter else None
+        rows = await client_invoices_page(info.context, self._row.id, page, flt)
+        return to_connection(rows, Invoice.of)

@@ -4,23 +4,25 @@ decimals (strings on the wire, never floats); codes are ISO 4217."""
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import TYPE_CHECKING, NewType
+from typing import NewType
 
 import strawberry
+from strawberry.types.scalar import ScalarDefinition
 
 from resolvers.money import Money as MoneyValue
 from resolvers.money import currency_code
 
-if TYPE_CHECKING:  # a str to the type checker; a validated scalar to GraphQL
-    CurrencyCode = str
-else:
-    CurrencyCode = strawberry.scalar(
-        NewType("CurrencyCode", str),
+CurrencyCode = NewType("CurrencyCode", str)
+
+# The schema's own scalars, for StrawberryConfig.scalar_map (schema/build.py).
+SCALARS: dict[object, ScalarDefinition] = {
+    CurrencyCode: strawberry.scalar(
         name="CurrencyCode",
         description="An ISO 4217 currency code in capitals, e.g. EUR, JPY, BHD.",
         serialize=str,
         parse_value=currency_code,
     )
+}
 
 
 @strawberry.type(

@@ -2,6 +2,7 @@
 
 import strawberry
 
+from schema.billing import BillingMutation
 from schema.documents import DocumentMutation
 from schema.launch import LaunchMutation
 from schema.onboarding import OnboardingMutation
@@ -27,5 +28,6 @@ class Mutation(
     StoreSetupMutation,
     LaunchMutation,
     DocumentMutation,
+    BillingMutation,
 ):
     pass

@@ -9,8 +9,10 @@ import strawberry
 
 from db import models
 from resolvers import queries
+from resolvers.billing_queries import partner_invoices_page
 from resolvers.pagination import PageArgs
 from resolvers.template_queries import templates_page
+from schema.billing import Invoice, InvoiceFilterInput
 from schema.clients import Client, ClientFilterInput
 from schema.connections import Connection, connection, to_connection
 from schema.enums import PartnerTier
@@ -53,3 +55,17 @@ class Partner(RowType, Node):
     async def workflow_templates(self, info: Info, page: PageArgs) -> Connection[WorkflowTemplate]:
         rows = await templates_page(info.context, self._row.id, page)
         return to_connection(rows, WorkflowTemplate.of)
+
+    @connection("The partner's service invoices that the viewer may see, oldest first.")
+    async def invoices(
+        self,
+        info: Info,
+        page: PageArgs,
+        filter: Annotated[
+            InvoiceFilterInput | None,
+            strawberry.argument(description="Only invoices matching this."),
+        ] = None,
+    ) -> Connection[Invoice]:
+        flt = filter.to_filter() if filter else None
+        rows = await partner_invoices_page(info.context, self._row.id, page, flt)
+        return to_connection(rows, Invoice.of)

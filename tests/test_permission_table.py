@@ -10,12 +10,12 @@ import pytest
 from policies import permission_table
 from policies.permission_table import (
     END,
-    POLICY_FILE,
     README_FILE,
     START,
     VIEWERS,
     build_table,
     declared_permissions,
+    policy_text,
     readme_with,
     stale_diff,
 )
@@ -52,7 +52,7 @@ def test_readme_table_matches_the_policy(table: str) -> None:
 
 
 def test_every_declared_permission_has_a_row(table: str) -> None:
-    declared = declared_permissions(POLICY_FILE.read_text())
+    declared = declared_permissions(policy_text())
     assert {resource for resource, _ in declared} >= {"Client", "Task", "Assignment"}
     assert [p for _, permissions in declared for p in permissions] == [
         permission for _, permission in cells_of(table)
@@ -86,6 +86,15 @@ def test_cells_keep_the_data_separation_promises(table: str) -> None:
     assert cells["Task", "read"]["Merchant owner"] == "shared only"
     assert cells["Team member", "change_role"]["Admin"] == "all but owners"
     assert cells["Partner", "read_members"]["Merchant owner"] == "—"
+    # Billing: the merchant owner reads the terms and issued invoices, never drafts; staff
+    # neither; specialists only on the clients assigned to them; managers and up manage.
+    assert cells["Billing terms", "read"]["Merchant owner"] == "own client"
+    assert cells["Invoice", "read"]["Merchant owner"] == "issued only"
+    assert cells["Invoice line", "read"]["Merchant owner"] == "issued only"
+    assert cells["Invoice", "read"]["Merchant staff"] == "—"
+    assert cells["Invoice", "read"]["Specialist"] == "assigned clients"
+    assert cells["Invoice", "manage"]["Manager"] == "partner's clients"
+    assert cells["Invoice", "manage"]["Specialist"] == "—"
 
 
 def test_readme_with_replaces_only_between_the_markers() -> None:
