@@ -128,3 +128,106 @@ class InvoiceSequence(Base):
 
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- Commissions ------------------------------------------------------------------------------
+
+
+class ChargeKind(StrEnum):
+    SUBSCRIPTION = "subscription"
+    USAGE = "usage"
+    REFUND = "refund"
+    ADJUSTMENT = "adjustment"
+
+
+class CommissionStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    PAID = "paid"
+    REVERSED = "reversed"
+
+
+class NoCommissionReason(StrEnum):
+    NO_PARTNER = "no_partner"
+    ACCESS_NOT_ACTIVE = "access_not_active"
+    OUTSIDE_DURATION = "outside_duration"
+    NO_TERMS = "no_terms"
+    NOTHING_TO_REVERSE = "nothing_to_reverse"
+
+
+class CommissionTerms(Base):
+    """What ShopIQ pays partners, from `effective_from` on: the program's rate for a tier
+    (`is_program`, `tier` set) or one partner's own override (`partner_id` set). Rows never
+    change; a change is a new row with a later date, so history is never rewritten."""
+
+    __tablename__ = "commission_terms"
+    __table_args__ = (Index("ix_commission_terms_lookup", "partner_id", "tier", "effective_from"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    is_program: Mapped[bool] = mapped_column(default=False)
+    tier: Mapped[str | None] = mapped_column(String(32))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"))
+    effective_from: Mapped[date] = mapped_column(Date)
+    rate_bp: Mapped[int] = mapped_column(Integer)
+    duration_months: Mapped[int] = mapped_column(Integer)
+    hold_days: Mapped[int] = mapped_column(Integer)
+    created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class SubscriptionCharge(Base):
+    """A merchant's ShopIQ subscription charge, ingested from platform billing once per external
+    id. `partner_id` is the partner whose access covered the charge's period (if any), and
+    `no_commission_reason` says why no commission was earned on it."""
+
+    __tablename__ = "subscription_charges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(100), unique=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id"), index=True)
+    kind: Mapped[ChargeKind] = mapped_column(str_enum(ChargeKind))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    charged_at: Mapped[datetime]
+    refunds_charge_id: Mapped[int | None] = mapped_column(ForeignKey("subscription_charges.id"))
+    # SHA-256 of the charge as given: the same id with another payload is refused.
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    no_commission_reason: Mapped[NoCommissionReason | None] = mapped_column(
+        str_enum(NoCommissionReason)
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+
+
+class Commission(Base):
+    """A partner's earning on a charge (positive), or the reversal of part of one on a refund
+    (negative, `reverses_commission_id` set). Amount = base x rate, rounded once half to even."""
+
+    __tablename__ = "commissions"
+    __table_args__ = (
+        Index("ix_commissions_partner_id_status", "partner_id", "status", "hold_until"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    charge_id: Mapped[int] = mapped_column(ForeignKey("subscription_charges.id"), unique=True)
+    terms_id: Mapped[int] = mapped_column(ForeignKey("commission_terms.id"))
+    access_id: Mapped[int] = mapped_column(ForeignKey("partner_accesses.id"))
+    reverses_commission_id: Mapped[int | None] = mapped_column(
+        ForeignKey("commissions.id"), index=True
+    )
+    rate_bp: Mapped[int] = mapped_column(Integer)
+    base_minor: Mapped[int] = mapped_column(BigInteger)
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[CommissionStatus] = mapped_column(
+        str_enum(CommissionStatus), default=CommissionStatus.PENDING
+    )
+    earned_on: Mapped[date] = mapped_column(Date)
+    hold_until: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, server_default=func.now())
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    __mapper_args__: dict[str, Any] = {"version_id_col": version}

@@ -34,6 +34,7 @@ Action = Literal[
     "list",
     "register",
     "manage_billing",
+    "ingest",
 ]
 M = TypeVar("M")
 

@@ -71,3 +71,47 @@ resource InvoiceLine {
 
 # A line belongs to its invoice.
 has_relation(invoice: Invoice, "invoice", line: InvoiceLine) if invoice = line.invoice;
+
+# --- Commissions (the partner's earnings from ShopIQ) ----------------------------------------
+
+# What ShopIQ pays: the program's terms per tier, and one partner's own overrides.
+resource CommissionTerms {
+  permissions = ["read", "manage"];
+}
+
+# Owners and admins read the program's terms and their own partner's overrides.
+has_permission(viewer: Viewer, "read", terms: CommissionTerms) if
+  terms.is_program = true and
+  membership in viewer.memberships and
+  membership.role in ["owner", "admin"];
+has_permission(viewer: Viewer, "read", terms: CommissionTerms) if
+  membership in viewer.memberships and
+  membership.partner_id = terms.partner_id and
+  membership.role in ["owner", "admin"];
+
+# Platform staff see and set every commission term.
+has_permission(viewer: Viewer, action: String, _: CommissionTerms) if
+  action in ["read", "manage"] and
+  viewer.is_platform_staff = true;
+
+# The merchant's ShopIQ subscription charges, ingested from platform billing.
+resource SubscriptionCharge {
+  permissions = ["read", "ingest"];
+}
+
+# Platform staff read every charge; they and the billing service alone ingest them.
+has_permission(viewer: Viewer, action: String, _: SubscriptionCharge) if
+  action in ["read", "ingest"] and
+  viewer.is_platform_staff = true;
+has_permission(viewer: Viewer, "ingest", _: SubscriptionCharge) if viewer.service = "billing";
+
+# A partner's commissions: its owners and admins only (never managers, specialists or merchants).
+resource Commission {
+  permissions = ["read"];
+}
+
+has_permission(viewer: Viewer, "read", commission: Commission) if
+  membership in viewer.memberships and
+  membership.partner_id = commission.partner_id and
+  membership.role in ["owner", "admin"];
+has_permission(viewer: Viewer, "read", _: Commission) if viewer.is_platform_staff = true;

@@ -21,7 +21,14 @@ from db.models import (
     WorkflowTemplate,
     WorkflowTemplateItem,
 )
-from db.money import BillingTerms, Invoice, InvoiceLine
+from db.money import (
+    BillingTerms,
+    Commission,
+    CommissionTerms,
+    Invoice,
+    InvoiceLine,
+    SubscriptionCharge,
+)
 from policies.sql_filter import SqlFilterAdapter
 from policies.viewer import Membership, MerchantGrant, Viewer
 
@@ -57,6 +64,9 @@ def register_money(oso: Oso) -> None:
         InvoiceLine,
         fields={"id": int, "invoice": Relation("one", "Invoice", "invoice_id", "id")},
     )
+    oso.register_class(CommissionTerms, fields={"id": int, "partner_id": int, "is_program": bool})
+    oso.register_class(SubscriptionCharge, fields={"id": int, "client_id": int})
+    oso.register_class(Commission, fields={"id": int, "partner_id": int, "client_id": int})
 
 
 def build_oso() -> Oso:

@@ -62,6 +62,8 @@ RESOURCE_NAMES = {
     "TrustedDocument": "Trusted document",
     "BillingTerms": "Billing terms",
     "InvoiceLine": "Invoice line",
+    "CommissionTerms": "Commission terms",
+    "SubscriptionCharge": "Subscription charge",
 }
 # The clients: (name, Northwind's access, whose seat, what the example stands for).
 CLIENTS = (
@@ -275,7 +277,10 @@ async def _billing(
         )
     )
     invoices = []
-    for status, number in ((money.InvoiceStatus.DRAFT, None), (money.InvoiceStatus.ISSUED, client_id)):
+    for status, number in (
+        (money.InvoiceStatus.DRAFT, None),
+        (money.InvoiceStatus.ISSUED, client_id),
+    ):
         invoice = await add(
             money.Invoice(
                 partner_id=partner_id,
@@ -301,8 +306,59 @@ async def _billing(
             )
         )
         invoices.append((status, invoice, line))
+    access_id = (
+        await add(
+            models.PartnerAccess(
+                partner_id=partner_id,
+                client_id=client_id,
+                status=AccessStatus.ENDED,
+                requested_at=_NOW,
+            )
+        )
+    ).id
+    charge = await add(
+        money.SubscriptionCharge(
+            external_id=f"ch-{client_id}",
+            client_id=client_id,
+            partner_id=partner_id,
+            kind=money.ChargeKind.SUBSCRIPTION,
+            amount_minor=10_000,
+            currency="USD",
+            period_start=_NOW.date(),
+            period_end=_NOW.date(),
+            charged_at=_NOW,
+            payload_hash="0" * 64,
+        )
+    )
+    override = await add(
+        money.CommissionTerms(
+            partner_id=partner_id,
+            effective_from=_NOW.date(),
+            rate_bp=2000,
+            duration_months=24,
+            hold_days=30,
+        )
+    )
+    commission = await add(
+        money.Commission(
+            partner_id=partner_id,
+            client_id=client_id,
+            charge_id=charge.id,
+            terms_id=override.id,
+            access_id=access_id,
+            rate_bp=2000,
+            base_minor=10_000,
+            amount_minor=2000,
+            currency="USD",
+            earned_on=_NOW.date(),
+            hold_until=_NOW.date(),
+        )
+    )
     if tags is None:
         return
+    world.add("SubscriptionCharge", name, charge, tags)
+    world.add("CommissionTerms", f"{name} override", override, set())
+    world.add("Commission", name, commission, tags)
     world.add("BillingTerms", name, terms, tags)
     for status, invoice, line in invoices:
         labelled = {*tags, "issued"} if status == money.InvoiceStatus.ISSUED else tags

@@ -3,6 +3,7 @@
 import strawberry
 
 from schema.billing import BillingMutation
+from schema.commissions import CommissionMutation
 from schema.documents import DocumentMutation
 from schema.launch import LaunchMutation
 from schema.onboarding import OnboardingMutation
@@ -29,5 +30,6 @@ class Mutation(
     LaunchMutation,
     DocumentMutation,
     BillingMutation,
+    CommissionMutation,
 ):
     pass

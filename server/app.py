@@ -24,6 +24,7 @@ from strawberry.types import ExecutionResult
 
 from db.engine import create_engine, create_session_factory
 from policies import ANONYMOUS, Authorizer, Viewer, build_authorizer, load_viewer
+from policies.viewer import service_viewer
 from resolvers.context import Context
 from resolvers.dns_check import DnsChecker, PublicDnsChecker
 from schema.build import build_schema
@@ -41,7 +42,7 @@ from server.graphiql import graphiql_page, graphiql_routes
 from server.graphql_errors import InputCheck, RootArguments, coded
 from server.persisted import TrustedDocuments, replaying
 from server.settings import Settings
-from server.tokens import InvalidTokenError, read_token
+from server.tokens import InvalidTokenError, read_service_token, read_token
 
 REQUEST_ID_HEADER = b"x-request-id"
 # An incoming request id is kept when it is a short token (e.g. a load balancer's UUID);
@@ -240,10 +241,14 @@ class GraphQLEndpoint:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
+        secret = self.runtime.settings.jwt_secret
         try:
-            user_id, issued_at = read_token(self.runtime.settings.jwt_secret, token.strip())
+            user_id, issued_at = read_token(secret, token.strip())
         except InvalidTokenError:
-            return None
+            try:
+                return service_viewer(read_service_token(secret, token.strip()))
+            except InvalidTokenError:
+                return None
         async with self.runtime.sessions() as session:
             return await load_viewer(session, user_id, issued_at)
 

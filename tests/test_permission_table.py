@@ -65,7 +65,11 @@ def test_cells_keep_the_data_separation_promises(table: str) -> None:
     assert {row["Other partner's owner"] for row in cells.values()} == {"—"}
     # Platform staff read across partners and change nothing of theirs; they alone register
     # trusted documents (platform configuration, no tenant's data).
-    platform_only = {("Trusted document", "register")}
+    platform_only = {
+        ("Trusted document", "register"),
+        ("Commission terms", "manage"),
+        ("Subscription charge", "ingest"),
+    }
     for key, row in cells.items():
         reads = key[1] in ("read", "read_members", "list")
         assert row["Platform staff"] == ("all" if reads or key in platform_only else "—"), key
@@ -95,6 +99,11 @@ def test_cells_keep_the_data_separation_promises(table: str) -> None:
     assert cells["Invoice", "read"]["Specialist"] == "assigned clients"
     assert cells["Invoice", "manage"]["Manager"] == "partner's clients"
     assert cells["Invoice", "manage"]["Specialist"] == "—"
+    # Earnings: owners and admins only.
+    for role in ("Manager", "Specialist", "Merchant owner", "Merchant staff"):
+        assert cells["Commission", "read"][role] == "—", role
+        assert cells["Commission terms", "read"][role] == "—", role
+    assert cells["Commission", "read"]["Admin"] == "yes"
 
 
 def test_readme_with_replaces_only_between_the_markers() -> None:
