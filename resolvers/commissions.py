@@ -202,6 +202,14 @@ async def record_charges(
     if outcome.value is None:
         return Outcome(problems=outcome.problems)
     results, problems = outcome.value
+    # The payload shows what the caller may read (the billing service reads no tenant data).
+    for result in results:
+        if result.charge is not None and not ctx.authz.allowed(ctx.viewer, "read", result.charge):
+            result.charge = None
+        if result.commission is not None and not ctx.authz.allowed(
+            ctx.viewer, "read", result.commission
+        ):
+            result.commission = None
     return Outcome(value=results, problems=problems)
 
 
