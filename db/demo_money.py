@@ -1,26 +1,36 @@
-"""The demo's money: billing terms (with a change of terms), and a year and more of service
-invoices in every state (paid, issued, overdue, draft, void), so the billing screens show real
-shapes. Dates count back from the day of seeding."""
+"""The demo's money: billing terms (with a change of terms), a year and more of service invoices
+in every state (paid, issued, overdue, draft, void), commission terms, and 14 months of ShopIQ
+subscription charges with the commissions earned on them (paid, approved, pending, reversed by
+refunds) and the reasons where none was, so the billing and earnings screens show real shapes.
+Dates count back from the day of seeding."""
 
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.models import Client, Partner
+from db.models import Client, Partner, PartnerAccess
 from db.money import (
     BillingCycle,
     BillingTerms,
+    ChargeKind,
+    Commission,
+    CommissionStatus,
+    CommissionTerms,
     Invoice,
     InvoiceKind,
     InvoiceLine,
     InvoiceSequence,
     InvoiceStatus,
+    NoCommissionReason,
+    SubscriptionCharge,
 )
 
 NW, BF = "northwind-digital", "bluefin-studio"
@@ -140,6 +150,7 @@ async def seed_money(session: AsyncSession) -> None:
         for partner_id, number in last.items()
     )
     await session.flush()
+    await seed_commissions(session)
 
 
 def _invoice(
@@ -195,3 +206,182 @@ def _invoice(
         tax_minor=0,
     )
     return invoice, line
+
+
+# --- Commissions ------------------------------------------------------------------------------
+
+# The program's terms per tier (rate in basis points, duration in months, hold in days), and
+# Bluefin's own override.
+PROGRAM = (("gold", 2000, 24, 30), ("silver", 1500, 12, 30), ("platinum", 2500, 36, 14))
+OVERRIDES = ((BF, 1750, 18, 21),)
+# The ShopIQ plan every partnered demo client pays monthly (minor units of USD), and the clients
+# charged: 14 months each, so the commission of each partner's access shows up where it applied.
+PLAN_FEE = 7_900
+CHARGED = (
+    "Lumen Candles",
+    "Aster Apparel",
+    "Copperleaf Tea",
+    "Harbor Coffee",
+    "Tidal Threads",
+    "Alpine Honey",
+    "Solo Soaps",
+)
+HISTORY_MONTHS = 14
+
+
+def _half_even(value: Decimal) -> int:
+    return int(value.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
+
+
+async def seed_commissions(session: AsyncSession) -> None:
+    """Commission terms, 14 months of subscription charges with their commissions (older ones
+    paid, then approved, the last month's pending), two refunds with their reversals, and the
+    charges that earned nothing with the reason why."""
+    now = utcnow()
+    today = now.date()
+    program = [
+        CommissionTerms(
+            is_program=True,
+            tier=tier,
+            effective_from=date(2020, 1, 1),
+            rate_bp=rate,
+            duration_months=months,
+            hold_days=hold,
+        )
+        for tier, rate, months, hold in PROGRAM
+    ]
+    partners = {p.slug: p for p in (await session.execute(select(Partner))).scalars()}
+    overrides = [
+        CommissionTerms(
+            partner_id=partners[slug].id,
+            effective_from=date(2020, 1, 1),
+            rate_bp=rate,
+            duration_months=months,
+            hold_days=hold,
+        )
+        for slug, rate, months, hold in OVERRIDES
+    ]
+    session.add_all([*program, *overrides])
+    await session.flush()
+    by_partner = {t.partner_id: t for t in overrides}
+    by_tier = {t.tier: t for t in program}
+    clients = dict((await session.execute(select(Client.business_name, Client.id))).all())
+    accesses = (await session.execute(select(PartnerAccess))).scalars().all()
+    charges: list[tuple[SubscriptionCharge, Commission | None]] = []
+    for name in CHARGED:
+        client_id = clients[name]
+        for back in range(HISTORY_MONTHS, -1, -1):
+            start = months_back(today, back)
+            charged_at = datetime.combine(start, time(9), UTC)
+            charge = SubscriptionCharge(
+                external_id=f"demo-{client_id}-{start:%Y%m}",
+                client_id=client_id,
+                kind=ChargeKind.SUBSCRIPTION,
+                amount_minor=PLAN_FEE,
+                currency="USD",
+                period_start=start,
+                period_end=_add_months(start, 1) - timedelta(days=1),
+                charged_at=charged_at,
+                payload_hash=f"{client_id:032d}{start:%Y%m%d}".ljust(64, "0"),
+            )
+            charges.append((charge, _commission(charge, accesses, partners, by_partner, by_tier)))
+    session.add_all(c for c, _ in charges)
+    await session.flush()
+    for charge, commission in charges:
+        if commission is not None:
+            commission.charge_id = charge.id
+            age = (today - charge.period_start).days
+            if age > 120:
+                commission.status = CommissionStatus.PAID
+            elif commission.hold_until < today:
+                commission.status = CommissionStatus.APPROVED
+            session.add(commission)
+    await session.flush()
+    earned = [(c, m) for c, m in charges if m is not None]
+    # Refunds: half of one recent charge, and all of an older one.
+    for (charge, commission), share in ((earned[-1], 2), (earned[len(earned) // 2], 1)):
+        assert commission is not None
+        refund_minor = -(charge.amount_minor // share)
+        refund = SubscriptionCharge(
+            external_id=f"{charge.external_id}-refund",
+            client_id=charge.client_id,
+            partner_id=charge.partner_id,
+            kind=ChargeKind.REFUND,
+            amount_minor=refund_minor,
+            currency=charge.currency,
+            period_start=charge.period_start,
+            period_end=charge.period_end,
+            charged_at=charge.charged_at + timedelta(days=5),
+            refunds_charge_id=charge.id,
+            payload_hash=f"{charge.payload_hash[:60]}ffff",
+        )
+        session.add(refund)
+        await session.flush()
+        amount = -_half_even(
+            Decimal(commission.amount_minor) * Decimal(-refund_minor) / Decimal(charge.amount_minor)
+        )
+        session.add(
+            Commission(
+                partner_id=commission.partner_id,
+                client_id=commission.client_id,
+                charge_id=refund.id,
+                terms_id=commission.terms_id,
+                access_id=commission.access_id,
+                reverses_commission_id=commission.id,
+                rate_bp=commission.rate_bp,
+                base_minor=refund_minor,
+                amount_minor=amount,
+                currency=commission.currency,
+                earned_on=refund.charged_at.date(),
+                hold_until=refund.charged_at.date(),
+                status=CommissionStatus.PENDING,
+            )
+        )
+    await session.flush()
+
+
+def _commission(
+    charge: SubscriptionCharge,
+    accesses: Sequence[PartnerAccess],
+    partners: dict[str, Partner],
+    by_partner: dict[int | None, CommissionTerms],
+    by_tier: dict[str | None, CommissionTerms],
+) -> Commission | None:
+    """The commission the rules give (see resolvers/commissions.py), or the reason for none."""
+    start = datetime.combine(charge.period_start, time(), UTC)
+    client_accesses = [a for a in accesses if a.client_id == charge.client_id]
+    if not client_accesses:
+        charge.no_commission_reason = NoCommissionReason.NO_PARTNER
+        return None
+    covering = [
+        a
+        for a in client_accesses
+        if a.activated_at is not None
+        and a.activated_at <= start
+        and (a.ended_at is None or a.ended_at > start)
+        and (a.expires_at is None or a.expires_at > start)
+    ]
+    if not covering:
+        charge.no_commission_reason = NoCommissionReason.ACCESS_NOT_ACTIVE
+        return None
+    access = covering[-1]
+    assert access.activated_at is not None
+    charge.partner_id = access.partner_id
+    partner = next(p for p in partners.values() if p.id == access.partner_id)
+    terms = by_partner.get(partner.id) or by_tier[str(partner.tier)]
+    if charge.period_start >= _add_months(access.activated_at.date(), terms.duration_months):
+        charge.no_commission_reason = NoCommissionReason.OUTSIDE_DURATION
+        return None
+    charged_on = charge.charged_at.date()
+    return Commission(
+        partner_id=partner.id,
+        client_id=charge.client_id,
+        terms_id=terms.id,
+        access_id=access.id,
+        rate_bp=terms.rate_bp,
+        base_minor=charge.amount_minor,
+        amount_minor=_half_even(Decimal(charge.amount_minor) * terms.rate_bp / 10_000),
+        currency=charge.currency,
+        earned_on=charged_on,
+        hold_until=charged_on + timedelta(days=terms.hold_days),
+    )

@@ -31,7 +31,7 @@ mutation($input: RecordSubscriptionChargesInput!) {
   recordSubscriptionCharges(input: $input) { results { outcome } userErrors { code } }
 }"""
 TERMS = """
-mutation { setCommissionTerms(input: { tier: GOLD, effectiveFrom: "2020-01-01", rate: "0.175",
+mutation { setCommissionTerms(input: { tier: GOLD, effectiveFrom: "2021-01-01", rate: "0.175",
   durationMonths: 24, holdDays: 10 }) { userErrors { code } } }"""
 LIST = """
 query($id: ID!, $after: String) {
