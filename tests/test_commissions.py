@@ -5,6 +5,7 @@ and their reversals, and who sees commissions."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -16,7 +17,7 @@ import pytest
 from resolvers.task_queries import today
 from server.cli import main
 from server.tokens import InvalidTokenError, issue_service_token, read_service_token, read_token
-from tests.conftest import TEST_SECRET, GraphQL, World
+from tests.conftest import TEST_SECRET, GraphQL, World, token_for
 from tests.helpers import codes, gid
 from tests.test_migrations import cli_db, dev_secret  # noqa: F401  (the CLI's own database)
 
@@ -375,3 +376,51 @@ async def test_commissions_are_for_owners_admins_and_platform_staff(
     partner = (await gql(email, COMMISSIONS, id=northwind))["data"]["partner"]
     if partner is not None:
         assert (partner["commissions"]["totalCount"] > 0) is sees
+
+
+async def test_the_same_charge_sent_concurrently_is_stored_once(
+    committed_world: World,
+    http: httpx.AsyncClient,
+    backend: str,
+) -> None:
+    """Platform billing retrying in parallel: every call answers, one records, the others see a
+    duplicate, and one commission exists."""
+    if backend != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL (SQLite has one writer at a time)")
+    world = committed_world
+    token = issue_service_token(TEST_SECRET, "billing", 600)
+    headers = {"Authorization": f"Bearer {token}"}
+    variables = {"input": {"charges": [charge(world, "ch-race", "Lumen Candles", "30")]}}
+
+    async def send() -> Payload:
+        response = await http.post(
+            "/graphql", json={"query": RECORD, "variables": variables}, headers=headers
+        )
+        body: Payload = response.json()["data"]["recordSubscriptionCharges"]
+        return body
+
+    answers = await asyncio.gather(*(send() for _ in range(6)))
+    assert all(a["userErrors"] == [] for a in answers)
+    outcomes = sorted(a["results"][0]["outcome"] for a in answers)
+    assert outcomes == ["CREATED"] + ["DUPLICATE"] * 5
+    staff = {"Authorization": f"Bearer {token_for(world.users[PLATFORM], PLATFORM)}"}
+    listed = await http.post(
+        "/graphql",
+        json={
+            "query": COMMISSIONS,
+            "variables": {"id": gid("Partner", world.partners[NORTHWIND])},
+        },
+        headers=staff,
+    )
+    before = listed.json()["data"]["partner"]["commissions"]["totalCount"]
+    again = await send()
+    assert again["results"][0]["outcome"] == "DUPLICATE"
+    listed = await http.post(
+        "/graphql",
+        json={
+            "query": COMMISSIONS,
+            "variables": {"id": gid("Partner", world.partners[NORTHWIND])},
+        },
+        headers=staff,
+    )
+    assert listed.json()["data"]["partner"]["commissions"]["totalCount"] == before
