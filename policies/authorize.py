@@ -35,6 +35,7 @@ Action = Literal[
     "register",
     "manage_billing",
     "ingest",
+    "approve",
 ]
 M = TypeVar("M")
 

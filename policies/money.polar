@@ -107,11 +107,14 @@ has_permission(viewer: Viewer, "ingest", _: SubscriptionCharge) if viewer.servic
 
 # A partner's commissions: its owners and admins only (never managers, specialists or merchants).
 resource Commission {
-  permissions = ["read"];
+  permissions = ["read", "approve"];
 }
 
 has_permission(viewer: Viewer, "read", commission: Commission) if
   membership in viewer.memberships and
   membership.partner_id = commission.partner_id and
   membership.role in ["owner", "admin"];
-has_permission(viewer: Viewer, "read", _: Commission) if viewer.is_platform_staff = true;
+# Platform staff see every commission and alone approve those past their hold.
+has_permission(viewer: Viewer, action: String, _: Commission) if
+  action in ["read", "approve"] and
+  viewer.is_platform_staff = true;

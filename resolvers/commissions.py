@@ -444,3 +444,24 @@ async def _reverse(
             .values(status=CommissionStatus.REVERSED, version=Commission.version + 1)
         )
     return commission
+
+
+# --- The ledger -----------------------------------------------------------------------------
+
+
+async def approve_due_commissions(ctx: Context, as_of: date) -> Outcome[int]:
+    """PENDING -> APPROVED for every commission (and reversal) whose hold ended before `as_of`
+    (platform staff). Running it again for the same day approves nothing new."""
+
+    async def work(session: AsyncSession) -> int:
+        if not ctx.authz.allowed(ctx.viewer, "approve", Commission()):
+            raise refuse(None, "Only platform staff approve commissions.", ErrorCode.FORBIDDEN)
+        result = await session.execute(
+            update(Commission)
+            .where(Commission.status == CommissionStatus.PENDING, Commission.hold_until < as_of)
+            .values(status=CommissionStatus.APPROVED, version=Commission.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    return await transact(ctx, work)

@@ -263,8 +263,39 @@ def _charge(row: SubscriptionChargeInput) -> service.ChargeInput:
     )
 
 
+@strawberry.input(description="The day up to which holds have ended.")
+class ApproveDueCommissionsInput:
+    as_of: date = strawberry.field(
+        description="Commissions whose `holdUntil` is before this day are approved."
+    )
+
+
+@strawberry.type(description="The result of approveDueCommissions.")
+class ApproveDueCommissionsPayload:
+    approved_count: int = strawberry.field(
+        description="How many commissions (and reversals) this run approved; 0 on a re-run."
+    )
+    user_errors: list[UserError] = strawberry.field(
+        description="Why nothing was approved; empty on success."
+    )
+
+
 @strawberry.type
 class CommissionMutation:
+    @strawberry.mutation(
+        description="Approve every PENDING commission (and reversal) whose hold ended before "
+        "`asOf` (platform staff). Running it again for the same day approves nothing new."
+    )
+    async def approve_due_commissions(
+        self,
+        info: Info,
+        input: Annotated[ApproveDueCommissionsInput, strawberry.argument(description="The day.")],
+    ) -> ApproveDueCommissionsPayload:
+        outcome = await service.approve_due_commissions(info.context, input.as_of)
+        return ApproveDueCommissionsPayload(
+            approved_count=outcome.value or 0, user_errors=user_errors(outcome.problems)
+        )
+
     @strawberry.mutation(
         description="Set commission terms from a date on (platform staff): the program's for a "
         "tier, or one partner's override. Earlier terms and commissions stay as they were."

@@ -424,3 +424,41 @@ async def test_the_same_charge_sent_concurrently_is_stored_once(
         headers=staff,
     )
     assert listed.json()["data"]["partner"]["commissions"]["totalCount"] == before
+
+
+APPROVE = """
+mutation($asOf: Date!) {
+  approveDueCommissions(input: { asOf: $asOf }) { approvedCount userErrors { field code } }
+}"""
+
+
+async def test_commissions_are_approved_after_their_hold_once(gql: GraphQL, world: World) -> None:
+    await gold_terms(gql)  # 30 days' hold
+    # Approve what the demo has due first, so that only this test's commission is left.
+    await gql(PLATFORM, APPROVE, asOf=today().isoformat())
+    made = await record(gql, PLATFORM, charge(world, "ch-hold", "Lumen Candles", "10"))
+    commission = made["results"][0]["commission"]
+    hold_until = date.fromisoformat(commission["holdUntil"])
+    node = "query($id: ID!) { node(id: $id) { ... on Commission { status } } }"
+
+    async def approve(day: date) -> int:
+        body = await gql(PLATFORM, APPROVE, asOf=day.isoformat())
+        payload = body["data"]["approveDueCommissions"]
+        assert payload["userErrors"] == []
+        count: int = payload["approvedCount"]
+        return count
+
+    assert await approve(hold_until) == 0  # the hold's last day has not passed
+    status = (await gql(OWNER, node, id=commission["id"]))["data"]["node"]["status"]
+    assert status == "PENDING"
+    assert await approve(hold_until + timedelta(days=1)) >= 1
+    status = (await gql(OWNER, node, id=commission["id"]))["data"]["node"]["status"]
+    assert status == "APPROVED"
+    assert await approve(hold_until + timedelta(days=1)) == 0  # a re-run approves nothing new
+
+
+@pytest.mark.parametrize("email", [OWNER, ADMIN, MANAGER, MERCHANT, NEWCOMER])
+async def test_only_platform_staff_approve(gql: GraphQL, email: str) -> None:
+    refused = await gql(email, APPROVE, asOf=today().isoformat())
+    payload = refused["data"]["approveDueCommissions"]
+    assert (payload["approvedCount"], codes(payload)) == (0, [(None, "FORBIDDEN")])
