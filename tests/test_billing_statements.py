@@ -4,12 +4,26 @@ reads a billing table carries the viewer's policy filter for it."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from db.money import BillingTerms, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+from db.enums import AccessStatus
+from db.models import PartnerAccess
+from db.money import (
+    BillingTerms,
+    ChargeKind,
+    Commission,
+    CommissionTerms,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+    SubscriptionCharge,
+)
 from policies import Authorizer, load_viewer
 from tests.conftest import GraphQL, World
 from tests.helpers import gid
@@ -122,3 +136,92 @@ async def test_invoices_cost_the_same_for_5_and_100(
                 assert_filtered(statement, model, policy_sql(authz, viewer, model, engine))
                 checked.add(table)
     assert checked >= {"invoices", "invoice_lines"}
+
+
+COMMISSIONS = """
+query($id: ID!, $first: Int!) {
+  partner(id: $id) {
+    commissions(first: $first) { totalCount nodes { id status amount { amount currencyCode }
+      base { amount } client { businessName } } }
+  }
+}"""
+
+
+@pytest.fixture
+async def many_commissions(world: World, sessions: async_sessionmaker[AsyncSession]) -> World:
+    """Lumen earns more than a page of commissions."""
+    async with sessions.begin() as session:
+        access = (
+            await session.execute(
+                select(PartnerAccess.id).where(
+                    PartnerAccess.client_id == world.clients[LUMEN],
+                    PartnerAccess.status == AccessStatus.ACTIVE,
+                )
+            )
+        ).scalar_one()
+        terms = CommissionTerms(
+            partner_id=world.partners["northwind-digital"],
+            effective_from=date(2021, 1, 1),
+            rate_bp=2000,
+            duration_months=24,
+            hold_days=30,
+        )
+        session.add(terms)
+        await session.flush()
+        for n in range(EXTRA):
+            charge = SubscriptionCharge(
+                external_id=f"budget-{n}",
+                client_id=world.clients[LUMEN],
+                partner_id=world.partners["northwind-digital"],
+                kind=ChargeKind.SUBSCRIPTION,
+                amount_minor=1000,
+                currency="USD",
+                period_start=date(2026, 1, 1),
+                period_end=date(2026, 1, 31),
+                charged_at=datetime(2026, 1, 1, tzinfo=UTC),
+                payload_hash="0" * 64,
+            )
+            session.add(charge)
+            await session.flush()
+            session.add(
+                Commission(
+                    partner_id=charge.partner_id,
+                    client_id=charge.client_id,
+                    charge_id=charge.id,
+                    terms_id=terms.id,
+                    access_id=access,
+                    rate_bp=2000,
+                    base_minor=1000,
+                    amount_minor=200,
+                    currency="USD",
+                    earned_on=date(2026, 1, 1),
+                    hold_until=date(2026, 1, 31),
+                )
+            )
+    return world
+
+
+@pytest.mark.parametrize("email", [OWNER, "staff@shopiq.test"])
+async def test_commissions_cost_the_same_for_5_and_100(
+    many_commissions: World,
+    gql: GraphQL,
+    statements: list[str],
+    sessions: async_sessionmaker[AsyncSession],
+    authz: Authorizer,
+    engine: AsyncEngine,
+    email: str,
+) -> None:
+    world = many_commissions
+    id_ = gid("Partner", world.partners["northwind-digital"])
+    small, few = await measure(statements, gql, email, COMMISSIONS, id=id_, first=5)
+    large, many = await measure(statements, gql, email, COMMISSIONS, id=id_, first=100)
+    assert len(small["partner"]["commissions"]["nodes"]) == 5
+    assert len(large["partner"]["commissions"]["nodes"]) == 100
+    assert len(few) == len(many), dump(many)
+    async with sessions() as session:
+        viewer = await load_viewer(session, world.users[email])
+    assert viewer is not None
+    reads = [s for s in many if "commissions" in read_tables(s)]
+    assert reads
+    for statement in reads:
+        assert_filtered(statement, Commission, policy_sql(authz, viewer, Commission, engine))
