@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -438,11 +438,13 @@ async def _reverse(
     session.add(commission)
     if whole:
         earned_row.status = CommissionStatus.REVERSED
-        await session.execute(
-            update(Commission)
-            .where(Commission.reverses_commission_id == earned_row.id)
-            .values(status=CommissionStatus.REVERSED, version=Commission.version + 1)
-        )
+        earlier = (
+            await session.execute(
+                select(Commission).where(Commission.reverses_commission_id == earned_row.id)
+            )
+        ).scalars()
+        for row in earlier:
+            row.status = CommissionStatus.REVERSED
     return commission
 
 
@@ -456,12 +458,25 @@ async def approve_due_commissions(ctx: Context, as_of: date) -> Outcome[int]:
     async def work(session: AsyncSession) -> int:
         if not ctx.authz.allowed(ctx.viewer, "approve", Commission()):
             raise refuse(None, "Only platform staff approve commissions.", ErrorCode.FORBIDDEN)
-        result = await session.execute(
-            update(Commission)
-            .where(Commission.status == CommissionStatus.PENDING, Commission.hold_until < as_of)
-            .values(status=CommissionStatus.APPROVED, version=Commission.version + 1)
-            .execution_options(synchronize_session=False)
+        # Row by row through the ORM (not one bulk UPDATE), so each change is seen as the
+        # change of that commission (versions, audit trail).
+        due = (
+            (
+                await session.execute(
+                    select(Commission)
+                    .where(
+                        Commission.status == CommissionStatus.PENDING,
+                        Commission.hold_until < as_of,
+                    )
+                    .order_by(Commission.id)
+                )
+            )
+            .scalars()
+            .all()
         )
-        return int(getattr(result, "rowcount", 0) or 0)
+        for commission in due:
+            commission.status = CommissionStatus.APPROVED
+        await session.flush()
+        return len(due)
 
     return await transact(ctx, work)
