@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import Base, utcnow
 from db.demo_access import seed_access
 from db.demo_audit import seed_audit
+from db.demo_money import seed_money
 from db.demo_relationship import seed_relationship
 from db.demo_workflow import seed_workflow, store_state
 from db.enums import (
@@ -352,6 +353,7 @@ async def seed_demo(session: AsyncSession) -> bool:
     await seed_workflow(session, {slug: p.id for slug, p in partners.items()}, plans)
     await seed_access(session)
     await seed_relationship(session)
+    await seed_money(session)
     # Removed users were removed after everything they were granted.
     removed_at = utcnow()
     for email, (_name, status, _staff) in USERS.items():

@@ -46,6 +46,9 @@ Action = Literal[
     "manage_support",
     "hand_over",
     "acknowledge",
+    "manage_billing",
+    "ingest",
+    "approve",
 ]
 M = TypeVar("M")
 

@@ -23,6 +23,14 @@ from db.models import (
     WorkflowTemplate,
     WorkflowTemplateItem,
 )
+from db.money import (
+    BillingTerms,
+    Commission,
+    CommissionTerms,
+    Invoice,
+    InvoiceLine,
+    SubscriptionCharge,
+)
 from policies.relationship_setup import register_relationship
 from policies.sql_filter import SqlFilterAdapter
 from policies.viewer import Membership, MerchantGrant, Viewer
@@ -36,6 +44,32 @@ class ClientSeat(Base):
     Assignment -> Client; this second read-only mapping lets Client's rules reach its seats."""
 
     __table__ = Assignment.__table__
+
+
+def register_money(oso: Oso) -> None:
+    """The money domain's classes (policies/money.polar)."""
+    client = Relation("one", "Client", "client_id", "id")
+    oso.register_class(
+        BillingTerms,
+        fields={"id": int, "partner_id": int, "client_id": int, "client": client},
+    )
+    oso.register_class(
+        Invoice,
+        fields={
+            "id": int,
+            "partner_id": int,
+            "client_id": int,
+            "status": str,
+            "client": client,
+        },
+    )
+    oso.register_class(
+        InvoiceLine,
+        fields={"id": int, "invoice": Relation("one", "Invoice", "invoice_id", "id")},
+    )
+    oso.register_class(CommissionTerms, fields={"id": int, "partner_id": int, "is_program": bool})
+    oso.register_class(SubscriptionCharge, fields={"id": int, "client_id": int})
+    oso.register_class(Commission, fields={"id": int, "partner_id": int, "client_id": int})
 
 
 def build_oso() -> Oso:
@@ -122,6 +156,7 @@ def build_oso() -> Oso:
         AuditEvent, fields={"id": int, "partner_id": int, "client_id": int, "internal": bool}
     )
     register_relationship(oso)
+    register_money(oso)
     oso.set_data_filtering_adapter(SqlFilterAdapter())
     oso.load_files(sorted(str(p) for p in POLICY_DIR.glob("*.polar")))
     return oso

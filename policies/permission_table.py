@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from db import models
+from db import models, money
 from db.audit import AuditEvent, AuditOperation
 from db.base import Base
 from db.enums import (
@@ -77,6 +77,10 @@ RESOURCE_NAMES = {
     "SupportPlan": "Support plan",
     "TimeEntry": "Time entry",
     "ClientDocument": "Client document",
+    "BillingTerms": "Billing terms",
+    "InvoiceLine": "Invoice line",
+    "CommissionTerms": "Commission terms",
+    "SubscriptionCharge": "Subscription charge",
 }
 # The clients: (name, Northwind's access, whose seat, what the example stands for).
 CLIENTS = (
@@ -99,6 +103,11 @@ NARROWER: tuple[tuple[str, str, Callable[[frozenset[str]], bool]], ...] = (
         lambda tags: {"served", "assigned"} <= tags,
     ),
     ("own client", "on the merchant's own business", lambda tags: "merchant" in tags),
+    (
+        "issued only",
+        "the own client's invoices once issued, never drafts",
+        lambda tags: {"merchant", "issued"} <= tags,
+    ),
     (
         "shared only",
         "the own client's items shared with the merchant (tasks marked client-visible, shared "
@@ -260,6 +269,9 @@ async def _seed(session: AsyncSession) -> World:
                 world.add(resource, name, obj, tags)
             world.add("Task", f"{name} internal", tasks[0], tags)
             world.add("Task", f"{name} shared", tasks[1], {*tags, "shared"})
+        await _billing(
+            add, world, partner.id, client.id, name, tags if partner is northwind else None
+        )
 
     for partner in (northwind, bluefin):
         template = await add(models.WorkflowTemplate(partner_id=partner.id, name="Launch"))
@@ -393,6 +405,118 @@ async def _relationship_examples(
     )
     if ours:
         world.add("SupportPlan", client.business_name, plan, tags)
+
+
+async def _billing(
+    add: Callable[[Any], Any],
+    world: World,
+    partner_id: int,
+    client_id: int,
+    name: str,
+    tags: set[str] | None,
+) -> None:
+    """Billing terms, a draft and an issued invoice (with a line) of the partner to the client;
+    examples when `tags` is given (Northwind's)."""
+    terms = await add(
+        money.BillingTerms(
+            partner_id=partner_id,
+            client_id=client_id,
+            effective_from=_NOW.date(),
+            currency="USD",
+            implementation_fee_minor=0,
+            recurring_fee_minor=10_000,
+            cycle=money.BillingCycle.MONTHLY,
+            payment_terms_days=30,
+        )
+    )
+    invoices = []
+    for status, number in (
+        (money.InvoiceStatus.DRAFT, None),
+        (money.InvoiceStatus.ISSUED, client_id),
+    ):
+        invoice = await add(
+            money.Invoice(
+                partner_id=partner_id,
+                client_id=client_id,
+                kind=money.InvoiceKind.MANUAL,
+                status=status,
+                number=number,
+                currency="USD",
+                payment_terms_days=30,
+            )
+        )
+        line = await add(
+            money.InvoiceLine(
+                invoice_id=invoice.id,
+                partner_id=partner_id,
+                client_id=client_id,
+                position=1,
+                description="Support",
+                quantity_thousandths=1000,
+                unit_price_minor=100,
+                amount_minor=100,
+                tax_minor=0,
+            )
+        )
+        invoices.append((status, invoice, line))
+    access_id = (
+        await add(
+            models.PartnerAccess(
+                partner_id=partner_id,
+                client_id=client_id,
+                status=AccessStatus.ENDED,
+                requested_at=_NOW,
+            )
+        )
+    ).id
+    charge = await add(
+        money.SubscriptionCharge(
+            external_id=f"ch-{client_id}",
+            client_id=client_id,
+            partner_id=partner_id,
+            kind=money.ChargeKind.SUBSCRIPTION,
+            amount_minor=10_000,
+            currency="USD",
+            period_start=_NOW.date(),
+            period_end=_NOW.date(),
+            charged_at=_NOW,
+            payload_hash="0" * 64,
+        )
+    )
+    override = await add(
+        money.CommissionTerms(
+            partner_id=partner_id,
+            effective_from=_NOW.date(),
+            rate_bp=2000,
+            duration_months=24,
+            hold_days=30,
+        )
+    )
+    commission = await add(
+        money.Commission(
+            partner_id=partner_id,
+            client_id=client_id,
+            charge_id=charge.id,
+            terms_id=override.id,
+            access_id=access_id,
+            rate_bp=2000,
+            base_minor=10_000,
+            amount_minor=2000,
+            currency="USD",
+            earned_on=_NOW.date(),
+            hold_until=_NOW.date(),
+        )
+    )
+    if tags is None:
+        return
+    world.add("SubscriptionCharge", name, charge, tags)
+    world.add("CommissionTerms", f"{name} override", override, set())
+    world.add("Commission", name, commission, tags)
+    world.add("BillingTerms", name, terms, tags)
+    for status, invoice, line in invoices:
+        labelled = {*tags, "issued"} if status == money.InvoiceStatus.ISSUED else tags
+        world.add("Invoice", f"{name} {status}", invoice, labelled)
+        world.add("InvoiceLine", f"{name} {status}", line, labelled)
 
 
 def _task(partner_id: int, client_id: int, title: str, *, client_visible: bool) -> models.Task:

@@ -34,14 +34,27 @@ class Viewer:
     is_platform_staff: bool
     memberships: tuple[Membership, ...]
     merchant_grants: tuple[MerchantGrant, ...]
+    # A platform service signed in with a service token (e.g. "billing"), not a user.
+    service: str | None = None
 
     @property
     def grants_key(self) -> tuple[object, ...]:
         """Everything the policy may look at; equal keys get equal filters."""
-        return (self.user_id, self.is_platform_staff, self.memberships, self.merchant_grants)
+        return (
+            self.user_id,
+            self.is_platform_staff,
+            self.memberships,
+            self.merchant_grants,
+            self.service,
+        )
 
 
 ANONYMOUS = Viewer(None, "", "", False, (), ())
+
+
+def service_viewer(service: str) -> Viewer:
+    """A platform service (a service token): no user, no grants, only its own service rules."""
+    return Viewer(None, "", f"ShopIQ {service} service", False, (), (), service=service)
 
 
 async def load_viewer(

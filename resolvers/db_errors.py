@@ -83,6 +83,18 @@ ANSWERS: Mapping[UniqueKey, Problem] = {
     ("idempotency_keys", ("user_id", "key")): _race(
         "Another request with the same Idempotency-Key ran meanwhile; nothing was saved."
     ),
+    ("billing_terms", ("partner_id", "client_id", "effective_from")): Problem.at(
+        "effective_from", "Terms from that date were set meanwhile.", ErrorCode.TAKEN
+    ),
+    # Numbers come from the locked sequence row; a clash would be a fault of ours.
+    ("invoices", ("partner_id", "number")): _race(),
+    # A concurrent run drafted the same period first: running again drafts nothing new.
+    # Charge ingestion retries a lost race as a duplicate; listed for completeness.
+    ("subscription_charges", ("external_id",)): _race(),
+    ("commissions", ("charge_id",)): _race(),
+    ("invoices", ("partner_id", "client_id", "kind", "period_start")): _race(
+        "Another run drafted these invoices meanwhile; nothing was saved. Run again to see them."
+    ),
 }
 
 

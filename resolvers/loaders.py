@@ -30,6 +30,7 @@ from db.models import (
     WorkflowTemplate,
     WorkflowTemplateItem,
 )
+from db.money import InvoiceLine
 from policies import Authorizer, Viewer
 from policies.authorize import Action
 from resolvers.readiness import open_blocking_tasks_stmt
@@ -74,6 +75,7 @@ class Loaders:
         self.partner_access = self._one(PartnerAccess, PartnerAccess.id)
         self.template = self._one(WorkflowTemplate, WorkflowTemplate.id)
         self.template_items = self._many(WorkflowTemplateItem, WorkflowTemplateItem.template_id)
+        self.invoice_lines = self._many(InvoiceLine, InvoiceLine.invoice_id)
         self.open_task_count = SharedLoader(self._count_open_tasks)
         self.open_blocking_count = SharedLoader(self._count_open_blocking)
         self.next_due_task = SharedLoader(self._next_due_tasks)

@@ -9,11 +9,13 @@ import strawberry
 from graphql import GraphQLError
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, FieldExtension, SchemaExtension
+from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
 
 from schema.audit import audit_mutations
 from schema.limits import DEFAULT_LIMITS, Limits, limit_extensions, mask_errors
+from schema.money import SCALARS
 from schema.mutation import Mutation
 from schema.query import Query
 from schema.relay import NODES
@@ -70,7 +72,11 @@ def build_schema(
         extensions.append(mask_errors)
     extensions.extend(innermost)
     schema = PartnerSchema(
-        query=Query, mutation=Mutation, types=node_types(), extensions=extensions
+        query=Query,
+        mutation=Mutation,
+        types=node_types(),
+        extensions=extensions,
+        config=StrawberryConfig(scalar_map=SCALARS),
     )
     built.append(schema)
     return schema

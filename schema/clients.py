@@ -11,11 +11,13 @@ from db import models
 from resolvers import access_queries, queries
 from resolvers import readiness as launch_rules
 from resolvers.audit_queries import audit_page
+from resolvers.billing_queries import client_invoices_page, client_terms_page
 from resolvers.pagination import PageArgs
 from resolvers.queries import ClientFilter
 from resolvers.task_queries import client_tasks_page
 from schema.access_types import MerchantUser, PartnerAccess
 from schema.audit import AuditEvent, AuditEventFilterInput
+from schema.billing import BillingTerms, Invoice, InvoiceFilterInput
 from schema.client_relationship import ClientRelationship
 from schema.connections import Connection, connection, to_connection
 from schema.enums import AssignmentRole, ClientStatus
@@ -166,3 +168,22 @@ class Client(RowType, Node, ClientRelationship):
     async def merchant_users(self, info: Info, page: PageArgs) -> Connection[MerchantUser]:
         rows = await access_queries.merchant_users_page(info.context, self._row.id, page)
         return to_connection(rows, MerchantUser.of)
+
+    @connection("Every version of the client's billing terms the viewer may see, oldest first.")
+    async def billing_terms(self, info: Info, page: PageArgs) -> Connection[BillingTerms]:
+        rows = await client_terms_page(info.context, self._row.id, page)
+        return to_connection(rows, BillingTerms.of)
+
+    @connection("Service invoices to the client that the viewer may see, oldest first.")
+    async def invoices(
+        self,
+        info: Info,
+        page: PageArgs,
+        filter: Annotated[
+            InvoiceFilterInput | None,
+            strawberry.argument(description="Only invoices matching this."),
+        ] = None,
+    ) -> Connection[Invoice]:
+        flt = filter.to_filter() if filter else None
+        rows = await client_invoices_page(info.context, self._row.id, page, flt)
+        return to_connection(rows, Invoice.of)

@@ -3,6 +3,8 @@
 import strawberry
 
 from schema.access import AccessMutation
+from schema.billing import BillingMutation
+from schema.commissions import CommissionMutation
 from schema.documents import DocumentMutation
 from schema.launch import LaunchMutation
 from schema.onboarding import OnboardingMutation
@@ -31,5 +33,7 @@ class Mutation(
     DocumentMutation,
     AccessMutation,
     RelationshipMutation,
+    BillingMutation,
+    CommissionMutation,
 ):
     pass

@@ -8,12 +8,17 @@ from typing import Annotated
 import strawberry
 
 from db import models
+from db.money import CommissionStatus
 from resolvers import queries
 from resolvers.audit_queries import audit_page
+from resolvers.billing_queries import partner_invoices_page
+from resolvers.commission_queries import partner_commission_terms_page, partner_commissions_page
 from resolvers.pagination import PageArgs
 from resolvers.template_queries import templates_page
 from schema.audit import AuditEvent, AuditEventFilterInput
+from schema.billing import Invoice, InvoiceFilterInput
 from schema.clients import Client, ClientFilterInput
+from schema.commissions import Commission, CommissionTerms
 from schema.connections import Connection, connection, to_connection
 from schema.enums import PartnerTier
 from schema.info import Info
@@ -72,3 +77,38 @@ class Partner(RowType, Node):
         flt = filter.to_filter() if filter else None
         rows = await audit_page(info.context, page, flt, partner_id=self._row.id)
         return to_connection(rows, AuditEvent.of)
+
+    @connection("The partner's service invoices that the viewer may see, oldest first.")
+    async def invoices(
+        self,
+        info: Info,
+        page: PageArgs,
+        filter: Annotated[
+            InvoiceFilterInput | None,
+            strawberry.argument(description="Only invoices matching this."),
+        ] = None,
+    ) -> Connection[Invoice]:
+        flt = filter.to_filter() if filter else None
+        rows = await partner_invoices_page(info.context, self._row.id, page, flt)
+        return to_connection(rows, Invoice.of)
+
+    @connection(
+        "The partner's commissions and reversals, oldest first (its owners and admins, and "
+        "platform staff)."
+    )
+    async def commissions(
+        self,
+        info: Info,
+        page: PageArgs,
+        status: Annotated[
+            list[CommissionStatus] | None,
+            strawberry.argument(description="Only commissions in one of these statuses."),
+        ] = None,
+    ) -> Connection[Commission]:
+        rows = await partner_commissions_page(info.context, self._row.id, page, status or ())
+        return to_connection(rows, Commission.of)
+
+    @connection("The commission terms that apply to the partner: its overrides and its tier's.")
+    async def commission_terms(self, info: Info, page: PageArgs) -> Connection[CommissionTerms]:
+        rows = await partner_commission_terms_page(info.context, self._row, page)
+        return to_connection(rows, CommissionTerms.of)

@@ -26,6 +26,7 @@ from strawberry.types import ExecutionResult
 
 from db.engine import create_engine, create_session_factory
 from policies import ANONYMOUS, Authorizer, Viewer, build_authorizer, load_viewer
+from policies.viewer import service_viewer
 from resolvers.context import Context, IdempotencyRequest
 from resolvers.dns_check import DnsChecker, PublicDnsChecker
 from resolvers.idempotency import request_fingerprint
@@ -56,7 +57,7 @@ from server.rate_limit import Buckets, RateLimitHeaders, buckets_for, rate_limit
 from server.security_headers import SecurityHeaders
 from server.settings import Settings
 from server.timeout import ExecutionTimeout
-from server.tokens import InvalidTokenError, read_token
+from server.tokens import InvalidTokenError, read_service_token, read_token
 
 REQUEST_ID_HEADER = b"x-request-id"
 # An incoming request id is kept when it is a short token (e.g. a load balancer's UUID);
@@ -281,10 +282,14 @@ class GraphQLEndpoint:
         scheme, _, token = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             return None
+        secret = self.runtime.settings.jwt_secret
         try:
-            user_id, issued_at = read_token(self.runtime.settings.jwt_secret, token.strip())
+            user_id, issued_at = read_token(secret, token.strip())
         except InvalidTokenError:
-            return None
+            try:
+                return service_viewer(read_service_token(secret, token.strip()))
+            except InvalidTokenError:
+                return None
         async with self.runtime.sessions() as session:
             return await load_viewer(session, user_id, issued_at)
 

@@ -18,7 +18,7 @@ from db.enums import UserStatus
 from db.models import User
 from server import documents_cli
 from server.settings import Settings, SettingsError, load_settings
-from server.tokens import MAX_LIFETIME_SECONDS, issue_token
+from server.tokens import MAX_LIFETIME_SECONDS, SERVICES, issue_service_token, issue_token
 
 SCHEMA_FILE = Path("schema.graphql")
 
@@ -112,6 +112,12 @@ async def _user_id(settings: Settings, email: str) -> int | None:
 
 
 def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    if args.service is not None:
+        print(issue_service_token(settings.jwt_secret, args.service, args.ttl))
+        return 0
+    if args.email is None:
+        _say("give an EMAIL, or --service NAME")
+        return 1
     user_id = asyncio.run(_user_id(settings, args.email))
     if user_id is None:
         _say(f"no active user with email {args.email!r}")
@@ -163,7 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(handler=cmd_demo)
 
     token = sub.add_parser("token", help="print a bearer token for a user")
-    token.add_argument("email")
+    token.add_argument("email", nargs="?")
+    token.add_argument(
+        "--service", choices=SERVICES, help="a service token instead (e.g. billing ingestion)"
+    )
     token.add_argument("--ttl", type=int, default=12 * 3600, help="lifetime in seconds")
     token.set_defaults(handler=cmd_token)
 

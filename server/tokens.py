@@ -20,8 +20,50 @@ CLOCK_SKEW_SECONDS = 60  # an issue time this far in the future is the issuer's 
 MAX_LIFETIME_SECONDS = 30 * 24 * 3600
 
 
+# Service tokens: a platform service (not a user) with its own audience and scope, so a user
+# token is never taken for a service token nor the other way round.
+SERVICE_AUDIENCE = "shopiq-partner-graph-service"
+SERVICES = ("billing",)
+
+
 class InvalidTokenError(Exception):
     pass
+
+
+def issue_service_token(secret: str, service: str, ttl_seconds: int) -> str:
+    if service not in SERVICES:
+        raise ValueError(f"unknown service {service!r}")
+    now = datetime.now(UTC)
+    claims = {
+        "sub": f"service:{service}",
+        "scope": f"service:{service}",
+        "iss": ISSUER,
+        "aud": SERVICE_AUDIENCE,
+        "iat": now.timestamp(),
+        "exp": now + timedelta(seconds=ttl_seconds),
+    }
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def read_service_token(secret: str, token: str) -> str:
+    """The service a valid service token names; InvalidTokenError for anything else."""
+    try:
+        claims = jwt.decode(
+            token,
+            secret,
+            algorithms=[ALGORITHM],
+            audience=SERVICE_AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["sub", "scope", "exp", "iat", "iss", "aud"]},
+        )
+    except jwt.PyJWTError as exc:
+        raise InvalidTokenError("token is not valid") from exc
+    scope, subject = claims["scope"], claims["sub"]
+    service = scope.removeprefix("service:") if isinstance(scope, str) else None
+    if service not in SERVICES or subject != scope:
+        raise InvalidTokenError("token names no known service")
+    _issued_at(claims["iat"], claims["exp"])
+    return str(service)
 
 
 def issue_token(secret: str, user_id: int, email: str, ttl_seconds: int) -> str:

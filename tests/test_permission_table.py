@@ -65,7 +65,12 @@ def test_cells_keep_the_data_separation_promises(table: str) -> None:
     assert {row["Other partner's owner"] for row in cells.values()} == {"—"}
     # Platform staff read across partners and change nothing of theirs; they alone register
     # trusted documents (platform configuration, no tenant's data).
-    platform_only = {("Trusted document", "register")}
+    platform_only = {
+        ("Trusted document", "register"),
+        ("Commission terms", "manage"),
+        ("Subscription charge", "ingest"),
+        ("Commission", "approve"),
+    }
     for key, row in cells.items():
         reads = key[1] in ("read", "read_members", "list", "read_values")
         assert row["Platform staff"] == ("all" if reads or key in platform_only else "—"), key
@@ -97,6 +102,20 @@ def test_cells_keep_the_data_separation_promises(table: str) -> None:
     assert cells["Audit event", "read_values"]["Merchant owner"] == "shared only"
     assert cells["Audit event", "read"]["Merchant staff"] == "—"
     assert cells["Audit event", "read"]["Specialist"] == "—"
+    # Billing: the merchant owner reads the terms and issued invoices, never drafts; staff
+    # neither; specialists only on the clients assigned to them; managers and up manage.
+    assert cells["Billing terms", "read"]["Merchant owner"] == "own client"
+    assert cells["Invoice", "read"]["Merchant owner"] == "issued only"
+    assert cells["Invoice line", "read"]["Merchant owner"] == "issued only"
+    assert cells["Invoice", "read"]["Merchant staff"] == "—"
+    assert cells["Invoice", "read"]["Specialist"] == "assigned clients"
+    assert cells["Invoice", "manage"]["Manager"] == "partner's clients"
+    assert cells["Invoice", "manage"]["Specialist"] == "—"
+    # Earnings: owners and admins only.
+    for role in ("Manager", "Specialist", "Merchant owner", "Merchant staff"):
+        assert cells["Commission", "read"][role] == "—", role
+        assert cells["Commission terms", "read"][role] == "—", role
+    assert cells["Commission", "read"]["Admin"] == "yes"
 
 
 def test_readme_with_replaces_only_between_the_markers() -> None:

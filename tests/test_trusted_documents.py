@@ -411,8 +411,11 @@ def unique_columns(connection: Any) -> list[list[str]]:
     ]
 
 
-async def test_migration_0003_goes_down_and_up(committed_engine: AsyncEngine) -> None:
-    """On the suite's own database (SQLite or PostgreSQL)."""
+async def test_migration_0003_goes_down_and_up(
+    committed_engine: AsyncEngine, committed_world: object
+) -> None:
+    """On the suite's own database (SQLite or PostgreSQL). Going down drops the later
+    migrations' tables with their demo rows too: `committed_world` seeds the demo again."""
     try:
         await migrate.downgrade(committed_engine, "0002_workflow")
         assert await migrate.current_revision(committed_engine) == "0002_workflow"

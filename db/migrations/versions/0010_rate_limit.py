@@ -1,7 +1,7 @@
 """Rate limit: one token bucket per viewer, shared by every worker
 
 Revision ID: 0010_rate_limit
-Revises: 0007_audit_trail
+Revises: 0008_money
 Create Date: 2026-11-28 11:20:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_rate_limit"
-down_revision: str | None = "0007_audit_trail"
+down_revision: str | None = "0008_money"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
