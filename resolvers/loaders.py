@@ -28,6 +28,7 @@ from db.models import (
 )
 from policies import Authorizer, Viewer
 from policies.authorize import Action
+from resolvers.nested_pages import NestedPages
 from resolvers.readiness import open_blocking_tasks_stmt
 
 Arrange = Callable[[Sequence[Any], Sequence[Any]], list[Any]]
@@ -57,6 +58,8 @@ class Loaders:
         self.open_task_count = DataLoader(self._count_open_tasks)
         self.open_blocking_count = DataLoader(self._count_open_blocking)
         self.next_due_task = DataLoader(self._next_due_tasks)
+        # Nested connections: one statement per list level however many parents it has.
+        self.pages = NestedPages(reading)
 
     async def _counts(self, stmt: Select[Any, Any], keys: list[int]) -> list[int]:
         async with self._sessions() as session:
