@@ -49,7 +49,7 @@ class NestedPages:
     async def page(
         self,
         list_name: str,
-        stmt: Select[tuple[T]],
+        stmt: Select[T],
         parent: InstrumentedAttribute[Any],
         parent_id: Any,
         order: Order,
