@@ -25,6 +25,11 @@ class Context:
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     # The caller asked for the operation's cost in `extensions.cost` (header ShopIQ-GraphQL-Cost).
     report_cost: bool = False
+    # Sessions for reads (no transaction of their own where the database allows); mutations use
+    # `sessions`. Defaults to `sessions`.
+    reads: async_sessionmaker[AsyncSession] | None = None
+    # An open read session to start with (the one the viewer was loaded in).
+    session: AsyncSession | None = None
     loaders: Loaders = field(init=False)
     _session: AsyncSession | None = field(default=None, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
@@ -32,6 +37,7 @@ class Context:
     def __post_init__(self) -> None:
         # Built here, inside the running event loop, once per request.
         self.loaders = Loaders(self.viewer, self.authz, self.reading)
+        self._session, self.session = self.session, None
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
@@ -41,7 +47,7 @@ class Context:
         batch."""
         async with self._lock:
             if self._session is None:
-                self._session = self.sessions()
+                self._session = (self.reads or self.sessions)()
             yield self._session
 
     async def end_reading(self) -> None:

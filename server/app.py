@@ -22,7 +22,7 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
 
-from db.engine import create_engine, create_session_factory
+from db.engine import create_engine, create_read_session_factory, create_session_factory
 from policies import ANONYMOUS, Authorizer, Viewer, build_authorizer, load_viewer
 from resolvers.context import Context
 from resolvers.dns_check import DnsChecker, PublicDnsChecker
@@ -82,6 +82,8 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     authz: Authorizer
     dns: DnsChecker
+    # Read sessions (autocommit on PostgreSQL: no BEGIN/ROLLBACK around a request's SELECTs).
+    reads: async_sessionmaker[AsyncSession]
 
 
 class PartnerGraphQL(GraphQL[Context, None]):
@@ -133,6 +135,9 @@ class PartnerGraphQL(GraphQL[Context, None]):
             viewer=viewer,
             authz=self.runtime.authz,
             sessions=self.runtime.sessions,
+            reads=self.runtime.reads,
+            # The session the viewer was loaded in serves the request's reads too.
+            session=request.scope["state"].pop("read_session", None),
             dns=self.runtime.dns,
             request_id=request.state.request_id,
             report_cost=request.headers.get(COST_HEADER, "") == "1",
@@ -177,6 +182,19 @@ class GraphQLEndpoint:
         if request.method == "GET" and self._ide_request(request):
             await self.graphql(scope, receive, send)
             return
+        state = scope["state"]
+        try:
+            await self._answer(scope, receive, send, request)
+        finally:
+            context: Context | None = state.get("context")
+            if context is not None:
+                await context.end_reading()
+            # Refused before the context took it.
+            session: AsyncSession | None = state.pop("read_session", None)
+            if session is not None:
+                await session.close()
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, request: Request) -> None:
         refusal = await self._refusal(scope, request)
         if refusal is not None:
             await refusal(scope, receive, send)
@@ -203,13 +221,7 @@ class GraphQLEndpoint:
         headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
         scope["headers"] = [*headers, (b"content-length", str(len(resolved)).encode())]
         receive = replaying(resolved, receive)
-        state = scope["state"]
-        try:
-            await self.graphql(scope, receive, send)
-        finally:
-            context: Context | None = state.get("context")
-            if context is not None:
-                await context.end_reading()
+        await self.graphql(scope, receive, send)
 
     async def _refusal(self, scope: Scope, request: Request) -> Response | None:
         """The answer to a request refused before its body is read, or None."""
@@ -244,8 +256,9 @@ class GraphQLEndpoint:
             user_id, issued_at = read_token(self.runtime.settings.jwt_secret, token.strip())
         except InvalidTokenError:
             return None
-        async with self.runtime.sessions() as session:
-            return await load_viewer(session, user_id, issued_at)
+        session = self.runtime.reads()
+        request.scope["state"]["read_session"] = session  # closed when the answer is sent
+        return await load_viewer(session, user_id, issued_at)
 
 
 async def healthz(_: Request) -> Response:
@@ -267,6 +280,8 @@ def create_app(
         sessions=sessions or create_session_factory(engine),
         authz=build_authorizer(),
         dns=dns or PublicDnsChecker(),
+        # Tests hand in sessions bound to a transaction they roll back: reads use those too.
+        reads=sessions or create_read_session_factory(engine),
     )
 
     @asynccontextmanager
