@@ -86,6 +86,15 @@ class ScenarioResult:
     writes: bool
     http: HttpResult
     sql: SqlResult
+    floor: Latency | None = None  # the minimal hand-written SQL plus the same JSON, in-process
+
+    def multiple(self, pct: str) -> float | None:
+        """Our latency over HTTP at `pct` ("p50", "p95") as a multiple of the floor's."""
+        if self.floor is None or self.http.latency is None:
+            return None
+        floor: float = getattr(self.floor, pct)
+        ours: float = getattr(self.http.latency, pct)
+        return ours / floor if floor > 0 else None
 
     @property
     def failures(self) -> int:
@@ -134,6 +143,7 @@ class BenchResults:
             entry = asdict(s)
             entry["http"]["throughput_rps"] = s.http.throughput
             entry["sql"]["statements_per_request"] = s.sql.label
+            entry["floor_multiple"] = {"p50": s.multiple("p50"), "p95": s.multiple("p95")}
             scenarios.append(entry)
         return {
             "meta": self.meta,
@@ -180,7 +190,8 @@ def render(results: BenchResults) -> str:
     ]
     header = (
         f"{'':2} {'scenario':<32} {'viewer':<15} {'items':>5} {'p50 ms':>8} {'p95 ms':>8} "
-        f"{'p99 ms':>8} {'req/s':>8} {'n':>5} {'SQL/req':>7} {'errors':>6}"
+        f"{'p99 ms':>8} {'req/s':>8} {'n':>5} {'SQL/req':>7} {'errors':>6} "
+        f"{'floor p50':>9} {'x p50':>6} {'x p95':>6}"
     )
     lines += [header, "-" * len(header)]
     for s in results.scenarios:
@@ -190,7 +201,9 @@ def render(results: BenchResults) -> str:
             f"{'-' if s.http.items is None else s.http.items:>5} "
             f"{_num(lat.p50 if lat else None):>8} {_num(lat.p95 if lat else None):>8} "
             f"{_num(lat.p99 if lat else None):>8} {_num(s.http.throughput, 1):>8} "
-            f"{s.http.requests:>5} {s.sql.label:>7} {s.failures:>6}"
+            f"{s.http.requests:>5} {s.sql.label:>7} {s.failures:>6} "
+            f"{_num(s.floor.p50 if s.floor else None):>9} {_num(s.multiple('p50'), 1):>6} "
+            f"{_num(s.multiple('p95'), 1):>6}"
         )
     lines.append("")
     lines += [f"  {note}" for note in results.notes]

@@ -30,6 +30,27 @@ MY_WORK = (
     "status: [TODO, IN_PROGRESS, BLOCKED] }) { totalCount edges { node { id title dueDate "
     "overdue status client { businessName } } } } }"
 )
+NESTED = (
+    "query Nested($first: Int!) { clients(first: $first) { totalCount edges { node { "
+    "businessName tasks(first: 5) { totalCount nodes { title status dueDate } } } } } }"
+)
+PARTNER_DASHBOARD = """
+query PartnerDashboard {
+  viewer {
+    memberships {
+      partner {
+        dashboard {
+          clientsByStatus { status count }
+          setUpFunnel { domain payments logistics catalog compliance }
+          launchedThisMonth launchedLastMonth clientsWithoutAssignee openTasks overdueTasks
+          workByAssignee { openTasks overdueTasks member { user { email } } }
+          accessRequestsPending
+        }
+      }
+    }
+  }
+}
+"""
 CLIENT_ONE = "query ClientDetail($id: ID!) { client(id: $id) {" + CLIENT_FIELDS + "} }"
 ONBOARD = """
 mutation Onboard($input: OnboardClientInput!) {
@@ -109,6 +130,17 @@ def build_scenarios(world: BenchWorld, *, tag: str) -> list[Scenario]:
             _clients(50),
         ),
         Scenario(
+            "g", "two levels: clients x tasks(5)", "owner", world.owner, NESTED, _clients(100)
+        ),
+        Scenario(
+            "h",
+            "partner.dashboard",
+            "owner",
+            world.owner,
+            PARTNER_DASHBOARD,
+            lambda _: {},
+        ),
+        Scenario(
             "e",
             "onboardClient mutation",
             "owner (writer)",
@@ -136,6 +168,10 @@ def check(body: Any) -> tuple[int, str | None]:
     if "tasks" in data:
         edges = data["tasks"]["edges"]
         return (len(edges), None) if edges else (0, "the list is empty")
+    if "viewer" in data:
+        memberships = data["viewer"]["memberships"]
+        found = [m["partner"]["dashboard"] for m in memberships if m["partner"]["dashboard"]]
+        return (len(found), None) if found else (0, "no dashboard")
     if "client" in data:
         return (1, None) if data["client"] else (0, "client not found")
     if "onboardClient" in data:

@@ -21,7 +21,10 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if not is_sqlite(url):
-        kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
+        # No pre-ping: it costs a round trip on every checkout. A connection the server dropped
+        # fails one statement, and SQLAlchemy then invalidates the pool; recycling keeps
+        # connections younger than common idle timeouts.
+        kwargs.update(pool_size=10, max_overflow=10, pool_recycle=1800)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -39,3 +42,17 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+def create_read_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for reads that need no transaction of their own. On PostgreSQL they run in
+    autocommit: under READ COMMITTED every statement sees its own snapshot anyway, so BEGIN and
+    ROLLBACK around a request's SELECTs were two round trips that bought nothing. SQLite opens no
+    transaction for a SELECT in the first place."""
+    if engine.dialect.name == "sqlite":
+        return create_session_factory(engine)
+    return async_sessionmaker(
+        engine.execution_options(isolation_level="AUTOCOMMIT"),
+        expire_on_commit=False,
+        autoflush=False,
+    )

@@ -39,6 +39,11 @@ class Context:
     action: str | None = None
     # The request's `Idempotency-Key`, for the creating mutations that honour one.
     idempotency: IdempotencyRequest | None = None
+    # Sessions for reads (no transaction of their own where the database allows); mutations use
+    # `sessions`. Defaults to `sessions`.
+    reads: async_sessionmaker[AsyncSession] | None = None
+    # An open read session to start with (the one the viewer was loaded in).
+    session: AsyncSession | None = None
     loaders: Loaders = field(init=False)
     _session: AsyncSession | None = field(default=None, init=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, init=False)
@@ -46,6 +51,7 @@ class Context:
     def __post_init__(self) -> None:
         # Built here, inside the running event loop, once per request.
         self.loaders = Loaders(self.viewer, self.authz, self.reading)
+        self._session, self.session = self.session, None
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
@@ -55,7 +61,7 @@ class Context:
         batch."""
         async with self._lock:
             if self._session is None:
-                self._session = self.sessions()
+                self._session = (self.reads or self.sessions)()
             yield self._session
 
     async def end_reading(self) -> None:

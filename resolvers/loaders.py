@@ -33,6 +33,8 @@ from db.models import (
 from db.money import InvoiceLine
 from policies import Authorizer, Viewer
 from policies.authorize import Action
+from resolvers.grouped_counts import count_per_key
+from resolvers.nested_pages import NestedPages
 from resolvers.readiness import open_blocking_tasks_stmt
 from resolvers.relationship_loaders import RelationshipLoaders
 
@@ -83,6 +85,8 @@ class Loaders:
         self.audit_values = self._permitted(AuditEvent, "read_values")
         # Communication, support and documents (resolvers/relationship_loaders.py).
         self.relationship = RelationshipLoaders(viewer, authz, reading)
+        # Nested connections: one statement per list level however many parents it has.
+        self.pages = NestedPages(reading)
 
     async def _counts(self, stmt: Select[Any, Any], keys: list[int]) -> list[int]:
         async with self._sessions() as session:
@@ -91,14 +95,12 @@ class Loaders:
 
     async def _count_open_tasks(self, client_ids: list[int]) -> list[int]:
         """Open tasks the viewer can see (a merchant counts only the shared ones)."""
-        stmt = (
-            select(Task.client_id, func.count())
-            .where(
-                Task.client_id.in_(client_ids),
-                Task.status != TaskStatus.DONE,
-                self._authz.filter(self._viewer, "read", Task),
-            )
-            .group_by(Task.client_id)
+        stmt = count_per_key(
+            Task,
+            Task.client_id,
+            client_ids,
+            [Task.status != TaskStatus.DONE],
+            self._authz.filter(self._viewer, "read", Task),
         )
         return await self._counts(stmt, client_ids)
 

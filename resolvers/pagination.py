@@ -94,10 +94,10 @@ async def paginate(
     keys = tuple_(*columns)
     page_stmt = stmt
     if args.after is not None:
-        after = tuple_(*_cursor_params(args.after, order))
+        after = tuple_(*cursor_params(args.after, order))
         page_stmt = page_stmt.where(keys < after if descending else keys > after)
     if args.before is not None:
-        before = tuple_(*_cursor_params(args.before, order))
+        before = tuple_(*cursor_params(args.before, order))
         page_stmt = page_stmt.where(keys > before if descending else keys < before)
     backwards = args.last is not None
     size = args.last if backwards else args.first
@@ -111,7 +111,7 @@ async def paginate(
     rows = rows[:size]
     if backwards:
         rows.reverse()
-    cursors = [encode_cursor([_cursor_value(r, k) for k in order]) for r in rows]
+    cursors = [encode_cursor([cursor_value(r, k) for k in order]) for r in rows]
 
     async def count() -> int:
         count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
@@ -127,14 +127,14 @@ async def paginate(
     )
 
 
-def _cursor_value(row: Any, key: InstrumentedAttribute[Any] | SortKey) -> Any:
+def cursor_value(row: Any, key: InstrumentedAttribute[Any] | SortKey) -> Any:
     value = key.value_of(row) if isinstance(key, SortKey) else getattr(row, key.key)
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
 
 
-def _cursor_params(cursor: str, order: Order) -> list[Any]:
+def cursor_params(cursor: str, order: Order) -> list[Any]:
     values = decode_cursor(cursor, len(order))
     params: list[Any] = []
     for key, value in zip(order, values, strict=True):

@@ -48,7 +48,9 @@ async def clients_page(
 ) -> Page[Client]:
     stmt = _client_stmt(ctx, flt)
     if partner_id is not None:
-        stmt = stmt.where(Client.partner_id == partner_id)
+        return await ctx.loaders.pages.page(
+            "Partner.clients", stmt, Client.partner_id, partner_id, CLIENT_ORDER, args, flt
+        )
     return await paginate(ctx.reading, stmt, CLIENT_ORDER, args)
 
 

@@ -115,15 +115,25 @@ def readiness(store: Store | None, open_blocking_tasks: int) -> Readiness:
 
 def open_blocking_tasks_stmt(client_ids: list[int]) -> Select[int, int]:
     """Open launch-blocking tasks per client, counting the current partner's tasks (the team that
-    will launch), whoever asks: the count is about the client's own launch."""
-    return (
-        select(Task.client_id, func.count())
-        .join(Client, Client.id == Task.client_id)
+    will launch), whoever asks: the count is about the client's own launch. The tasks are counted
+    per (client, partner) first, so a client filter added by the caller runs once per client,
+    not once per task."""
+    per_partner = (
+        select(Task.client_id, Task.partner_id, func.count().label("open_tasks"))
         .where(
             Task.client_id.in_(client_ids),
-            Task.partner_id == Client.partner_id,
             Task.blocks_launch.is_(True),
             Task.status != TaskStatus.DONE,
         )
-        .group_by(Task.client_id)
+        .group_by(Task.client_id, Task.partner_id)
+        .subquery("tasks_0")
+    )
+    return (
+        select(per_partner.c.client_id, func.sum(per_partner.c.open_tasks))
+        .join(
+            Client,
+            (Client.id == per_partner.c.client_id)
+            & (per_partner.c.partner_id == Client.partner_id),
+        )
+        .group_by(per_partner.c.client_id)
     )

@@ -75,8 +75,9 @@ def _tasks_stmt(ctx: Context, flt: TaskFilter | None) -> Select[Task]:
 async def client_tasks_page(
     ctx: Context, client_id: int, args: PageArgs, flt: TaskFilter | None
 ) -> Page[Task]:
-    stmt = _tasks_stmt(ctx, flt).where(Task.client_id == client_id)
-    return await paginate(ctx.reading, stmt, CHECKLIST_ORDER, args)
+    return await ctx.loaders.pages.page(
+        "Client.tasks", _tasks_stmt(ctx, flt), Task.client_id, client_id, CHECKLIST_ORDER, args, flt
+    )
 
 
 async def tasks_page(ctx: Context, args: PageArgs, flt: TaskFilter | None) -> Page[Task]:

@@ -10,7 +10,10 @@ ShopIQ-GraphQL-Cost: 1)."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from types import NoneType
 from typing import Any
 
 from graphql import (
@@ -60,21 +63,72 @@ class CostModel:
             for name in self.connections
         }
 
+        # Per (document text, operation): the variables the cost depends on (page sizes) and
+        # the cost for each combination of their values seen, so a document is walked once.
+        self._known: OrderedDict[tuple[str, str | None], _Known] = OrderedDict()
+
     def cost(
         self,
         document: DocumentNode,
         operation_name: str | None,
         variables: Mapping[str, Any] | None,
+        text: str | None = None,
     ) -> int:
+        variables = variables or {}
+        if text is None:
+            return self._walk(document, operation_name, variables)[0]
+        key = (text, operation_name)
+        known = self._known.get(key)
+        if known is not None:
+            self._known.move_to_end(key)
+            values = _values(known.names, variables)
+            found = known.costs.get(values)
+            if found is not None:
+                return found
+        cost, names = self._walk(document, operation_name, variables)
+        if known is None or known.names != names:
+            known = _Known(names, {})
+            self._known[key] = known
+            if len(self._known) > KNOWN_DOCUMENTS:
+                self._known.popitem(last=False)
+        if len(known.costs) < KNOWN_VARIANTS:
+            known.costs[_values(names, variables)] = cost
+        return cost
+
+    def _walk(
+        self,
+        document: DocumentNode,
+        operation_name: str | None,
+        variables: Mapping[str, Any],
+    ) -> tuple[int, tuple[str, ...]]:
         operation = get_operation_ast(document, operation_name)
         if operation is None:
-            return 0
+            return 0, ()
         root = self.schema.get_root_type(operation.operation)
         if root is None:
-            return 0
-        return _Costing(self, document, operation, variables or {}).selection_set(
-            operation.selection_set, root
-        )
+            return 0, ()
+        costing = _Costing(self, document, operation, variables)
+        cost = costing.selection_set(operation.selection_set, root)
+        return cost, tuple(sorted(costing.read))
+
+
+KNOWN_DOCUMENTS = 512
+KNOWN_VARIANTS = 32
+_ABSENT = object()
+
+
+@dataclass(slots=True)
+class _Known:
+    names: tuple[str, ...]
+    costs: dict[tuple[Any, ...], int]
+
+
+def _values(names: tuple[str, ...], variables: Mapping[str, Any]) -> tuple[Any, ...]:
+    """The page-size variables' values as a hashable key (type included: 1 and True differ)."""
+    return tuple(
+        (type(v), v if isinstance(v, int | float | str | NoneType) else repr(v))
+        for v in (variables.get(name, _ABSENT) for name in names)
+    )
 
 
 class _Costing:
@@ -93,6 +147,7 @@ class _Costing:
             v.variable.name.value: v.default_value for v in operation.variable_definitions or ()
         }
         self.variables = variables
+        self.read: set[str] = set()  # the variables the cost depends on
         self._memo: dict[str, int] = {}
         self._open: set[str] = set()
 
@@ -101,6 +156,7 @@ class _Costing:
         argument error anyway, so it counts as the largest page a connection gives."""
         if isinstance(value, VariableNode):
             name = value.name.value
+            self.read.add(name)
             if name in self.variables:
                 given = self.variables[name]
                 valid = isinstance(given, int) and not isinstance(given, bool)
@@ -184,7 +240,7 @@ class QueryCostLimit(SchemaExtension):
         context = self.execution_context
         if context.graphql_document is not None and not context.result:
             cost = self.model.cost(
-                context.graphql_document, context.operation_name, context.variables
+                context.graphql_document, context.operation_name, context.variables, context.query
             )
             self.requested = cost
             if cost > self.max_cost:

@@ -13,6 +13,7 @@ from resolvers import queries
 from resolvers.audit_queries import audit_page
 from resolvers.billing_queries import partner_invoices_page
 from resolvers.commission_queries import partner_commission_terms_page, partner_commissions_page
+from resolvers.dashboard import partner_dashboard
 from resolvers.pagination import PageArgs
 from resolvers.template_queries import templates_page
 from schema.audit import AuditEvent, AuditEventFilterInput
@@ -20,6 +21,7 @@ from schema.billing import Invoice, InvoiceFilterInput
 from schema.clients import Client, ClientFilterInput
 from schema.commissions import Commission, CommissionTerms
 from schema.connections import Connection, connection, to_connection
+from schema.dashboard import PartnerDashboard
 from schema.enums import PartnerTier
 from schema.info import Info
 from schema.relay import Node, RowType, node
@@ -55,6 +57,14 @@ class Partner(RowType, Node):
         flt = filter.to_filter() if filter else None
         rows = await queries.clients_page(info.context, page, flt, partner_id=self._row.id)
         return to_connection(rows, Client.of)
+
+    @strawberry.field(
+        description="The partner's front page: client, set-up, launch and work counts (team "
+        "members and platform staff; null for anyone else)."
+    )
+    async def dashboard(self, info: Info) -> PartnerDashboard | None:
+        found = await partner_dashboard(info.context, self._row.id)
+        return PartnerDashboard.of(found) if found is not None else None
 
     @connection("The partner's repeatable workflows (team members only).")
     async def workflow_templates(self, info: Info, page: PageArgs) -> Connection[WorkflowTemplate]:

@@ -50,33 +50,59 @@ class Node:
 class RowType:
     """A GraphQL object type over one database row. Its plain fields are read off the row by
     name (declared once, in the type); `id` becomes the global id; the row stays in `_row` for
-    the resolvers of related fields."""
+    the resolvers of related fields. `of` copies nothing: each plain field is a view that reads
+    the row only when a query selects it (a value passed to the constructor wins)."""
 
-    _columns: ClassVar[tuple[str, ...] | None] = None
+    _viewed: ClassVar[bool] = False
 
     @classmethod
     def of(cls, row: Any) -> Self:
-        columns = cls.__dict__.get("_columns") or _plain_fields(cls)
-        values = {name: getattr(row, name) for name in columns}
-        if "id" in values:
-            values["id"] = to_global_id(cls.__name__, row.id)
-        values["_row"] = row
-        return cls(**values)
+        if not cls.__dict__.get("_viewed"):
+            _install_views(cls)
+        obj = cls.__new__(cls)
+        obj._row = row  # type: ignore[attr-defined]  # every row type declares a Private `_row`
+        return obj
 
     @classmethod
     def maybe(cls, row: Any | None) -> Self | None:
         return cls.of(row) if row is not None else None
 
 
-def _plain_fields(cls: type[RowType]) -> tuple[str, ...]:
+class _Column:
+    """A plain field read off the row. A non-data descriptor: a value set on the instance (by
+    the constructor) takes precedence."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return getattr(obj._row, self.name)
+
+
+class _GlobalId:
+    __slots__ = ("type_name",)
+
+    def __init__(self, type_name: str) -> None:
+        self.type_name = type_name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        return to_global_id(self.type_name, obj._row.id)
+
+
+def _install_views(cls: type[RowType]) -> None:
     definition = get_object_definition(cls, strict=True)
-    names = tuple(
-        f.python_name
-        for f in definition.fields
-        if f.base_resolver is None and not f.python_name.startswith("_")  # not Private
-    )
-    cls._columns = names
-    return names
+    for f in definition.fields:
+        if f.base_resolver is not None or f.python_name.startswith("_"):  # resolved or Private
+            continue
+        view = _GlobalId(cls.__name__) if f.python_name == "id" else _Column(f.python_name)
+        setattr(cls, f.python_name, view)
+    cls._viewed = True
 
 
 Lookup = Callable[[Context, int], Awaitable[Any]]

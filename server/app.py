@@ -3,7 +3,6 @@ development the GraphiQL page with its vendored assets and demo sign-in (server.
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 import uuid
@@ -24,7 +23,17 @@ from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse, process_result
 from strawberry.types import ExecutionResult
 
-from db.engine import create_engine, create_session_factory
+from db.engine import create_engine, create_read_session_factory, create_session_factory
+from db.models import (
+    Assignment,
+    Client,
+    Partner,
+    PartnerMember,
+    Store,
+    Task,
+    WorkflowTemplate,
+    WorkflowTemplateItem,
+)
 from policies import ANONYMOUS, Authorizer, Viewer, build_authorizer, load_viewer
 from policies.viewer import service_viewer
 from resolvers.context import Context, IdempotencyRequest
@@ -55,6 +64,7 @@ from server.observability import (
 from server.persisted import TrustedDocuments, replaying
 from server.rate_limit import Buckets, RateLimitHeaders, buckets_for, rate_limit_extensions
 from server.security_headers import SecurityHeaders
+from server.serving import warm
 from server.settings import Settings
 from server.timeout import ExecutionTimeout
 from server.tokens import InvalidTokenError, read_service_token, read_token
@@ -98,6 +108,8 @@ class Runtime:
     sessions: async_sessionmaker[AsyncSession]
     authz: Authorizer
     dns: DnsChecker
+    # Read sessions (autocommit on PostgreSQL: no BEGIN/ROLLBACK around a request's SELECTs).
+    reads: async_sessionmaker[AsyncSession]
     rate_limit: Buckets | None = None
 
 
@@ -156,6 +168,9 @@ class PartnerGraphQL(GraphQL[Context, None]):
             viewer=viewer,
             authz=self.runtime.authz,
             sessions=self.runtime.sessions,
+            reads=self.runtime.reads,
+            # The session the viewer was loaded in serves the request's reads too.
+            session=request.scope["state"].pop("read_session", None),
             dns=self.runtime.dns,
             request_id=request.state.request_id,
             report_cost=request.headers.get(COST_HEADER, "") == "1",
@@ -164,6 +179,18 @@ class PartnerGraphQL(GraphQL[Context, None]):
         request.state.context = context  # closed by GraphQLEndpoint when the response is sent
         return context
 
+
+# The models whose read filters every page builds (warmed at start-up).
+WARM_MODELS = (
+    Client,
+    Partner,
+    PartnerMember,
+    Store,
+    Assignment,
+    Task,
+    WorkflowTemplate,
+    WorkflowTemplateItem,
+)
 
 # A request with this header set to 1 gets its operation's cost in `extensions.cost`.
 COST_HEADER = "shopiq-graphql-cost"
@@ -219,6 +246,19 @@ class GraphQLEndpoint:
         if request.method == "GET" and self._ide_request(request):
             await self.graphql(scope, receive, send)
             return
+        state = scope["state"]
+        try:
+            await self._answer(scope, receive, send, request)
+        finally:
+            context: Context | None = state.get("context")
+            if context is not None:
+                await context.end_reading()
+            # Refused before the context took it.
+            session: AsyncSession | None = state.pop("read_session", None)
+            if session is not None:
+                await session.close()
+
+    async def _answer(self, scope: Scope, receive: Receive, send: Send, request: Request) -> None:
         refusal = await self._refusal(scope, request)
         if refusal is not None:
             await refusal(scope, receive, send)
@@ -245,13 +285,7 @@ class GraphQLEndpoint:
         headers = [(k, v) for k, v in scope["headers"] if k.lower() != b"content-length"]
         scope["headers"] = [*headers, (b"content-length", str(len(resolved)).encode())]
         receive = replaying(resolved, receive)
-        state = scope["state"]
-        try:
-            await self.graphql(scope, receive, send)
-        finally:
-            context: Context | None = state.get("context")
-            if context is not None:
-                await context.end_reading()
+        await self.graphql(scope, receive, send)
 
     async def _refusal(self, scope: Scope, request: Request) -> Response | None:
         """The answer to a request refused before its body is read, or None."""
@@ -290,8 +324,9 @@ class GraphQLEndpoint:
                 return service_viewer(read_service_token(secret, token.strip()))
             except InvalidTokenError:
                 return None
-        async with self.runtime.sessions() as session:
-            return await load_viewer(session, user_id, issued_at)
+        session = self.runtime.reads()
+        request.scope["state"]["read_session"] = session  # closed when the answer is sent
+        return await load_viewer(session, user_id, issued_at)
 
 
 async def healthz(_: Request) -> Response:
@@ -313,6 +348,8 @@ def create_app(
         sessions=sessions or create_session_factory(engine),
         authz=build_authorizer(),
         dns=dns or PublicDnsChecker(),
+        # Tests hand in sessions bound to a transaction they roll back: reads use those too.
+        reads=sessions or create_read_session_factory(engine),
     )
     runtime.rate_limit = buckets_for(settings, runtime.sessions)
     metrics = Metrics()
@@ -320,9 +357,9 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
-        # Long-lived start-up objects leave the cyclic GC's view: fewer, shorter pauses (p95).
-        gc.collect()
-        gc.freeze()
+        # Polar's first-use costs paid before the first request; then long-lived start-up
+        # objects leave the cyclic GC's view and its thresholds rise: fewer, shorter pauses (p95).
+        warm(runtime.authz, WARM_MODELS)
         yield
         await runtime.engine.dispose()
 

@@ -28,16 +28,15 @@ def _say(message: str) -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    import uvicorn
+    from server.serving import default_workers, serve
 
-    from server.app import create_app
-    from server.observability import configure_logging
-
-    _say(f"serving GraphQL on http://{args.host}:{args.port}/graphql ({settings.env})")
-    configure_logging(settings.log_format)
-    uvicorn.run(
-        create_app(settings), host=args.host, port=args.port, log_level="info", log_config=None
+    workers = args.workers or default_workers(settings)
+    noun = "worker" if workers == 1 else "workers"
+    _say(
+        f"serving GraphQL on http://{args.host}:{args.port}/graphql "
+        f"({settings.env}, {workers} {noun})"
     )
+    serve(settings, args.host, args.port, workers)
     return 0
 
 
@@ -152,6 +151,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="serve the GraphQL API with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        help="worker processes (default: one per core in production, 1 in development)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     db = sub.add_parser("db", help="database tasks")

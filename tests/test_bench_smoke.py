@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = {"a", "b", "c", "d", "e", "f"}
+SCENARIOS = {"a", "b", "c", "d", "e", "f", "g", "h"}
 REQUESTS = 5
 
 
@@ -65,6 +65,10 @@ def test_bench_quick_run_reports_every_scenario(tmp_path: Path) -> None:
         assert sql["statements_per_request"] not in ("", "-"), key
         assert scenario["title"] in done.stdout
     assert scenarios["e"]["sql"]["by_kind"].get("INSERT", 0) >= 1  # the mutation wrote
+    # The read scenarios with a hand-written floor report our latency as a multiple of it.
+    for key in ("a", "g", "h"):
+        assert scenarios[key]["floor"]["p50"] > 0, key
+        assert scenarios[key]["floor_multiple"]["p50"] > 0, key
     policy = results["policy_filters"]
     assert {t["viewer"] for t in policy["by_viewer"]} == {
         "owner",

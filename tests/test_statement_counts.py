@@ -736,21 +736,23 @@ async def test_invitations_cost_the_same_for_1_and_12_invitations(
     assert_viewer_load(many)
 
 
-# Lists scoped to one parent name it themselves; the viewer's filter must come on top of that
-# condition, even where the filter compares the same column (a partner's own templates).
+# Nested lists are read for all their parents at once (one statement per level): the statement
+# names the parents itself, and the viewer's filter must come on top of that condition, even
+# where the filter compares the same column (a partner's own templates).
 LIST_SCOPES = {
-    "ORDER BY workflow_templates.name": "workflow_templates.partner_id = ?",
-    "ORDER BY tasks.position": "tasks.client_id = ?",
+    "ORDER BY workflow_templates.name": "workflow_templates.partner_id IN (",
+    "ORDER BY tasks.position": "tasks.client_id IN (",
 }
 
 
 def assert_list_scoped(statement: str, policy_sql: str) -> None:
-    """A scoped list's WHERE holds its own scope and, on top of it, the whole policy."""
+    """A scoped list's WHERE holds its parents and, on top of them, the whole policy."""
     for marker, scope in LIST_SCOPES.items():
         if marker in statement:
-            needed = atoms(policy_sql) + Counter({scope: 1})
-            absent = needed - atoms(where_part(statement))
-            assert not absent, f"list without its scope and policy ({absent}): {statement}"
+            where = where_part(statement)
+            assert scope in where, f"list without its parents ({scope}): {statement}"
+            absent = atoms(policy_sql) - atoms(where)
+            assert not absent, f"list without its policy ({absent}): {statement}"
 
 
 def assert_filtered(statement: str, model: type[Any], policy_sql: str) -> None:
@@ -841,7 +843,10 @@ async def test_every_tenant_read_carries_the_policy_filter(
             assert_list_scoped(statement, policy)
             if model is Client and table == "tasks":
                 # Only the client's current partner's tasks count towards its launch.
-                assert "tasks.partner_id = clients.partner_id" in where_part(statement), statement
+                # (Counted per client and partner first: `tasks_0` is those counts of tasks.)
+                assert atoms(where_part(statement))["tasks.partner_id = clients.partner_id"], (
+                    statement
+                )
             checked.add((table, model.__name__))
 
     # The queries reach every tenant table (and the blocking-task count), so the check above is
@@ -864,3 +869,155 @@ def policy_sql(
     action: Action = "read",
 ) -> str:
     return str(authz.filter(viewer, action, model).compile(dialect=engine.dialect))
+
+
+# --- Nested connections: one statement per list level, whatever the number of parents --------
+
+TWO_LEVELS = """
+query TwoLevels($first: Int!) {
+  clients(first: $first) {
+    edges {
+      node {
+        businessName
+        tasks(first: 2) { totalCount nodes { title position } }
+      }
+    }
+  }
+}
+"""
+
+# two levels: viewer (3) + the page of clients + all their task pages (one windowed statement)
+# + all their task counts (one grouped statement).
+TWO_LEVELS_BUDGET = 6
+TWO_LEVELS_TABLES = sorted([*VIEWER_LOAD, "clients", "tasks", "tasks"])
+
+# The issue's example, which ran one statement per parent at each level (149 on the demo).
+THREE_LEVELS = """
+query ThreeLevels($id: ID!, $first: Int!) {
+  partner(id: $id) {
+    clients(first: $first) {
+      edges {
+        node {
+          businessName
+          tasks(first: 50) {
+            edges {
+              node {
+                title
+                client { tasks(first: 1) { pageInfo { hasNextPage } nodes { title } } }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+"""
+
+# three levels: viewer (3) + the partner + its page of clients + their tasks + the tasks'
+# clients (one batch) + those clients' first task each.
+THREE_LEVELS_BUDGET = 8
+THREE_LEVELS_TABLES = sorted([*VIEWER_LOAD, "partners", "clients", "tasks", "clients", "tasks"])
+
+PORTFOLIO_LISTS = """
+{
+  viewer {
+    memberships {
+      partner {
+        name
+        clients(first: 5) { totalCount nodes { businessName } }
+        workflowTemplates(first: 5) { nodes { name } }
+      }
+    }
+  }
+}
+"""
+
+# each membership's partner's lists: viewer (3) + the memberships + their partners + every
+# partner's client page + every partner's client count + every partner's templates.
+PORTFOLIO_BUDGET = 8
+PORTFOLIO_TABLES = sorted(
+    [*VIEWER_LOAD, "partner_members", "partners", "clients", "clients", "workflow_templates"]
+)
+
+
+@pytest.mark.parametrize("email", [OWNER, SPECIALIST])
+async def test_two_nested_levels_cost_the_same_for_5_and_100_clients(
+    busy: World, gql: GraphQL, statements: list[str], email: str
+) -> None:
+    small, few = await measure(statements, gql, email, TWO_LEVELS, first=5)
+    large, many = await measure(statements, gql, email, TWO_LEVELS, first=100)
+
+    assert len(small["clients"]["edges"]) == 5
+    nodes = [e["node"] for e in large["clients"]["edges"]]
+    assert len(nodes) == 100
+    extras = [n for n in nodes if n["businessName"].startswith("Northwind Extra ")]
+    assert len(extras) >= 85
+    for node in extras:
+        tasks = node["tasks"]
+        # Each client has its own page: its first two tasks in checklist order.
+        assert [t["position"] for t in tasks["nodes"]] == [1, 2], node
+        expected = 3 + EXTRA_LONG_TASKS if node["businessName"] == LONG_CHECKLIST else 3
+        assert tasks["totalCount"] == expected, node
+
+    assert len(few) == len(many), dump(many)
+    assert len(many) == TWO_LEVELS_BUDGET, dump(many)
+    assert sorted(main_table(s) for s in many) == TWO_LEVELS_TABLES
+    assert_viewer_load(many)
+
+
+@pytest.mark.parametrize("email", [OWNER, SPECIALIST])
+async def test_three_nested_levels_cost_the_same_for_5_and_100_clients(
+    busy: World, gql: GraphQL, statements: list[str], email: str
+) -> None:
+    partner_id = to_global_id("Partner", busy.partners[NORTHWIND])
+    small, few = await measure(statements, gql, email, THREE_LEVELS, id=partner_id, first=5)
+    large, many = await measure(statements, gql, email, THREE_LEVELS, id=partner_id, first=100)
+
+    assert len(small["partner"]["clients"]["edges"]) == 5
+    clients = [e["node"] for e in large["partner"]["clients"]["edges"]]
+    assert len(clients) == 100
+    inner = [t["node"] for c in clients for t in c["tasks"]["edges"]]
+    assert len(inner) >= 3 * 85
+    for task in inner:
+        again = task["client"]["tasks"]
+        assert len(again["nodes"]) == 1
+        assert again["pageInfo"]["hasNextPage"] is True
+    long = next(c for c in clients if c["businessName"] == LONG_CHECKLIST)
+    assert len(long["tasks"]["edges"]) == 50
+
+    assert len(few) == len(many), dump(many)
+    assert len(many) == THREE_LEVELS_BUDGET, dump(many)
+    assert sorted(main_table(s) for s in many) == THREE_LEVELS_TABLES
+    assert_viewer_load(many)
+
+
+async def test_nested_lists_of_many_partners_cost_the_same_for_1_and_12_partners(
+    world: World,
+    sessions: async_sessionmaker[AsyncSession],
+    http: httpx.AsyncClient,
+    statements: list[str],
+) -> None:
+    one = await add_portfolio_user(sessions, "solo", 1)
+    twelve = await add_portfolio_user(sessions, "fleet", 12)
+
+    statements.clear()
+    small = await run_as(http, one, PORTFOLIO_LISTS)
+    few = list(statements)
+    statements.clear()
+    large = await run_as(http, twelve, PORTFOLIO_LISTS)
+    many = list(statements)
+
+    assert len(small["viewer"]["memberships"]) == 1
+    partners = [m["partner"] for m in large["viewer"]["memberships"]]
+    assert len(partners) == 12
+    for partner in partners:
+        index = partner["name"].rsplit(" ", 1)[1]
+        assert partner["clients"]["totalCount"] == 1
+        assert [c["businessName"] for c in partner["clients"]["nodes"]] == [f"fleet shop {index}"]
+        assert partner["workflowTemplates"]["nodes"] == []
+
+    assert len(few) == len(many), dump(many)
+    assert len(many) == PORTFOLIO_BUDGET, dump(many)
+    assert sorted(main_table(s) for s in many) == PORTFOLIO_TABLES
+    assert_viewer_load(many)

@@ -1,0 +1,172 @@
+"""Nested connections batched per level: `client.tasks` on a page of 100 clients is one
+statement, not 100. Every call for the same list with the same paging arguments, made while
+graphql-core resolves one level, lands in one dataloader batch; the batch runs the list's own
+(policy-filtered) statement for all parents at once, numbering each parent's rows with
+ROW_NUMBER() OVER (PARTITION BY parent ORDER BY the list's order) and keeping the first n+1 per
+parent, so each parent gets its own `first`/`after` page. Works alike on SQLite and PostgreSQL.
+
+A nested list opts in by scoping through `NestedPages.page` instead of adding
+`WHERE parent = :id` itself and calling `paginate` (README "Adding a field")."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, TypeVar
+
+from aiodataloader import DataLoader
+from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute, aliased
+
+from resolvers.pagination import (
+    Order,
+    Page,
+    PageArgs,
+    SortKey,
+    cursor_params,
+    cursor_value,
+    encode_cursor,
+)
+
+T = TypeVar("T")
+Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+RANK = "page_rank"
+
+
+class NestedPages:
+    """Per request: one dataloader per (list, variant, paging arguments) for the pages, one per
+    (list, variant) for the total counts. `list_name` names the list (e.g. "Client.tasks");
+    `variant` is anything hashable that changes its statement besides the parent, e.g. a frozen
+    filter dataclass."""
+
+    def __init__(self, reading: Reading) -> None:
+        self._reading = reading
+        self._pages: dict[Hashable, DataLoader[Any, Page[Any]]] = {}
+        self._counts: dict[Hashable, DataLoader[Any, int]] = {}
+
+    async def page(
+        self,
+        list_name: str,
+        stmt: Select[T],
+        parent: InstrumentedAttribute[Any],
+        parent_id: Any,
+        order: Order,
+        args: PageArgs,
+        variant: Hashable = None,
+    ) -> Page[T]:
+        """The page of `stmt` (already filtered by policy, NOT scoped to the parent) whose
+        `parent` column equals `parent_id`, in `order` (ending in a unique column)."""
+        args = args.validated()
+        key = (list_name, variant, args)
+        loader = self._pages.get(key)
+        if loader is None:
+            counts = self._count_loader(list_name, variant, stmt, parent)
+            loader = DataLoader(_page_batch(self._reading, stmt, parent, order, args, counts))
+            self._pages[key] = loader
+        page: Page[T] = await loader.load(parent_id)
+        return page
+
+    def _count_loader(
+        self,
+        list_name: str,
+        variant: Hashable,
+        stmt: Select[Any],
+        parent: InstrumentedAttribute[Any],
+    ) -> DataLoader[Any, int]:
+        key = (list_name, variant)
+        loader = self._counts.get(key)
+        if loader is None:
+            loader = DataLoader(_count_batch(self._reading, stmt, parent))
+            self._counts[key] = loader
+        return loader
+
+
+def _page_batch(
+    reading: Reading,
+    stmt: Select[Any],
+    parent: InstrumentedAttribute[Any],
+    order: Order,
+    args: PageArgs,
+    counts: DataLoader[Any, int],
+) -> Callable[[list[Any]], Any]:
+    columns = [k.expression if isinstance(k, SortKey) else k for k in order]
+    backwards = args.last is not None
+    size = args.last if backwards else args.first
+    assert size is not None  # validated
+    scoped = stmt
+    # Cursors are checked (and refused with an input error) before any statement runs.
+    if args.after is not None:
+        scoped = scoped.where(tuple_(*columns) > tuple_(*cursor_params(args.after, order)))
+    if args.before is not None:
+        scoped = scoped.where(tuple_(*columns) < tuple_(*cursor_params(args.before, order)))
+    rank = (
+        func.row_number()
+        .over(
+            partition_by=parent,
+            order_by=[c.desc() if backwards else c.asc() for c in columns],
+        )
+        .label(RANK)
+    )
+    model = stmt.column_descriptions[0]["entity"]
+
+    async def load(parent_ids: list[Any]) -> list[Page[Any]]:
+        ranked = scoped.where(parent.in_(parent_ids)).add_columns(rank).subquery()
+        row = aliased(model, ranked)
+        page_stmt = (
+            select(row)
+            .where(ranked.c[RANK] <= size + 1)
+            .order_by(getattr(row, parent.key), ranked.c[RANK])
+        )
+        async with reading() as session:
+            rows = (await session.execute(page_stmt)).scalars().all()
+        groups: dict[Any, list[Any]] = defaultdict(list)
+        for item in rows:
+            groups[getattr(item, parent.key)].append(item)
+        return [_page(groups.get(pid, []), pid, order, args, size, counts) for pid in parent_ids]
+
+    return load
+
+
+def _page(
+    rows: list[Any],
+    parent_id: Any,
+    order: Order,
+    args: PageArgs,
+    size: int,
+    counts: DataLoader[Any, int],
+) -> Page[Any]:
+    backwards = args.last is not None
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+
+    async def count() -> int:
+        total: int = await counts.load(parent_id)
+        return total
+
+    return Page(
+        items=rows,
+        cursors=[encode_cursor([cursor_value(r, k) for k in order]) for r in rows],
+        has_next_page=has_more if not backwards else args.before is not None,
+        has_previous_page=has_more if backwards else args.after is not None,
+        count=count,
+    )
+
+
+def _count_batch(
+    reading: Reading, stmt: Select[Any], parent: InstrumentedAttribute[Any]
+) -> Callable[[list[Any]], Any]:
+    model = stmt.column_descriptions[0]["entity"]
+
+    async def load(parent_ids: list[Any]) -> Sequence[int]:
+        scoped = stmt.where(parent.in_(parent_ids)).order_by(None).subquery()
+        column = getattr(aliased(model, scoped), parent.key)
+        count_stmt = select(column, func.count()).group_by(column)
+        async with reading() as session:
+            found = {pid: n for pid, n in await session.execute(count_stmt)}
+        return [int(found.get(pid, 0)) for pid in parent_ids]
+
+    return load
