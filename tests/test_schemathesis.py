@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis.graphql
+from schemathesis.graphql import nodes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.generation.case import Case
@@ -22,6 +23,21 @@ from schema.build import build_schema
 from tests.conftest import World, token_for
 
 EXAMPLES = int(os.environ.get("SHOPIQ_SCHEMATHESIS_EXAMPLES", "20"))
+# The schema's own scalars: valid values mostly, and any text now and then (it must be refused
+# cleanly, never with a server error).
+schemathesis.graphql.scalar(
+    "Decimal",
+    st.one_of(
+        st.decimals(allow_nan=False, allow_infinity=False, places=3, max_value=10**9).map(str),
+        st.text(max_size=12),
+    ).map(nodes.String),
+)
+schemathesis.graphql.scalar(
+    "CurrencyCode",
+    st.one_of(st.sampled_from(["USD", "EUR", "JPY", "BHD"]), st.text(max_size=4)).map(
+        nodes.String
+    ),
+)
 OPERATIONS = schemathesis.graphql.from_dict(build_schema().introspect()).as_strategy()
 VIEWERS = (
     "owner@northwind.test",
