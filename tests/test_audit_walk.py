@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from string import Template
 from typing import Any
 
@@ -29,6 +29,7 @@ from db.audit_capture import BOOKKEEPING, TARGET_TYPES
 from db.base import Base
 from db.enums import AccessStatus, TaskStatus
 from db.models import Assignment, ClientUser, PartnerAccess, Task, User, WorkflowTemplate
+from resolvers.task_queries import today
 from schema.build import build_schema
 from server.tokens import issue_service_token
 from tests.conftest import TEST_SECRET, GraphQL, World
@@ -100,8 +101,8 @@ async def harbor_invitation(gql: GraphQL, ids: dict[str, str]) -> None:
 
 
 STORE = 'storeId: "$fable_store", version: 1'
-TODAY = date.today().isoformat()
-NEXT_MONTH = (date.today() + timedelta(days=31)).isoformat()
+TODAY = today().isoformat()  # the service's today (UTC)
+NEXT_MONTH = (today() + timedelta(days=31)).isoformat()
 INVOICE = (
     'clientId: "$lumen", currencyCode: USD, '
     'lines: [{description: "Walk", unitPrice: "100", quantity: "1"}]'
