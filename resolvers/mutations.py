@@ -77,6 +77,7 @@ async def transact(
             audit_capture.start(
                 session,
                 actor_user_id=ctx.viewer.user_id,
+                actor_service=ctx.viewer.service,
                 action=ctx.action or UNNAMED_ACTION,
                 request_id=ctx.request_id,
             )

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.enums import MemberStatus, PartnerRole, UserStatus
 from db.models import Assignment, Client, Partner, PartnerMember, Task, User
+from db.relationship import TimeEntry
 from resolvers import transitions
 from resolvers.changes import Changes
 from resolvers.context import Context
@@ -190,6 +191,10 @@ async def remove_member(ctx: Context, member_id: int | None, version: int) -> Ou
         await session.execute(delete(Assignment).where(Assignment.member_id == member.id))
         await session.execute(
             update(Task).where(Task.assignee_member_id == member.id).values(assignee_member_id=None)
+        )
+        # What the foreign key would do on its own (SET NULL), done here so the trail records it.
+        await session.execute(
+            update(TimeEntry).where(TimeEntry.member_id == member.id).values(member_id=None)
         )
         await session.delete(member)
         await session.flush()

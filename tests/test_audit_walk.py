@@ -4,30 +4,41 @@ not in SAMPLES fails the walk, so each new mutation adds one line below.
 
 A line is the mutation's `input` as GraphQL literal text, in which `$name` stands for one of the
 demo world's ids (see `refs`), who succeeds (`viewer`, default Northwind's owner) and who is
-refused (`refused_by`, default another partner's owner). `setup` may prepare the world first
-(as the same viewer, over the API); what it writes is not counted."""
+refused (`refused_by`, default another partner's owner). Every row the successful call
+creates, changes or deletes must have its event, naming who acted. `setup` may prepare the
+world first (over the API, as whoever it names, adding the ids it made); what it writes is not
+counted. A caller that is a service, not a user, is named by `service` (its token replaces
+`viewer`'s)."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from string import Template
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.audit import AuditEvent
-from db.enums import TaskStatus
-from db.models import Assignment, Task, WorkflowTemplate
+from db.audit_capture import BOOKKEEPING, TARGET_TYPES
+from db.base import Base
+from db.enums import AccessStatus, TaskStatus
+from db.models import Assignment, ClientUser, PartnerAccess, Task, User, WorkflowTemplate
+from resolvers.task_queries import today
 from schema.build import build_schema
-from tests.conftest import GraphQL, World
+from server.tokens import issue_service_token
+from tests.conftest import TEST_SECRET, GraphQL, World
 from tests.helpers import gid
 
 OWNER = "owner@northwind.test"
 OUTSIDER = "owner@bluefin.test"
+MERCHANT = "merchant@lumen-candles.test"
+PLATFORM = "staff@shopiq.test"
 Setup = Callable[[GraphQL, dict[str, str]], Awaitable[None]]
 
 
@@ -37,9 +48,65 @@ class Call:
     viewer: str = OWNER
     refused_by: str = OUTSIDER
     setup: Setup | None = None
+    service: str | None = None  # succeeds with this service's token instead of `viewer`'s
+
+
+def made(email: str, mutation: str, input: str, result: str, *, key: str | None = None) -> Setup:
+    """A setup that runs `mutation` as `email` and keeps the `id` and `version` of the `result`
+    it answers as `$key` and `$key_version` (`key` defaults to `result`)."""
+    name = key or result
+
+    async def setup(gql: GraphQL, ids: dict[str, str]) -> None:
+        document = (
+            f"mutation {{ {mutation}(input: {{ {Template(input).substitute(ids)} }}) "
+            f"{{ {result} {{ id version }} userErrors {{ field code message }} }} }}"
+        )
+        body = await gql(email, document)
+        assert "errors" not in body, body
+        payload = body["data"][mutation]
+        assert payload["userErrors"] == [], payload
+        ids[name] = payload[result]["id"]
+        ids[f"{name}_version"] = str(payload[result]["version"])
+
+    return setup
+
+
+def chain(*steps: Setup) -> Setup:
+    async def setup(gql: GraphQL, ids: dict[str, str]) -> None:
+        for step in steps:
+            await step(gql, ids)
+
+    return setup
+
+
+async def harbor_invitation(gql: GraphQL, ids: dict[str, str]) -> None:
+    """Onboarding a client for an account in use leaves that user a merchant-owner invitation."""
+    onboarded = await gql(
+        OWNER,
+        'mutation { onboardClient(input: { partnerId: "' + ids["northwind"] + '", '
+        'businessName: "Walk Roasters", contactEmail: "merchant@harbor-coffee.test" }) '
+        "{ userErrors { code } } }",
+    )
+    assert onboarded["data"]["onboardClient"]["userErrors"] == [], onboarded
+    body = await gql(
+        "merchant@harbor-coffee.test",
+        "query { viewer { clientInvitations { businessName invitation { id } } } }",
+    )
+    [pending] = [
+        i
+        for i in body["data"]["viewer"]["clientInvitations"]
+        if i["businessName"] == "Walk Roasters"
+    ]
+    ids["client_invitation"] = pending["invitation"]["id"]
 
 
 STORE = 'storeId: "$fable_store", version: 1'
+TODAY = today().isoformat()  # the service's today (UTC)
+NEXT_MONTH = (today() + timedelta(days=31)).isoformat()
+INVOICE = (
+    'clientId: "$lumen", currencyCode: USD, '
+    'lines: [{description: "Walk", unitPrice: "100", quantity: "1"}]'
+)
 SAMPLES: dict[str, Call] = {
     "onboardClient": Call(
         'partnerId: "$northwind", businessName: "Walk Co", contactEmail: "walk@example.test"'
@@ -78,6 +145,147 @@ SAMPLES: dict[str, Call] = {
     "registerDocument": Call(
         'document: "query Walk { viewer { user { id } } }"', viewer="staff@shopiq.test"
     ),
+    # Consent and access scope.
+    "requestClientAccess": Call(
+        'partnerId: "$bluefin", merchantEmail: "merchant@lumen-candles.test", scope: SUPPORT',
+        viewer=OUTSIDER,
+        refused_by=OWNER,
+    ),
+    "approveAccessRequest": Call(
+        'accessId: "$quill_request", version: $quill_request_version',
+        viewer="merchant@quill-ink.test",
+        refused_by=MERCHANT,
+        setup=made(
+            OUTSIDER,
+            "requestClientAccess",
+            'partnerId: "$bluefin", merchantEmail: "merchant@quill-ink.test", scope: SUPPORT',
+            "access",
+            key="quill_request",
+        ),
+    ),
+    "declineAccessRequest": Call(
+        'accessId: "$tidal_request", version: $tidal_request_version',
+        viewer="merchant@tidal-threads.test",
+        refused_by=MERCHANT,
+    ),
+    "revokePartnerAccess": Call(
+        'accessId: "$lumen_access", version: $lumen_access_version', viewer=MERCHANT
+    ),
+    "createAccessCode": Call('clientId: "$lumen", scope: SUPPORT', viewer=MERCHANT),
+    "inviteMerchantStaff": Call(
+        'clientId: "$lumen", email: "walkstaff@example.test"', viewer=MERCHANT
+    ),
+    "removeMerchantStaff": Call(
+        'merchantUserId: "$lumen_staff", version: $lumen_staff_version', viewer=MERCHANT
+    ),
+    "acceptClientInvitation": Call(
+        'merchantUserId: "$client_invitation"',
+        viewer="merchant@harbor-coffee.test",
+        refused_by=MERCHANT,
+        setup=harbor_invitation,
+    ),
+    # Communication, support, documents, handover.
+    "postCommunication": Call('clientId: "$lumen", body: "Walk"'),
+    "updateCommunication": Call(
+        'communicationId: "$note", version: $note_version, body: "Walked"',
+        setup=made(
+            OWNER,
+            "postCommunication",
+            'clientId: "$lumen", body: "Walk"',
+            "communication",
+            key="note",
+        ),
+    ),
+    "markCommunicationsRead": Call(
+        'clientId: "$lumen"',
+        setup=made(
+            MERCHANT,
+            "postCommunication",
+            'clientId: "$lumen", body: "Unread", visibility: SHARED',
+            "communication",
+            key="unread",
+        ),
+    ),
+    "setSupportPlan": Call(
+        'clientId: "$lumen", inScope: "Walk", includedMinutes: 60, firstResponseHours: 24, '
+        "channels: [EMAIL]"
+    ),
+    "logTime": Call('clientId: "$lumen", minutes: 30'),
+    "updateTimeEntry": Call(
+        'timeEntryId: "$entry", version: $entry_version, minutes: 45',
+        setup=made(OWNER, "logTime", 'clientId: "$lumen", minutes: 30', "timeEntry", key="entry"),
+    ),
+    "deleteTimeEntry": Call(
+        'timeEntryId: "$entry", version: $entry_version',
+        setup=made(OWNER, "logTime", 'clientId: "$lumen", minutes: 30', "timeEntry", key="entry"),
+    ),
+    "addClientDocument": Call('clientId: "$lumen", title: "Walk", url: "https://walk.example/"'),
+    "updateClientDocument": Call(
+        'documentId: "$document", version: $document_version, title: "Walked"',
+        setup=made(
+            OWNER,
+            "addClientDocument",
+            'clientId: "$lumen", title: "Walk", url: "https://walk.example/"',
+            "document",
+        ),
+    ),
+    "acknowledgeDocument": Call(
+        'documentId: "$document", version: $document_version',
+        viewer=MERCHANT,
+        setup=made(
+            OWNER,
+            "addClientDocument",
+            'clientId: "$lumen", title: "Walk", url: "https://walk.example/", visibility: SHARED',
+            "document",
+        ),
+    ),
+    "handOverClient": Call(
+        'clientId: "$tidal", keepAccess: NONE',
+        viewer="merchant@tidal-threads.test",
+        refused_by=MERCHANT,
+    ),
+    # Money.
+    "setBillingTerms": Call(
+        f'clientId: "$lumen", effectiveFrom: "{NEXT_MONTH}", cycle: MONTHLY, '
+        'recurringFee: {amount: "499", currencyCode: USD}, paymentTermsDays: 14'
+    ),
+    "createInvoice": Call(INVOICE),
+    "issueInvoice": Call(
+        'invoiceId: "$invoice", version: $invoice_version',
+        setup=made(OWNER, "createInvoice", INVOICE, "invoice"),
+    ),
+    "markInvoicePaid": Call(
+        'invoiceId: "$invoice", version: $invoice_version',
+        setup=chain(
+            made(OWNER, "createInvoice", INVOICE, "invoice"),
+            made(
+                OWNER, "issueInvoice", 'invoiceId: "$invoice", version: $invoice_version', "invoice"
+            ),
+        ),
+    ),
+    "voidInvoice": Call(
+        'invoiceId: "$invoice", version: $invoice_version',
+        setup=chain(
+            made(OWNER, "createInvoice", INVOICE, "invoice"),
+            made(
+                OWNER, "issueInvoice", 'invoiceId: "$invoice", version: $invoice_version', "invoice"
+            ),
+        ),
+    ),
+    "generateRecurringInvoices": Call(f'partnerId: "$northwind", asOf: "{NEXT_MONTH}"'),
+    "setCommissionTerms": Call(
+        'tier: GOLD, effectiveFrom: "2021-01-01", rate: "0.2", durationMonths: 24, holdDays: 30',
+        viewer=PLATFORM,
+        refused_by=OWNER,
+    ),
+    "recordSubscriptionCharges": Call(
+        'charges: [{externalId: "walk-1", clientId: "$lumen", kind: SUBSCRIPTION, '
+        f'amount: {{amount: "50", currencyCode: USD}}, periodStart: "{TODAY}", '
+        f'periodEnd: "{NEXT_MONTH}", chargedAt: "{TODAY}T00:00:00Z"}}]',
+        service="billing",
+        refused_by=OWNER,
+    ),
+    "approveDueCommissions": Call(f'asOf: "{TODAY}"', viewer=PLATFORM, refused_by=OWNER),
 }
 
 _MUTATION_TYPE = build_schema()._schema.mutation_type
@@ -110,8 +318,40 @@ async def refs(sessions: async_sessionmaker[AsyncSession], world: World) -> dict
                 )
             )
         ).scalar_one()
+        tidal_request = (
+            await session.execute(
+                select(PartnerAccess.id, PartnerAccess.version).where(
+                    PartnerAccess.client_id == world.clients["Tidal Threads"],
+                    PartnerAccess.status == AccessStatus.REQUESTED,
+                )
+            )
+        ).one()
+        lumen_access = (
+            await session.execute(
+                select(PartnerAccess.id, PartnerAccess.version).where(
+                    PartnerAccess.client_id == lumen,
+                    PartnerAccess.partner_id == northwind,
+                    PartnerAccess.status == AccessStatus.ACTIVE,
+                )
+            )
+        ).one()
+        lumen_staff = (
+            await session.execute(
+                select(ClientUser.id, ClientUser.version)
+                .join(User, User.id == ClientUser.user_id)
+                .where(ClientUser.client_id == lumen, User.email == "staff@lumen-candles.test")
+            )
+        ).one()
     return {
         "northwind": gid("Partner", northwind),
+        "bluefin": gid("Partner", world.partners["bluefin-studio"]),
+        "tidal": gid("Client", world.clients["Tidal Threads"]),
+        "tidal_request": gid("PartnerAccess", tidal_request.id),
+        "tidal_request_version": str(tidal_request.version),
+        "lumen_access": gid("PartnerAccess", lumen_access.id),
+        "lumen_access_version": str(lumen_access.version),
+        "lumen_staff": gid("MerchantUser", lumen_staff.id),
+        "lumen_staff_version": str(lumen_staff.version),
         "lumen": gid("Client", lumen),
         "ironwood": gid("Client", world.clients["Ironwood Furniture"]),
         "lumen_store": gid("Store", world.stores["Lumen Candles"]),
@@ -129,14 +369,46 @@ async def refs(sessions: async_sessionmaker[AsyncSession], world: World) -> dict
 
 async def events_after(
     sessions: async_sessionmaker[AsyncSession], last_id: int
-) -> list[tuple[str, str]]:
+) -> list[tuple[str, str, int, int | None, str | None]]:
+    """(action, target type, target id, actor user id, actor service) of the newer events."""
     async with sessions() as session:
         rows = await session.execute(
-            select(AuditEvent.action, AuditEvent.target_type)
+            select(
+                AuditEvent.action,
+                AuditEvent.target_type,
+                AuditEvent.target_id,
+                AuditEvent.actor_user_id,
+                AuditEvent.actor_service,
+            )
             .where(AuditEvent.id > last_id)
             .order_by(AuditEvent.id)
         )
-        return [(a, t) for a, t in rows]
+        return [tuple(r) for r in rows]  # type: ignore[misc]  # five columns
+
+
+Rows = dict[tuple[str, Any], tuple[Any, ...]]
+
+
+async def every_row(sessions: async_sessionmaker[AsyncSession]) -> Rows:
+    """(target type, id) -> the values that count (no timestamps, no version) of every row."""
+    found: Rows = {}
+    async with sessions() as session:
+        for mapper in Base.registry.mappers:
+            model = mapper.class_
+            # Mappings outside db/ are read-only views of a model's table (policies/oso_setup.py).
+            if model is AuditEvent or not model.__module__.startswith("db."):
+                continue
+            (pk,) = mapper.primary_key
+            skip = {*BOOKKEEPING, getattr(mapper.version_id_col, "name", None)}
+            columns = [c for c in mapper.local_table.columns if c.name not in skip]
+            name = TARGET_TYPES.get(model, model.__name__)
+            for row in await session.execute(select(pk, *columns)):
+                found[(name, row[0])] = tuple(row[1:])
+    return found
+
+
+def changed_rows(before: Rows, after: Rows) -> set[tuple[str, Any]]:
+    return {key for key in before.keys() | after.keys() if before.get(key) != after.get(key)}
 
 
 async def last_event_id(sessions: async_sessionmaker[AsyncSession]) -> int:
@@ -152,7 +424,11 @@ def test_every_mutation_has_a_sample() -> None:
 
 @pytest.mark.parametrize("name", MUTATIONS)
 async def test_a_mutation_writes_events_when_it_changes_data_and_none_when_refused(
-    name: str, dns_gql: GraphQL, world: World, sessions: async_sessionmaker[AsyncSession]
+    name: str,
+    dns_gql: GraphQL,
+    dns_http: httpx.AsyncClient,
+    world: World,
+    sessions: async_sessionmaker[AsyncSession],
 ) -> None:
     call = SAMPLES.get(name)
     assert call is not None, f"add a line to SAMPLES in {__name__} for {name}"
@@ -165,14 +441,28 @@ async def test_a_mutation_writes_events_when_it_changes_data_and_none_when_refus
     )
 
     before = await last_event_id(sessions)
+    rows = await every_row(sessions)
     refused: dict[str, Any] = await dns_gql(call.refused_by, document)
     assert "errors" not in refused, refused
     assert refused["data"][name]["userErrors"], f"{call.refused_by} was not refused"
     assert await events_after(sessions, before) == [], "a refused mutation wrote events"
+    assert changed_rows(rows, await every_row(sessions)) == set(), "a refused mutation wrote"
 
-    done: dict[str, Any] = await dns_gql(call.viewer, document)
+    if call.service is None:
+        done: dict[str, Any] = await dns_gql(call.viewer, document)
+    else:
+        token = issue_service_token(TEST_SECRET, call.service, 600)
+        response = await dns_http.post(
+            "/graphql", json={"query": document}, headers={"Authorization": f"Bearer {token}"}
+        )
+        assert response.status_code == 200, response.text
+        done = response.json()
     assert "errors" not in done, done
     assert done["data"][name]["userErrors"] == []
     written = await events_after(sessions, before)
     assert written, f"{name} changed data without an audit event"
-    assert {action for action, _ in written} == {name}
+    assert {action for action, *_ in written} == {name}
+    changed = changed_rows(rows, await every_row(sessions))
+    assert changed - {(kind, id_) for _, kind, id_, *_ in written} == set(), "rows without events"
+    actor = (None, call.service) if call.service else (world.users[call.viewer], None)
+    assert {(user, service) for *_, user, service in written} == {actor}
