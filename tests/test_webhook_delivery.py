@@ -23,6 +23,8 @@ from db.models import PartnerAccess, Task
 from db.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from resolvers.webhook_dispatch import DispatchSettings, deliver, fan_out, run_due
 from resolvers.webhook_security import SIGNATURE_HEADER, verify
+from server.settings import load_settings
+from server.worker import run_jobs
 from tests.conftest import GraphQL, World
 from tests.helpers import gid
 
@@ -299,3 +301,33 @@ async def test_jobs_run_twice_deliver_once(
     again = await deliver(sessions, client, SETTINGS, made[0], now=now)
     assert (first, again) == (DeliveryStatus.SUCCEEDED, None)
     assert len(receiver.received) == 1
+
+
+async def test_the_in_process_runner_delivers_until_stopped(
+    gql: GraphQL,
+    world: World,
+    sessions: async_sessionmaker[AsyncSession],
+    receiver: Receiver,
+) -> None:
+    await add_endpoint(sessions, world, receiver.url)
+    await complete_a_task(gql, sessions, world)
+    stop = asyncio.Event()
+    runner = asyncio.create_task(run_jobs(sessions, stop, settings=SETTINGS, poll_seconds=0.01))
+    for _ in range(500):
+        if receiver.received:
+            break
+        await asyncio.sleep(0.02)
+    stop.set()
+    await runner
+    assert len(receiver.received) == 1
+    (delivery,) = await deliveries(sessions)
+    assert delivery.status == DeliveryStatus.SUCCEEDED
+
+
+def test_sqlite_runs_jobs_in_process_and_postgresql_in_workers() -> None:
+    base = {"SHOPIQ_JWT_SECRET": "x" * 40}
+    sqlite = load_settings({**base, "SHOPIQ_DATABASE_URL": "sqlite+aiosqlite:///x.db"})
+    postgres = load_settings({**base, "SHOPIQ_DATABASE_URL": "postgresql+asyncpg://h/db"})
+    assert (sqlite.in_process_jobs, postgres.in_process_jobs) == (True, False)
+    forced = {**base, "SHOPIQ_DATABASE_URL": "postgresql+asyncpg://h/db"}
+    assert load_settings({**forced, "SHOPIQ_IN_PROCESS_JOBS": "1"}).in_process_jobs
