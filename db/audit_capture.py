@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 from sqlalchemy.orm.state import InstanceState
 
+from db import events as domain_events
 from db.audit import SECRET_MARKER, AuditEvent, AuditOperation
 from db.base import utcnow
 from db.models import Client, Partner
@@ -118,8 +119,9 @@ def record(
 
 
 async def finish(session: AsyncSession, at: datetime | None = None) -> int:
-    """Flushes what is pending, writes one event per changed row (at `at`, default now), and
-    stops capturing. The number of events written."""
+    """Flushes what is pending, writes one event per changed row (at `at`, default now) and the
+    domain events of the changes to the outbox (db/events.py), and stops capturing. The number
+    of audit events written."""
     await session.flush()
     capture: _Capture | None = session.sync_session.info.pop(_KEY, None)
     if capture is None:
@@ -148,7 +150,32 @@ async def finish(session: AsyncSession, at: datetime | None = None) -> int:
         for c in changes
     ]
     await session.execute(insert(AuditEvent), rows)
+    await _record_domain_events(session, capture, changes, now)
     return len(rows)
+
+
+async def _record_domain_events(
+    session: AsyncSession, capture: _Capture, changes: list[_Change], at: datetime
+) -> None:
+    changed = [
+        domain_events.Changed(
+            model=c.model.__name__,
+            subject_type=TARGET_TYPES.get(c.model, c.model.__name__),
+            row_id=c.row_id,
+            operation=c.operation,
+            after=dict(c.after),
+            partner_id=c.partner_id,
+            client_id=c.client_id,
+            internal=c.internal,
+        )
+        for c in changes
+    ]
+    found = domain_events.derive(capture.action, changed)
+    if found:
+        outbox = domain_events.rows(
+            found, action=capture.action, request_id=capture.request_id, at=at
+        )
+        await session.execute(insert(domain_events.OutboxEvent), outbox)
 
 
 def _is_new_or_gone(change: _Change) -> bool:
@@ -318,7 +345,7 @@ def _after_flush(session: Session, _context: Any) -> None:
         (session.deleted, AuditOperation.DELETE),
     ):
         for obj in objects:
-            if isinstance(obj, AuditEvent):
+            if isinstance(obj, AuditEvent | domain_events.OutboxEvent):
                 continue
             change = _of_state(inspect(obj), operation)
             if change is not None:
@@ -333,7 +360,9 @@ def _bulk_statement(state: ORMExecuteState) -> Any:
     if capture is None or not (state.is_insert or state.is_update or state.is_delete):
         return None
     entity = state.statement.entity_description.get("entity")  # type: ignore[attr-defined]  # DML statements describe their entity
-    if entity is None or entity is AuditEvent or not isinstance(entity, type):
+    if entity is None or entity in (AuditEvent, domain_events.OutboxEvent):
+        return None
+    if not isinstance(entity, type):
         return None
     mapper: Mapper[Any] = inspect(entity)
     table = mapper.local_table

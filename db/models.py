@@ -380,7 +380,9 @@ class TrustedDocument(Base):
 # metadata through db.models (Alembic, the tests, the demo, the permission table) gets them too.
 from db import access as _access  # noqa: E402, F401
 from db import audit  # noqa: E402, F401
+from db import events as _events  # noqa: E402, F401
 from db import money as _money  # noqa: E402, F401
+from db import webhooks as _webhooks  # noqa: E402, F401
 from db.idempotency import IdempotencyKey  # noqa: E402, F401
 from db.rate_limit import RateLimitBucket  # noqa: E402, F401
 from db.relationship import ClientDocument as ClientDocument  # noqa: E402

@@ -3,6 +3,7 @@ development the GraphiQL page with its vendored assets and demo sign-in (server.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import uuid
@@ -68,6 +69,7 @@ from server.serving import warm
 from server.settings import Settings
 from server.timeout import ExecutionTimeout
 from server.tokens import InvalidTokenError, read_service_token, read_token
+from server.worker import run_jobs
 
 REQUEST_ID_HEADER = b"x-request-id"
 # An incoming request id is kept when it is a short token (e.g. a load balancer's UUID);
@@ -360,7 +362,16 @@ def create_app(
         # Polar's first-use costs paid before the first request; then long-lived start-up
         # objects leave the cyclic GC's view and its thresholds rise: fewer, shorter pauses (p95).
         warm(runtime.authz, WARM_MODELS)
+        stop = asyncio.Event()
+        jobs = (
+            asyncio.create_task(run_jobs(runtime.sessions, stop))
+            if settings.in_process_jobs
+            else None
+        )
         yield
+        stop.set()
+        if jobs is not None:
+            await jobs
         await runtime.engine.dispose()
 
     app = Starlette(

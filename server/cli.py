@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -37,6 +38,26 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         f"({settings.env}, {workers} {noun})"
     )
     serve(settings, args.host, args.port, workers)
+    return 0
+
+
+async def _work(settings: Settings) -> None:
+    from server.worker import run_jobs
+
+    engine = create_engine(settings.database_url)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await run_jobs(create_session_factory(engine), stop)
+    finally:
+        await engine.dispose()
+
+
+def cmd_worker(settings: Settings, _: argparse.Namespace) -> int:
+    _say("running background jobs (webhook deliveries); Ctrl-C stops")
+    asyncio.run(_work(settings))
     return 0
 
 
@@ -157,6 +178,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes (default: one per core in production, 1 in development)",
     )
     serve.set_defaults(handler=cmd_serve)
+
+    sub.add_parser(
+        "worker", help="run the background jobs (webhook deliveries) until stopped"
+    ).set_defaults(handler=cmd_worker)
 
     db = sub.add_parser("db", help="database tasks")
     db_sub = db.add_subparsers(dest="db_command", required=True)

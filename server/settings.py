@@ -49,6 +49,10 @@ class Settings:
     # In production /metrics answers only this bearer token, and is absent without one
     # (SHOPIQ_METRICS_TOKEN). In development it is open.
     metrics_token: str | None = None
+    # Run the background jobs (webhook deliveries) in the serving process (server.worker): the
+    # default on SQLite, so the demo works with one command; on PostgreSQL `shopiq worker`
+    # processes run them (SHOPIQ_IN_PROCESS_JOBS=1 or 0 overrides). Off in Settings built in code.
+    in_process_jobs: bool = False
 
     @property
     def production(self) -> bool:
@@ -106,6 +110,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         metrics_token=metrics_token,
         execution_timeout_seconds=_seconds(
             environ, "SHOPIQ_EXECUTION_TIMEOUT_SECONDS", DEFAULT_EXECUTION_TIMEOUT
+        ),
+        in_process_jobs=_flag(
+            environ, "SHOPIQ_IN_PROCESS_JOBS", default=database_url.startswith("sqlite")
         ),
     )
 

@@ -57,7 +57,11 @@ ANONYMOUS = "(no token)"
 VIEWERS = (*USERS, ANONYMOUS)
 CANARY = re.compile(r"cnry-([a-z_]+)-(\d+)-")
 # Tables whose rows are no tenant's data (documents registered by platform staff).
-NOT_TENANT_DATA = frozenset({"trusted_documents"})
+# The outbox and the webhook tables are read by no field of the API (only by the background
+# jobs), so a canary in them could not show.
+NOT_TENANT_DATA = frozenset(
+    {"trusted_documents", "outbox_events", "webhook_endpoints", "webhook_deliveries"}
+)
 # Global id type name -> table.
 NODE_TABLES = {
     "Client": "clients",

@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 import pytest
 import schemathesis.graphql
-from schemathesis.graphql import nodes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from schemathesis.generation.case import Case
+from schemathesis.graphql import nodes
 
 from schema.build import build_schema
 from tests.conftest import World, token_for
@@ -34,9 +34,7 @@ schemathesis.graphql.scalar(
 )
 schemathesis.graphql.scalar(
     "CurrencyCode",
-    st.one_of(st.sampled_from(["USD", "EUR", "JPY", "BHD"]), st.text(max_size=4)).map(
-        nodes.String
-    ),
+    st.one_of(st.sampled_from(["USD", "EUR", "JPY", "BHD"]), st.text(max_size=4)).map(nodes.String),
 )
 OPERATIONS = schemathesis.graphql.from_dict(build_schema().introspect()).as_strategy()
 VIEWERS = (
