@@ -25,6 +25,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.audit import AuditEvent
+from db.events import OutboxEvent
 from db.audit_capture import BOOKKEEPING, TARGET_TYPES
 from db.base import Base
 from db.enums import AccessStatus, TaskStatus
@@ -396,7 +397,8 @@ async def every_row(sessions: async_sessionmaker[AsyncSession]) -> Rows:
         for mapper in Base.registry.mappers:
             model = mapper.class_
             # Mappings outside db/ are read-only views of a model's table (policies/oso_setup.py).
-            if model is AuditEvent or not model.__module__.startswith("db."):
+            # The audit trail and the outbox record the changes; they are not changes themselves.
+            if model in (AuditEvent, OutboxEvent) or not model.__module__.startswith("db."):
                 continue
             (pk,) = mapper.primary_key
             skip = {*BOOKKEEPING, getattr(mapper.version_id_col, "name", None)}
