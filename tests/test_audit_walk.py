@@ -25,10 +25,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.audit import AuditEvent
-from db.events import OutboxEvent
 from db.audit_capture import BOOKKEEPING, TARGET_TYPES
 from db.base import Base
 from db.enums import AccessStatus, TaskStatus
+from db.events import OutboxEvent
 from db.models import Assignment, ClientUser, PartnerAccess, Task, User, WorkflowTemplate
 from resolvers.task_queries import today
 from schema.build import build_schema
