@@ -4,12 +4,10 @@ never be shared between tasks."""
 
 from __future__ import annotations
 
-import asyncio
-from asyncio import Future
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any, TypeVar
+from typing import Any
 
 from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, Select, func, select
@@ -37,23 +35,10 @@ from resolvers.grouped_counts import count_per_key
 from resolvers.nested_pages import NestedPages
 from resolvers.readiness import open_blocking_tasks_stmt
 from resolvers.relationship_loaders import RelationshipLoaders
+from resolvers.shared_loader import SharedLoader
 
 Arrange = Callable[[Sequence[Any], Sequence[Any]], list[Any]]
 Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
-K = TypeVar("K")
-V = TypeVar("V")
-
-
-class SharedLoader(DataLoader[K, V]):
-    """A DataLoader whose answers survive a cancelled caller. One load of a key is cached and
-    shared by every field that asks for it; graphql-core cancels the pending siblings of a
-    field whose error nulls their parent, and a task cancelled while awaiting the shared
-    future would cancel the future itself, so another field awaiting the same key (under a
-    parent that did not fail) would receive a CancelledError that ends the whole request.
-    Each caller awaits its own shield instead."""
-
-    def load(self, key: K) -> Future[V]:
-        return asyncio.shield(super().load(key))
 
 
 class Loaders:
@@ -143,7 +128,7 @@ class Loaders:
                 allowed = set((await session.execute(stmt)).scalars())
             return [i in allowed for i in ids]
 
-        return DataLoader(load)
+        return SharedLoader(load)
 
     def _one(self, model: type[Any], key: InstrumentedAttribute[Any]) -> DataLoader[Any, Any]:
         policy = self._authz.filter(self._viewer, "read", model)

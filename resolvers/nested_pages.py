@@ -29,6 +29,7 @@ from resolvers.pagination import (
     cursor_value,
     encode_cursor,
 )
+from resolvers.shared_loader import SharedLoader
 
 T = TypeVar("T")
 Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
@@ -63,7 +64,7 @@ class NestedPages:
         loader = self._pages.get(key)
         if loader is None:
             counts = self._count_loader(list_name, variant, stmt, parent)
-            loader = DataLoader(_page_batch(self._reading, stmt, parent, order, args, counts))
+            loader = SharedLoader(_page_batch(self._reading, stmt, parent, order, args, counts))
             self._pages[key] = loader
         page: Page[T] = await loader.load(parent_id)
         return page
@@ -78,7 +79,7 @@ class NestedPages:
         key = (list_name, variant)
         loader = self._counts.get(key)
         if loader is None:
-            loader = DataLoader(_count_batch(self._reading, stmt, parent))
+            loader = SharedLoader(_count_batch(self._reading, stmt, parent))
             self._counts[key] = loader
         return loader
 

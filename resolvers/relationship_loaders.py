@@ -25,6 +25,7 @@ from db.relationship import (
     TimeEntry,
 )
 from policies import Authorizer, Viewer
+from resolvers.shared_loader import SharedLoader
 from resolvers.support_usage import Usage, month_bounds, usage_stmt
 
 Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
@@ -36,11 +37,11 @@ class RelationshipLoaders:
         self._viewer = viewer
         self._authz = authz
         self._sessions = reading
-        self.communication = DataLoader(self._rows(Communication, Communication.id, many=False))
-        self.revisions = DataLoader(
+        self.communication = SharedLoader(self._rows(Communication, Communication.id, many=False))
+        self.revisions = SharedLoader(
             self._rows(CommunicationRevision, CommunicationRevision.communication_id, many=True)
         )
-        self.current_plan = DataLoader(
+        self.current_plan = SharedLoader(
             self._rows(
                 SupportPlan,
                 SupportPlan.client_id,
@@ -48,12 +49,12 @@ class RelationshipLoaders:
                 where=SupportPlan.superseded_at.is_(None),
             )
         )
-        self.plan = DataLoader(self._rows(SupportPlan, SupportPlan.id, many=False))
-        self.time_entry = DataLoader(self._rows(TimeEntry, TimeEntry.id, many=False))
-        self.document = DataLoader(self._rows(ClientDocument, ClientDocument.id, many=False))
-        self.unread_shared = DataLoader(self._unread_shared)
+        self.plan = SharedLoader(self._rows(SupportPlan, SupportPlan.id, many=False))
+        self.time_entry = SharedLoader(self._rows(TimeEntry, TimeEntry.id, many=False))
+        self.document = SharedLoader(self._rows(ClientDocument, ClientDocument.id, many=False))
+        self.unread_shared = SharedLoader(self._unread_shared)
         # Keyed by (client id, first day of the month).
-        self.usage: DataLoader[tuple[int, date], Usage | None] = DataLoader(self._usage)
+        self.usage: DataLoader[tuple[int, date], Usage | None] = SharedLoader(self._usage)
 
     def _rows(
         self,

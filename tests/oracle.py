@@ -38,13 +38,25 @@ Writing (on an object the user may read; otherwise it does not exist for them):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from db.demo import CLIENTS, INVITATIONS, PARTNERS, USERS, DemoClient
 from db.demo_access import EXPIRED, REQUESTS, SCOPES
 from db.demo_workflow import STANDARD_LAUNCH, TEMPLATES
-from db.enums import AccessScope, AccessStatus, AssignmentRole, PartnerRole, UserStatus
+from db.enums import (
+    AccessScope,
+    AccessStatus,
+    AssignmentRole,
+    MerchantRole,
+    PartnerRole,
+    UserStatus,
+)
+from db.enums import (
+    Visibility as ItemVisibility,
+)
 
 MANAGING_ROLES = frozenset({PartnerRole.OWNER, PartnerRole.ADMIN, PartnerRole.MANAGER})
 TEAM_ADMIN_ROLES = frozenset({PartnerRole.OWNER, PartnerRole.ADMIN})
@@ -522,6 +534,132 @@ def reads_merchant_user(email: str, key: tuple[str, str]) -> bool:
     return is_platform_staff(email) or key[0] in merchant_clients(email) or key[1] == email
 
 
+# --- Relationship, audit and money -----------------------------------------------------------
+#
+# Their rows are judged from their tenant keys and the facts the rules name (visibility, an
+# invoice's status): the test reads those from the row, the oracle decides from the demo world
+# who may see a row with those facts.
+
+
+def merchant_role(email: str, client_name: str) -> MerchantRole | None:
+    """The user's role in the client's business, if they are one of its merchant users."""
+    return next((role for m, role in client_spec(client_name).merchants if m == email), None)
+
+
+def reads_relationship_item(email: str, key: tuple[str, str | None, ItemVisibility]) -> bool:
+    """A communication entry, support plan, time entry or client document, keyed by (client,
+    slug of the partner whose team wrote it or None for a merchant's entry, visibility).
+    INTERNAL: that partner's team alone, while it works on the client (every scope covers
+    support). SHARED: the client's merchant users too, and whichever partner works on the
+    client (later ones included). Platform staff read everything."""
+    client_name, slug, visibility = key
+    if is_refused(email):
+        return False
+    if is_platform_staff(email):
+        return True
+    if visibility == ItemVisibility.SHARED and client_name in merchant_clients(email):
+        return True
+    found = membership(email)
+    if found is None or not works_on(email, client_spec(client_name)):
+        return False
+    return visibility == ItemVisibility.SHARED or found[0] == slug
+
+
+def reads_revision(email: str, key: tuple[str, str | None, ItemVisibility, ItemVisibility]) -> bool:
+    """What an edit replaced, keyed by (client, partner, visibility then, visibility of the
+    entry now): read with its entry, and by a merchant only if it was shared then too."""
+    client_name, slug, then, now = key
+    was = reads_relationship_item(email, (client_name, slug, then))
+    return was and reads_relationship_item(email, (client_name, slug, now))
+
+
+def reads_audit_event(email: str, key: tuple[str | None, str | None]) -> bool:
+    """An audit event, keyed by (client or None, partner slug or None): the partner's owners
+    and admins read their partner's events (those on a client while they serve it); the
+    client's merchant owner everything done to their business; platform staff all."""
+    client_name, slug = key
+    if is_refused(email):
+        return False
+    if is_platform_staff(email):
+        return True
+    if client_name is not None and merchant_role(email, client_name) == MerchantRole.MERCHANT_OWNER:
+        return True
+    found = membership(email)
+    if found is None or found[0] != slug or found[1] not in TEAM_ADMIN_ROLES:
+        return False
+    return client_name is None or works_on(email, client_spec(client_name))
+
+
+def bills(email: str, client_name: str, slug: str) -> bool:
+    """Partner staff of `slug` who work on the client with a FULL access scope: billing is
+    theirs (owners, admins and managers; an assigned specialist reads it)."""
+    found = membership(email)
+    return (
+        found is not None
+        and found[0] == slug
+        and works_on(email, client_spec(client_name))
+        and scope_of(client_name, slug) == AccessScope.FULL
+    )
+
+
+def reads_billing_terms(email: str, key: tuple[str, str]) -> bool:
+    """Billing terms, keyed by (client, partner slug): the partner's billing staff, the
+    client's merchant owner, platform staff."""
+    client_name, slug = key
+    if is_refused(email):
+        return False
+    return (
+        is_platform_staff(email)
+        or merchant_role(email, client_name) == MerchantRole.MERCHANT_OWNER
+        or bills(email, client_name, slug)
+    )
+
+
+def reads_invoice(email: str, key: tuple[str, str, str]) -> bool:
+    """An invoice (or one of its lines), keyed by (client, partner slug, invoice status): the
+    partner's billing staff, platform staff, and the client's merchant owner once it is issued
+    (never a draft)."""
+    client_name, slug, status = key
+    if is_refused(email):
+        return False
+    if is_platform_staff(email) or bills(email, client_name, slug):
+        return True
+    return status != "draft" and merchant_role(email, client_name) == MerchantRole.MERCHANT_OWNER
+
+
+def partner_tier(slug: str) -> str:
+    return next(str(p.tier) for p in PARTNERS if p.slug == slug)
+
+
+def reads_commission_terms(email: str, key: tuple[str | None, str | None]) -> bool:
+    """Commission terms, keyed by (partner slug of an override or None, tier of a program
+    rate or None): the owners and admins of the partner they apply to, platform staff."""
+    slug, tier = key
+    if is_refused(email):
+        return False
+    if is_platform_staff(email):
+        return True
+    found = membership(email)
+    if found is None or found[1] not in TEAM_ADMIN_ROLES:
+        return False
+    return found[0] == slug if slug is not None else tier == partner_tier(found[0])
+
+
+def reads_commission(email: str, slug: str) -> bool:
+    """A commission, keyed by its partner: that partner's owners and admins, platform staff."""
+    if is_refused(email):
+        return False
+    found = membership(email)
+    return is_platform_staff(email) or (
+        found is not None and found[0] == slug and found[1] in TEAM_ADMIN_ROLES
+    )
+
+
+def staff_only(email: str, _key: object) -> bool:
+    """Subscription charges come from platform billing: platform staff alone read them."""
+    return not is_refused(email) and is_platform_staff(email)
+
+
 # --- Rows by table (the property-based isolation test) ---------------------------------------
 
 
@@ -560,6 +698,24 @@ def reads_row(email: str, table: str, key: object) -> bool:
     if table == "users":
         assert isinstance(key, str)
         return reads_user(email, key)
+    judged: dict[str, Callable[[str, Any], bool]] = {
+        "partner_accesses": reads_access,
+        "client_users": reads_merchant_user,
+        "communications": reads_relationship_item,
+        "support_plans": reads_relationship_item,
+        "time_entries": reads_relationship_item,
+        "client_documents": reads_relationship_item,
+        "communication_revisions": reads_revision,
+        "audit_events": reads_audit_event,
+        "billing_terms": reads_billing_terms,
+        "invoices": reads_invoice,
+        "invoice_lines": reads_invoice,
+        "commission_terms": reads_commission_terms,
+        "commissions": reads_commission,
+        "subscription_charges": staff_only,
+    }
+    if table in judged:
+        return judged[table](email, key)
     if table not in readers:
         raise KeyError(f"the oracle does not know who may read rows of {table!r}")
     return key in readers[table]

@@ -31,19 +31,37 @@ from hypothesis import strategies as st
 from sqlalchemy import String, Text, cast, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.audit import AuditEvent
 from db.base import Base
 from db.demo import USERS
 from db.models import (
     Assignment,
     Client,
+    ClientUser,
     IdempotencyKey,
     Partner,
+    PartnerAccess,
     PartnerMember,
     Store,
     Task,
     User,
     WorkflowTemplate,
     WorkflowTemplateItem,
+)
+from db.money import (
+    BillingTerms,
+    Commission,
+    CommissionTerms,
+    Invoice,
+    InvoiceLine,
+    SubscriptionCharge,
+)
+from db.relationship import (
+    ClientDocument,
+    Communication,
+    CommunicationRevision,
+    SupportPlan,
+    TimeEntry,
 )
 from schema.build import build_schema
 from schema.relay import from_global_id
@@ -56,11 +74,18 @@ EXAMPLES = int(os.environ.get("SHOPIQ_ISOLATION_EXAMPLES", "16"))
 ANONYMOUS = "(no token)"
 VIEWERS = (*USERS, ANONYMOUS)
 CANARY = re.compile(r"cnry-([a-z_]+)-(\d+)-")
-# Tables whose rows are no tenant's data (documents registered by platform staff).
-# The outbox and the webhook tables are read by no field of the API (only by the background
-# jobs), so a canary in them could not show.
+# Tables whose rows are no tenant's data: documents registered by platform staff, and the rate
+# limiter's buckets (keyed by their text, which is no one's to read). The outbox and the webhook
+# tables are read by no field of the API (only by the background jobs), so a canary in them
+# could not show.
 NOT_TENANT_DATA = frozenset(
-    {"trusted_documents", "outbox_events", "webhook_endpoints", "webhook_deliveries"}
+    {
+        "trusted_documents",
+        "rate_limit_buckets",
+        "outbox_events",
+        "webhook_endpoints",
+        "webhook_deliveries",
+    }
 )
 # Global id type name -> table.
 NODE_TABLES = {
@@ -73,6 +98,18 @@ NODE_TABLES = {
     "Task": "tasks",
     "WorkflowTemplate": "workflow_templates",
     "WorkflowTemplateItem": "workflow_template_items",
+    "PartnerAccess": "partner_accesses",
+    "MerchantUser": "client_users",
+    "Communication": "communications",
+    "SupportPlan": "support_plans",
+    "TimeEntry": "time_entries",
+    "ClientDocument": "client_documents",
+    "AuditEvent": "audit_events",
+    "BillingTerms": "billing_terms",
+    "Invoice": "invoices",
+    "CommissionTerms": "commission_terms",
+    "Commission": "commissions",
+    "SubscriptionCharge": "subscription_charges",
 }
 GRAPHQL_SCHEMA = build_schema()._schema
 
@@ -140,6 +177,68 @@ async def row_keys(session: AsyncSession) -> RowKeys:
             select(WorkflowTemplateItem.id, template_partner.c.slug, WorkflowTemplate.name)
             .join(WorkflowTemplate, WorkflowTemplateItem.template_id == WorkflowTemplate.id)
             .join(template_partner, WorkflowTemplate.partner_id == template_partner.c.id)
+        ),
+        "partner_accesses": await pairs(
+            select(PartnerAccess.id, Client.business_name, Partner.slug, PartnerAccess.status)
+            .join(Client, PartnerAccess.client_id == Client.id)
+            .join(Partner, PartnerAccess.partner_id == Partner.id)
+        ),
+        "client_users": await pairs(
+            select(ClientUser.id, Client.business_name, User.email)
+            .join(Client, ClientUser.client_id == Client.id)
+            .join(User, ClientUser.user_id == User.id)
+        ),
+        **{
+            model.__tablename__: await pairs(
+                select(model.id, Client.business_name, Partner.slug, model.visibility)
+                .join(Client, model.client_id == Client.id)
+                .outerjoin(Partner, model.partner_id == Partner.id)
+            )
+            for model in (Communication, SupportPlan, TimeEntry, ClientDocument)
+        },
+        "communication_revisions": await pairs(
+            select(
+                CommunicationRevision.id,
+                Client.business_name,
+                Partner.slug,
+                CommunicationRevision.visibility,
+                Communication.visibility,
+            )
+            .join(Communication, CommunicationRevision.communication_id == Communication.id)
+            .join(Client, CommunicationRevision.client_id == Client.id)
+            .outerjoin(Partner, CommunicationRevision.partner_id == Partner.id)
+        ),
+        "audit_events": await pairs(
+            select(AuditEvent.id, Client.business_name, Partner.slug)
+            .outerjoin(Client, AuditEvent.client_id == Client.id)
+            .outerjoin(Partner, AuditEvent.partner_id == Partner.id)
+        ),
+        "billing_terms": await pairs(
+            select(BillingTerms.id, Client.business_name, Partner.slug)
+            .join(Client, BillingTerms.client_id == Client.id)
+            .join(Partner, BillingTerms.partner_id == Partner.id)
+        ),
+        "invoices": await pairs(
+            select(Invoice.id, Client.business_name, Partner.slug, Invoice.status)
+            .join(Client, Invoice.client_id == Client.id)
+            .join(Partner, Invoice.partner_id == Partner.id)
+        ),
+        "invoice_lines": await pairs(
+            select(InvoiceLine.id, Client.business_name, Partner.slug, Invoice.status)
+            .join(Invoice, InvoiceLine.invoice_id == Invoice.id)
+            .join(Client, Invoice.client_id == Client.id)
+            .join(Partner, Invoice.partner_id == Partner.id)
+        ),
+        "commission_terms": await pairs(
+            select(CommissionTerms.id, Partner.slug, CommissionTerms.tier).outerjoin(
+                Partner, CommissionTerms.partner_id == Partner.id
+            )
+        ),
+        "commissions": await pairs(
+            select(Commission.id, Partner.slug).join(Partner, Commission.partner_id == Partner.id)
+        ),
+        "subscription_charges": await pairs(
+            select(SubscriptionCharge.id, SubscriptionCharge.external_id)
         ),
     }
 
