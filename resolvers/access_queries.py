@@ -23,13 +23,26 @@ async def access_requests_page(ctx: Context, args: PageArgs) -> Page[PartnerAcce
 
 async def client_accesses_page(ctx: Context, client_id: int, args: PageArgs) -> Page[PartnerAccess]:
     """Every access of the client the viewer may read, oldest first (a partner: its own)."""
-    stmt = ctx.authz.readable(ctx.viewer, PartnerAccess).where(PartnerAccess.client_id == client_id)
-    return await paginate(ctx.reading, stmt, ACCESS_ORDER, args)
+    return await ctx.loaders.pages.page(
+        "Client.partnerAccesses",
+        ctx.authz.readable(ctx.viewer, PartnerAccess),
+        PartnerAccess.client_id,
+        client_id,
+        ACCESS_ORDER,
+        args,
+    )
 
 
 async def merchant_users_page(ctx: Context, client_id: int, args: PageArgs) -> Page[ClientUser]:
-    stmt = ctx.authz.readable(ctx.viewer, ClientUser).where(ClientUser.client_id == client_id)
-    return await paginate(ctx.reading, stmt, CLIENT_USER_ORDER, args)
+    """The client's merchant users the viewer may read, in the order they were added."""
+    return await ctx.loaders.pages.page(
+        "Client.merchantUsers",
+        ctx.authz.readable(ctx.viewer, ClientUser),
+        ClientUser.client_id,
+        client_id,
+        CLIENT_USER_ORDER,
+        args,
+    )
 
 
 async def viewer_client_invitations(ctx: Context) -> list[tuple[ClientUser, str]]:

@@ -11,7 +11,7 @@ from sqlalchemy import Select
 
 from db.audit import AuditEvent
 from resolvers.context import Context
-from resolvers.pagination import Page, PageArgs, SortKey, paginate
+from resolvers.pagination import Page, PageArgs, SortKey
 
 __all__ = ["AUDIT_ORDER", "AuditFilter", "audit_page", "get_audit_event"]
 
@@ -65,13 +65,18 @@ async def audit_page(
     partner_id: int | None = None,
     client_id: int | None = None,
 ) -> Page[AuditEvent]:
-    """The events of the partner or the client that the viewer may read."""
-    stmt = ctx.authz.readable(ctx.viewer, AuditEvent)
+    """The events of the partner or the client (exactly one of them) that the viewer may read;
+    every partner's (or client's) page of one level is one statement."""
+    stmt = _filtered(ctx.authz.readable(ctx.viewer, AuditEvent), flt)
     if partner_id is not None:
-        stmt = stmt.where(AuditEvent.partner_id == partner_id)
-    if client_id is not None:
-        stmt = stmt.where(AuditEvent.client_id == client_id)
-    return await paginate(ctx.reading, _filtered(stmt, flt), AUDIT_ORDER, args)
+        return await ctx.loaders.pages.page(
+            "Partner.auditEvents", stmt, AuditEvent.partner_id, partner_id, AUDIT_ORDER, args, flt
+        )
+    if client_id is None:
+        raise ValueError("audit_page needs a partner or a client")
+    return await ctx.loaders.pages.page(
+        "Client.auditEvents", stmt, AuditEvent.client_id, client_id, AUDIT_ORDER, args, flt
+    )
 
 
 async def get_audit_event(ctx: Context, id_: int) -> AuditEvent | None:

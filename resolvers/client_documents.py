@@ -20,7 +20,7 @@ from db.relationship import ClientDocument
 from resolvers.changes import Changes, apply, cleaned
 from resolvers.context import Context
 from resolvers.mutations import Outcome, expect_version, target, transact
-from resolvers.pagination import Page, PageArgs, paginate
+from resolvers.pagination import Page, PageArgs
 from resolvers.problems import ErrorCode, FieldName, refuse
 
 DOCUMENT_FIELD = "document_id"
@@ -71,12 +71,9 @@ class DocumentFilter:
     acknowledged: bool | None = None
 
 
-def _documents_stmt(
-    ctx: Context, client_id: int, flt: DocumentFilter | None
-) -> Select[ClientDocument]:
-    stmt = ctx.authz.readable(ctx.viewer, ClientDocument).where(
-        ClientDocument.client_id == client_id
-    )
+def _documents_stmt(ctx: Context, flt: DocumentFilter | None) -> Select[ClientDocument]:
+    """Every client's documents the viewer may read, filtered (the batcher scopes to clients)."""
+    stmt = ctx.authz.readable(ctx.viewer, ClientDocument)
     if flt is None:
         return stmt
     if flt.kinds:
@@ -93,8 +90,16 @@ async def documents_page(
     ctx: Context, client_id: int, args: PageArgs, flt: DocumentFilter | None
 ) -> Page[ClientDocument]:
     """The client's documents the viewer may read, newest first."""
-    stmt = _documents_stmt(ctx, client_id, flt)
-    return await paginate(ctx.reading, stmt, NEWEST_FIRST, args, descending=True)
+    return await ctx.loaders.pages.page(
+        "Client.documents",
+        _documents_stmt(ctx, flt),
+        ClientDocument.client_id,
+        client_id,
+        NEWEST_FIRST,
+        args,
+        flt,
+        descending=True,
+    )
 
 
 async def get_document(ctx: Context, id_: int) -> ClientDocument | None:

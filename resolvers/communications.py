@@ -24,7 +24,7 @@ from db.relationship import Communication, CommunicationRead, CommunicationRevis
 from resolvers.changes import Changes, apply, cleaned
 from resolvers.context import Context
 from resolvers.mutations import Outcome, expect_version, target, transact
-from resolvers.pagination import Page, PageArgs, SortKey, paginate
+from resolvers.pagination import Page, PageArgs, SortKey
 from resolvers.problems import ErrorCode, InputError, refuse
 
 MAX_SEARCH_LENGTH = 200
@@ -55,10 +55,9 @@ def as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _log_stmt(
-    ctx: Context, client_id: int, flt: CommunicationFilter | None
-) -> Select[Communication]:
-    stmt = ctx.authz.readable(ctx.viewer, Communication).where(Communication.client_id == client_id)
+def _log_stmt(ctx: Context, flt: CommunicationFilter | None) -> Select[Communication]:
+    """Every client's entries the viewer may read, filtered (the batcher scopes to clients)."""
+    stmt = ctx.authz.readable(ctx.viewer, Communication)
     if flt is None:
         return stmt
     if flt.unresolvable_author:
@@ -89,8 +88,16 @@ async def communications_page(
     ctx: Context, client_id: int, args: PageArgs, flt: CommunicationFilter | None
 ) -> Page[Communication]:
     """The entries of the client the viewer may read (the policy's filter), newest first."""
-    stmt = _log_stmt(ctx, client_id, flt)
-    return await paginate(ctx.reading, stmt, NEWEST_FIRST, args, descending=True)
+    return await ctx.loaders.pages.page(
+        "Client.communications",
+        _log_stmt(ctx, flt),
+        Communication.client_id,
+        client_id,
+        NEWEST_FIRST,
+        args,
+        flt,
+        descending=True,
+    )
 
 
 async def get_communication(ctx: Context, id_: int) -> Communication | None:

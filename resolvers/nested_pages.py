@@ -56,15 +56,21 @@ class NestedPages:
         order: Order,
         args: PageArgs,
         variant: Hashable = None,
+        *,
+        descending: bool = False,
     ) -> Page[T]:
         """The page of `stmt` (already filtered by policy, NOT scoped to the parent) whose
-        `parent` column equals `parent_id`, in `order` (ending in a unique column)."""
+        `parent` column equals `parent_id`, in `order` (ending in a unique column;
+        `descending`: the list runs from the largest key down, e.g. newest first, as in
+        `paginate`). A list always passes the same `descending`: it is part of its order."""
         args = args.validated()
         key = (list_name, variant, args)
         loader = self._pages.get(key)
         if loader is None:
             counts = self._count_loader(list_name, variant, stmt, parent)
-            loader = SharedLoader(_page_batch(self._reading, stmt, parent, order, args, counts))
+            loader = SharedLoader(
+                _page_batch(self._reading, stmt, parent, order, args, counts, descending)
+            )
             self._pages[key] = loader
         page: Page[T] = await loader.load(parent_id)
         return page
@@ -91,22 +97,28 @@ def _page_batch(
     order: Order,
     args: PageArgs,
     counts: DataLoader[Any, int],
+    descending: bool,
 ) -> Callable[[list[Any]], Any]:
     columns = [k.expression if isinstance(k, SortKey) else k for k in order]
+    keys = tuple_(*columns)
     backwards = args.last is not None
     size = args.last if backwards else args.first
     assert size is not None  # validated
     scoped = stmt
     # Cursors are checked (and refused with an input error) before any statement runs.
     if args.after is not None:
-        scoped = scoped.where(tuple_(*columns) > tuple_(*cursor_params(args.after, order)))
+        after = tuple_(*cursor_params(args.after, order))
+        scoped = scoped.where(keys < after if descending else keys > after)
     if args.before is not None:
-        scoped = scoped.where(tuple_(*columns) < tuple_(*cursor_params(args.before, order)))
+        before = tuple_(*cursor_params(args.before, order))
+        scoped = scoped.where(keys > before if descending else keys < before)
+    # Each parent's rows numbered in the direction the page is read from (as `paginate`).
+    ascending = backwards == descending
     rank = (
         func.row_number()
         .over(
             partition_by=parent,
-            order_by=[c.desc() if backwards else c.asc() for c in columns],
+            order_by=[c.asc() if ascending else c.desc() for c in columns],
         )
         .label(RANK)
     )

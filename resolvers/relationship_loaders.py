@@ -4,7 +4,7 @@ request's other loaders. Each batch is one statement carrying the viewer's polic
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import date
 from typing import Any
@@ -50,6 +50,15 @@ class RelationshipLoaders:
             )
         )
         self.plan = SharedLoader(self._rows(SupportPlan, SupportPlan.id, many=False))
+        # Per client: every plan, the latest to start first.
+        self.plans = SharedLoader(
+            self._rows(
+                SupportPlan,
+                SupportPlan.client_id,
+                many=True,
+                order=(SupportPlan.starts_on.desc(), SupportPlan.id.desc()),
+            )
+        )
         self.time_entry = SharedLoader(self._rows(TimeEntry, TimeEntry.id, many=False))
         self.document = SharedLoader(self._rows(ClientDocument, ClientDocument.id, many=False))
         self.unread_shared = SharedLoader(self._unread_shared)
@@ -63,11 +72,12 @@ class RelationshipLoaders:
         *,
         many: bool,
         where: ColumnElement[bool] | None = None,
+        order: Sequence[ColumnElement[Any]] = (),
     ) -> Batch:
         policy = self._authz.filter(self._viewer, "read", model)
 
         async def load(keys: list[Any]) -> list[Any]:
-            stmt = select(model).where(key.in_(keys), policy).order_by(model.id)
+            stmt = select(model).where(key.in_(keys), policy).order_by(*(order or (model.id,)))
             if where is not None:
                 stmt = stmt.where(where)
             async with self._sessions() as session:

@@ -19,7 +19,7 @@ from db.relationship import MINUTES_PER_DAY, SupportPlan, TimeEntry
 from resolvers.changes import Changes, apply, cleaned
 from resolvers.context import Context
 from resolvers.mutations import Outcome, expect_version, target, transact
-from resolvers.pagination import Page, PageArgs, SortKey, paginate
+from resolvers.pagination import Page, PageArgs, SortKey
 from resolvers.problems import ErrorCode, Refused, refuse
 from resolvers.validation import Checker
 
@@ -56,7 +56,7 @@ async def time_entries_page(
     ctx: Context, client_id: int, args: PageArgs, flt: TimeEntryFilter | None
 ) -> Page[TimeEntry]:
     """The client's time entries the viewer may read, newest work day first."""
-    stmt = ctx.authz.readable(ctx.viewer, TimeEntry).where(TimeEntry.client_id == client_id)
+    stmt = ctx.authz.readable(ctx.viewer, TimeEntry)
     if flt is not None:
         if flt.since is not None:
             stmt = stmt.where(TimeEntry.work_date >= flt.since)
@@ -64,17 +64,23 @@ async def time_entries_page(
             stmt = stmt.where(TimeEntry.work_date <= flt.until)
         if flt.billable is not None:
             stmt = stmt.where(TimeEntry.billable.is_(flt.billable))
-    return await paginate(ctx.reading, stmt, NEWEST_WORK_FIRST, args, descending=True)
+    return await ctx.loaders.pages.page(
+        "Client.timeEntries",
+        stmt,
+        TimeEntry.client_id,
+        client_id,
+        NEWEST_WORK_FIRST,
+        args,
+        flt,
+        descending=True,
+    )
 
 
 async def plan_history(ctx: Context, client_id: int) -> list[SupportPlan]:
-    stmt = (
-        ctx.authz.readable(ctx.viewer, SupportPlan)
-        .where(SupportPlan.client_id == client_id)
-        .order_by(SupportPlan.starts_on.desc(), SupportPlan.id.desc())
-    )
-    async with ctx.reading() as session:
-        return list((await session.execute(stmt)).scalars().all())
+    """The client's plans the viewer may read, the latest to start first (one statement for
+    every client of the level: resolvers/relationship_loaders.py)."""
+    plans: list[SupportPlan] = await ctx.loaders.relationship.plans.load(client_id)
+    return plans
 
 
 async def get_plan(ctx: Context, id_: int) -> SupportPlan | None:
