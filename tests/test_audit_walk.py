@@ -40,6 +40,20 @@ class Call:
 
 
 STORE = 'storeId: "$fable_store", version: 1'
+STAFF = "staff@shopiq.test"
+
+
+async def due_payout(gql: GraphQL, ids: dict[str, str]) -> None:
+    """A DUE payout of the demo's approved commissions, as `$payout`."""
+    body = await gql(
+        STAFF,
+        'mutation { runPayouts(input: { periodEnd: "2099-01-01" }) '
+        "{ payouts { id status } userErrors { code } } }",
+    )
+    due = [p for p in body["data"]["runPayouts"]["payouts"] if p["status"] == "DUE"]
+    ids["payout"] = due[0]["id"]
+
+
 SAMPLES: dict[str, Call] = {
     "onboardClient": Call(
         'partnerId: "$northwind", businessName: "Walk Co", contactEmail: "walk@example.test"'
@@ -78,6 +92,11 @@ SAMPLES: dict[str, Call] = {
     "registerDocument": Call(
         'document: "query Walk { viewer { user { id } } }"', viewer="staff@shopiq.test"
     ),
+    "runPayouts": Call('periodEnd: "2099-01-01"', viewer=STAFF),
+    "markPayoutPaid": Call(
+        'payoutId: "$payout", version: 1, reference: "WALK-1"', viewer=STAFF, setup=due_payout
+    ),
+    "setPayoutMinimum": Call('minimum: {amount: "50.00", currencyCode: "USD"}', viewer=STAFF),
 }
 
 _MUTATION_TYPE = build_schema()._schema.mutation_type
