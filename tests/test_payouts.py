@@ -208,7 +208,8 @@ async def test_below_the_minimum_the_balance_is_carried_forward_visibly(
     assert (carried["commissionCount"], carried["minimum"]["amount"]) == (0, "1000000.00")
 
     northwind = gid("Partner", world.partners[NORTHWIND])
-    seen = await gql(OWNER, PAYOUTS, id=northwind, filter={"status": ["CARRIED_FORWARD"]})
+    mine = {"status": ["CARRIED_FORWARD"], "periodFrom": day.isoformat()}
+    seen = await gql(OWNER, PAYOUTS, id=northwind, filter=mine)
     nodes = seen["data"]["partner"]["payouts"]["nodes"]
     assert [(n["id"], Decimal(n["amount"]["amount"])) for n in nodes] == [(carried["id"], expected)]
     statuses = {(await gql(OWNER, NODE, id=i))["data"]["node"]["status"] for i in ids}
@@ -225,7 +226,8 @@ async def test_below_the_minimum_the_balance_is_carried_forward_visibly(
     due = _northwind_usd(await _run(gql, day + timedelta(days=1)))
     assert (due["status"], Decimal(due["amount"]["amount"])) == ("DUE", expected)
     assert due["commissionCount"] == len(ids)
-    listed = await gql(OWNER, PAYOUTS, id=northwind, filter={"currencyCode": "USD"})
+    runs = {"currencyCode": "USD", "periodFrom": day.isoformat()}
+    listed = await gql(OWNER, PAYOUTS, id=northwind, filter=runs)
     assert [n["status"] for n in listed["data"]["partner"]["payouts"]["nodes"]] == [
         "CARRIED_FORWARD",
         "DUE",
