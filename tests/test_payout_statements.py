@@ -18,8 +18,9 @@ from tests.test_statement_counts import assert_filtered, dump, policy_sql, read_
 PAYOUTS = """
 query($id: ID!, $first: Int!) {
   partner(id: $id) {
-    payouts(first: $first, filter: { currencyCode: "USD" }) { totalCount nodes { id status
-      periodEnd amount { amount currencyCode } minimum { amount } partner { slug } } }
+    payouts(first: $first, filter: { currencyCode: "USD", periodTo: "2020-12-31" }) {
+      totalCount nodes { id status periodEnd amount { amount currencyCode } minimum { amount }
+        partner { slug } } }
   }
 }"""
 

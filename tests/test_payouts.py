@@ -5,18 +5,22 @@ operator's command) run and settle payouts; only the partner's owners and admins
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.payouts import PayoutStatus
+from db.payouts import PayoutItem, PayoutStatus
 from resolvers.payouts import decide
 from resolvers.task_queries import today
 from server.cli import main
-from tests.conftest import GraphQL, World
+from tests.conftest import GraphQL, World, token_for
 from tests.helpers import codes, gid
 from tests.test_commissions import (
     ADMIN,
@@ -316,3 +320,38 @@ def test_the_command_runs_payouts_once_per_period(
     second = capsys.readouterr()
     assert second.out == ""
     assert "0 payout(s) due, 0 balance(s) carried forward" in second.err
+
+
+async def test_concurrent_runs_of_a_period_pay_each_commission_once(
+    committed_world: World,
+    http: httpx.AsyncClient,
+    backend: str,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Two operators starting the same run at once: one writes the payouts, the other writes
+    nothing (it meets the unique run and is told to retry, or finds the period run)."""
+    if backend != "postgresql":
+        pytest.skip("concurrent writers: PostgreSQL (SQLite has one writer at a time)")
+    world = committed_world
+    headers = {"Authorization": f"Bearer {token_for(world.users[PLATFORM], PLATFORM)}"}
+    variables = {"periodEnd": (today() + timedelta(days=1)).isoformat()}
+
+    async def send() -> Payload:
+        response = await http.post(
+            "/graphql", json={"query": RUN, "variables": variables}, headers=headers
+        )
+        body: Payload = response.json()["data"]["runPayouts"]
+        return body
+
+    answers = await asyncio.gather(*(send() for _ in range(4)))
+    written = [a for a in answers if a["payouts"]]
+    assert len(written) == 1
+    assert {e["code"] for a in answers for e in a["userErrors"]} <= {"CONFLICT"}
+    async with sessions() as session:
+        linked = (
+            await session.execute(
+                select(PayoutItem.commission_id, func.count()).group_by(PayoutItem.commission_id)
+            )
+        ).all()
+    assert linked
+    assert {n for _, n in linked} == {1}
