@@ -32,6 +32,7 @@ from db.money import (
     NoCommissionReason,
     SubscriptionCharge,
 )
+from db.payouts import Payout, PayoutItem, PayoutMinimum, PayoutStatus
 
 NW, BF = "northwind-digital", "bluefin-studio"
 MONTHLY, QUARTERLY = BillingCycle.MONTHLY, BillingCycle.QUARTERLY
@@ -151,6 +152,7 @@ async def seed_money(session: AsyncSession) -> None:
     )
     await session.flush()
     await seed_commissions(session)
+    await seed_payouts(session)
 
 
 def _invoice(
@@ -385,3 +387,59 @@ def _commission(
         earned_on=charged_on,
         hold_until=charged_on + timedelta(days=terms.hold_days),
     )
+
+
+# The payout minimum of the demo's one currency (minor units of USD).
+PAYOUT_MINIMUM = 5_000
+
+
+async def seed_payouts(session: AsyncSession) -> None:
+    """A paid payout per partner of its PAID commissions, and, where a partner's first approved
+    month alone stays under the minimum, the run that carried that balance forward (its
+    commissions stay approved and unpaid for the next run)."""
+    session.add(PayoutMinimum(currency="USD", minimum_minor=PAYOUT_MINIMUM))
+    commissions = (
+        (await session.execute(select(Commission).order_by(Commission.earned_on, Commission.id)))
+        .scalars()
+        .all()
+    )
+    for partner_id in sorted({c.partner_id for c in commissions}):
+        mine = [c for c in commissions if c.partner_id == partner_id and c.currency == "USD"]
+        paid = [c for c in mine if c.status == CommissionStatus.PAID]
+        if paid:
+            last = max(c.earned_on for c in paid)
+            payout = Payout(
+                partner_id=partner_id,
+                currency="USD",
+                period_end=_add_months(last.replace(day=1), 1) - timedelta(days=1),
+                status=PayoutStatus.PAID,
+                amount_minor=sum(c.amount_minor for c in paid),
+                minimum_minor=PAYOUT_MINIMUM,
+                commission_count=len(paid),
+                reference=f"DEMO-SEPA-{partner_id:04d}-{last:%Y%m}",
+                paid_at=datetime.combine(last + timedelta(days=40), time(10), UTC),
+            )
+            session.add(payout)
+            await session.flush()
+            session.add_all(
+                PayoutItem(commission_id=c.id, payout_id=payout.id, partner_id=partner_id)
+                for c in paid
+            )
+        approved = [c for c in mine if c.status == CommissionStatus.APPROVED]
+        if not approved:
+            continue
+        first = approved[0].earned_on
+        balance = sum(c.amount_minor for c in approved if c.earned_on <= first)
+        if 0 < balance < PAYOUT_MINIMUM:
+            session.add(
+                Payout(
+                    partner_id=partner_id,
+                    currency="USD",
+                    period_end=first,
+                    status=PayoutStatus.CARRIED_FORWARD,
+                    amount_minor=balance,
+                    minimum_minor=PAYOUT_MINIMUM,
+                    commission_count=0,
+                )
+            )
+    await session.flush()

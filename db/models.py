@@ -382,6 +382,7 @@ from db import access as _access  # noqa: E402, F401
 from db import audit  # noqa: E402, F401
 from db import events as _events  # noqa: E402, F401
 from db import money as _money  # noqa: E402, F401
+from db import payouts as _payouts  # noqa: E402, F401
 from db import webhooks as _webhooks  # noqa: E402, F401
 from db.idempotency import IdempotencyKey  # noqa: E402, F401
 from db.rate_limit import RateLimitBucket  # noqa: E402, F401

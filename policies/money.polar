@@ -118,3 +118,34 @@ has_permission(viewer: Viewer, "read", commission: Commission) if
 has_permission(viewer: Viewer, action: String, _: Commission) if
   action in ["read", "approve"] and
   viewer.is_platform_staff = true;
+
+# --- Payouts ----------------------------------------------------------------------------------
+
+# What ShopIQ pays a partner per currency and period (and the balances carried forward): its
+# owners and admins read them; platform staff read all, run payouts and record their payment.
+resource Payout {
+  permissions = ["read", "manage"];
+}
+
+has_permission(viewer: Viewer, "read", payout: Payout) if
+  membership in viewer.memberships and
+  membership.partner_id = payout.partner_id and
+  membership.role in ["owner", "admin"];
+has_permission(viewer: Viewer, action: String, _: Payout) if
+  action in ["read", "manage"] and
+  viewer.is_platform_staff = true;
+# The payout operator (`shopiq payouts run`) runs payouts and reads what it wrote.
+has_permission(viewer: Viewer, action: String, _: Payout) if
+  action in ["read", "manage"] and
+  viewer.service = "payouts";
+
+# The minimum balance paid out per currency: platform configuration, set by platform staff.
+# Partners see the minimum in force on each payout run's row (`Payout.minimum`).
+resource PayoutMinimum {
+  permissions = ["read", "manage"];
+}
+
+has_permission(viewer: Viewer, action: String, _: PayoutMinimum) if
+  action in ["read", "manage"] and
+  viewer.is_platform_staff = true;
+has_permission(viewer: Viewer, "read", _: PayoutMinimum) if viewer.service = "payouts";

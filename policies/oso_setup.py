@@ -31,6 +31,7 @@ from db.money import (
     InvoiceLine,
     SubscriptionCharge,
 )
+from db.payouts import Payout, PayoutMinimum
 from policies.relationship_setup import register_relationship
 from policies.sql_filter import SqlFilterAdapter
 from policies.viewer import Membership, MerchantGrant, Viewer
@@ -70,6 +71,8 @@ def register_money(oso: Oso) -> None:
     oso.register_class(CommissionTerms, fields={"id": int, "partner_id": int, "is_program": bool})
     oso.register_class(SubscriptionCharge, fields={"id": int, "client_id": int})
     oso.register_class(Commission, fields={"id": int, "partner_id": int, "client_id": int})
+    oso.register_class(Payout, fields={"id": int, "partner_id": int})
+    oso.register_class(PayoutMinimum, fields={"id": int, "currency": str})
 
 
 def build_oso() -> Oso:

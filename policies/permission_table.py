@@ -23,7 +23,7 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, cast, get_args
 
@@ -31,7 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import StaticPool
 
-from db import models, money
+from db import models, money, payouts
 from db.audit import AuditEvent, AuditOperation
 from db.base import Base
 from db.enums import (
@@ -81,6 +81,7 @@ RESOURCE_NAMES = {
     "InvoiceLine": "Invoice line",
     "CommissionTerms": "Commission terms",
     "SubscriptionCharge": "Subscription charge",
+    "PayoutMinimum": "Payout minimum",
 }
 # The clients: (name, Northwind's access, whose seat, what the example stands for).
 CLIENTS = (
@@ -507,8 +508,26 @@ async def _billing(
             hold_until=_NOW.date(),
         )
     )
+    payout = await add(
+        payouts.Payout(
+            partner_id=partner_id,
+            currency="USD",
+            period_end=_NOW.date() + timedelta(days=client_id),
+            status=payouts.PayoutStatus.DUE,
+            amount_minor=2000,
+            minimum_minor=0,
+            commission_count=1,
+        )
+    )
+    await add(
+        payouts.PayoutItem(commission_id=commission.id, payout_id=payout.id, partner_id=partner_id)
+    )
     if tags is None:
         return
+    if "PayoutMinimum" not in world.examples:
+        minimum = await add(payouts.PayoutMinimum(currency="USD", minimum_minor=5000))
+        world.add("PayoutMinimum", "USD minimum", minimum, set())
+    world.add("Payout", name, payout, tags)
     world.add("SubscriptionCharge", name, charge, tags)
     world.add("CommissionTerms", f"{name} override", override, set())
     world.add("Commission", name, commission, tags)

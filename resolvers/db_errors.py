@@ -98,6 +98,11 @@ ANSWERS: Mapping[UniqueKey, Problem] = {
     ("invoices", ("partner_id", "client_id", "kind", "period_start")): _race(
         "Another run drafted these invoices meanwhile; nothing was saved. Run again to see them."
     ),
+    # A concurrent payout run of the same period wrote first: running again writes nothing new.
+    ("payouts", ("partner_id", "currency", "period_end")): _race(
+        "Another payout run for this period ran meanwhile; nothing was saved."
+    ),
+    ("payout_minimums", ("currency",)): _race(),
 }
 
 

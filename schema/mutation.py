@@ -8,6 +8,7 @@ from schema.commissions import CommissionMutation
 from schema.documents import DocumentMutation
 from schema.launch import LaunchMutation
 from schema.onboarding import OnboardingMutation
+from schema.payouts import PayoutMutation
 from schema.relationship_mutations import RelationshipMutation
 from schema.store_setup import StoreSetupMutation
 from schema.task_mutations import TaskMutation
@@ -35,5 +36,6 @@ class Mutation(
     RelationshipMutation,
     BillingMutation,
     CommissionMutation,
+    PayoutMutation,
 ):
     pass

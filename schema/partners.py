@@ -15,6 +15,7 @@ from resolvers.billing_queries import partner_invoices_page
 from resolvers.commission_queries import partner_commission_terms_page, partner_commissions_page
 from resolvers.dashboard import partner_dashboard
 from resolvers.pagination import PageArgs
+from resolvers.payout_queries import partner_payouts_page
 from resolvers.template_queries import templates_page
 from schema.audit import AuditEvent, AuditEventFilterInput
 from schema.billing import Invoice, InvoiceFilterInput
@@ -24,6 +25,7 @@ from schema.connections import Connection, connection, to_connection
 from schema.dashboard import PartnerDashboard
 from schema.enums import PartnerTier
 from schema.info import Info
+from schema.payouts import Payout, PayoutFilterInput
 from schema.relay import Node, RowType, node
 from schema.templates import WorkflowTemplate
 from schema.users import PartnerMember
@@ -117,6 +119,23 @@ class Partner(RowType, Node):
     ) -> Connection[Commission]:
         rows = await partner_commissions_page(info.context, self._row.id, page, status or ())
         return to_connection(rows, Commission.of)
+
+    @connection(
+        "The partner's payouts and balances carried forward, oldest period first (its owners "
+        "and admins, and platform staff)."
+    )
+    async def payouts(
+        self,
+        info: Info,
+        page: PageArgs,
+        filter: Annotated[
+            PayoutFilterInput | None,
+            strawberry.argument(description="Only payouts matching this."),
+        ] = None,
+    ) -> Connection[Payout]:
+        flt = filter.to_filter() if filter else None
+        rows = await partner_payouts_page(info.context, self._row.id, page, flt)
+        return to_connection(rows, Payout.of)
 
     @connection("The commission terms that apply to the partner: its overrides and its tier's.")
     async def commission_terms(self, info: Info, page: PageArgs) -> Connection[CommissionTerms]:

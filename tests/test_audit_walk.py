@@ -108,6 +108,20 @@ INVOICE = (
     'clientId: "$lumen", currencyCode: USD, '
     'lines: [{description: "Walk", unitPrice: "100", quantity: "1"}]'
 )
+STAFF = "staff@shopiq.test"
+
+
+async def due_payout(gql: GraphQL, ids: dict[str, str]) -> None:
+    """A DUE payout of the demo's approved commissions, as `$payout`."""
+    body = await gql(
+        STAFF,
+        'mutation { runPayouts(input: { periodEnd: "2099-01-01" }) '
+        "{ payouts { id status } userErrors { code } } }",
+    )
+    due = [p for p in body["data"]["runPayouts"]["payouts"] if p["status"] == "DUE"]
+    ids["payout"] = due[0]["id"]
+
+
 SAMPLES: dict[str, Call] = {
     "onboardClient": Call(
         'partnerId: "$northwind", businessName: "Walk Co", contactEmail: "walk@example.test"'
@@ -287,6 +301,11 @@ SAMPLES: dict[str, Call] = {
         refused_by=OWNER,
     ),
     "approveDueCommissions": Call(f'asOf: "{TODAY}"', viewer=PLATFORM, refused_by=OWNER),
+    "runPayouts": Call('periodEnd: "2099-01-01"', viewer=STAFF),
+    "markPayoutPaid": Call(
+        'payoutId: "$payout", version: 1, reference: "WALK-1"', viewer=STAFF, setup=due_payout
+    ),
+    "setPayoutMinimum": Call('minimum: {amount: "50.00", currencyCode: "USD"}', viewer=STAFF),
 }
 
 _MUTATION_TYPE = build_schema()._schema.mutation_type

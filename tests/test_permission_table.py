@@ -70,6 +70,8 @@ def test_cells_keep_the_data_separation_promises(table: str) -> None:
         ("Commission terms", "manage"),
         ("Subscription charge", "ingest"),
         ("Commission", "approve"),
+        ("Payout", "manage"),
+        ("Payout minimum", "manage"),
     }
     for key, row in cells.items():
         reads = key[1] in ("read", "read_members", "list", "read_values")

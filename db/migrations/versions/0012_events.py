@@ -2,7 +2,7 @@
 webhook endpoints, their deliveries, and the outbox readers' cursors
 
 Revision ID: 0012_events
-Revises: 0010_rate_limit
+Revises: 0011_payouts
 Create Date: 2026-11-28 12:40:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012_events"
-down_revision: str | None = "0010_rate_limit"
+down_revision: str | None = "0011_payouts"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
