@@ -9,6 +9,7 @@ from schema.documents import DocumentMutation
 from schema.launch import LaunchMutation
 from schema.onboarding import OnboardingMutation
 from schema.relationship_mutations import RelationshipMutation
+from schema.reports import ReportMutation
 from schema.store_setup import StoreSetupMutation
 from schema.task_mutations import TaskMutation
 from schema.team import TeamMutation
@@ -35,5 +36,6 @@ class Mutation(
     RelationshipMutation,
     BillingMutation,
     CommissionMutation,
+    ReportMutation,
 ):
     pass
