@@ -279,3 +279,26 @@ async def test_delete(gql: GraphQL, world: World) -> None:
 def test_saved_variables_round_trip_as_json() -> None:
     # The JSON scalar carries any object; the saved value is stored as given.
     assert json.loads(json.dumps({"first": 50})) == {"first": 50}
+
+
+NODE = "query N($id: ID!) { node(id: $id) { ... on SavedReport { name document } } }"
+
+
+@pytest.mark.parametrize(
+    ("email", "sees"),
+    [
+        (OWNER, True),
+        (SPECIALIST, True),
+        ("staff@shopiq.test", True),
+        (BLUEFIN_OWNER, False),
+        (MERCHANT, False),
+    ],
+)
+async def test_node_shows_a_report_to_its_team_only(
+    gql: GraphQL, world: World, email: str, sees: bool
+) -> None:
+    report_id = await saved_id(gql, world)
+    found = (await gql(email, NODE, id=report_id))["data"]["node"]
+    missing = (await gql(email, NODE, id=gid("SavedReport", 10**9)))["data"]["node"]
+    assert missing is None
+    assert found == ({"name": "Clients", "document": CLIENTS.strip()} if sees else None)
