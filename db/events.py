@@ -127,11 +127,20 @@ BY_MUTATION: dict[str, tuple[tuple[str, str], ...]] = {
         ("Commission", "commission.created"),
     ),
     "approveDueCommissions": (("Commission", "commission.approved"),),
+    "runPayouts": (("Payout", "payout.created"),),
+    "markPayoutPaid": (("Payout", "payout.paid"),),
+    # Saved reports
+    "saveReport": (("SavedReport", "report.saved"),),
+    "updateReport": (("SavedReport", "report.updated"),),
+    "deleteReport": (("SavedReport", "report.deleted"),),
 }
 
 # Mutations that change data but make no event: the order of a client's tasks (a drag in a
-# list, not news), one reader's read marks, and the platform's trusted documents (no tenant).
-QUIET = frozenset({"reorderTasks", "markCommunicationsRead", "registerDocument"})
+# list, not news), one reader's read marks, and the platform's own settings that concern no
+# tenant (trusted documents, payout minimums).
+QUIET = frozenset(
+    {"reorderTasks", "markCommunicationsRead", "registerDocument", "setPayoutMinimum"}
+)
 
 # (model class name, column, new value) -> event type, whichever mutation set the value.
 BY_ROW: dict[tuple[str, str, str], str] = {

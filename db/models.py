@@ -392,3 +392,4 @@ from db.relationship import CommunicationRead as CommunicationRead  # noqa: E402
 from db.relationship import CommunicationRevision as CommunicationRevision  # noqa: E402
 from db.relationship import SupportPlan as SupportPlan  # noqa: E402
 from db.relationship import TimeEntry as TimeEntry  # noqa: E402
+from db.reports import SavedReport as SavedReport  # noqa: E402

@@ -49,6 +49,8 @@ Action = Literal[
     "manage_billing",
     "ingest",
     "approve",
+    # Saved reports (policies/reports.polar).
+    "save_reports",
 ]
 M = TypeVar("M")
 

@@ -33,6 +33,7 @@ from db.money import (
 )
 from db.payouts import Payout, PayoutMinimum
 from policies.relationship_setup import register_relationship
+from policies.reports_setup import register_reports
 from policies.sql_filter import SqlFilterAdapter
 from policies.viewer import Membership, MerchantGrant, Viewer
 
@@ -160,6 +161,7 @@ def build_oso() -> Oso:
     )
     register_relationship(oso)
     register_money(oso)
+    register_reports(oso)
     oso.set_data_filtering_adapter(SqlFilterAdapter())
     oso.load_files(sorted(str(p) for p in POLICY_DIR.glob("*.polar")))
     return oso

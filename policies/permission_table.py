@@ -45,6 +45,7 @@ from db.enums import (
     Visibility,
 )
 from db.enums import TaskCategory as Category
+from db.reports import SavedReport
 from policies.authorize import Action, build_authorizer
 from policies.viewer import Viewer, load_viewer
 
@@ -82,6 +83,7 @@ RESOURCE_NAMES = {
     "CommissionTerms": "Commission terms",
     "SubscriptionCharge": "Subscription charge",
     "PayoutMinimum": "Payout minimum",
+    "SavedReport": "Saved report",
 }
 # The clients: (name, Northwind's access, whose seat, what the example stands for).
 CLIENTS = (
@@ -288,6 +290,22 @@ async def _seed(session: AsyncSession) -> World:
         if partner is northwind:
             world.add("WorkflowTemplate", "Launch", template, set())
             world.add("WorkflowTemplateItem", "Domain", item, set())
+    # Saved reports: Northwind's specialist's and owner's, and one of Bluefin's. An author is
+    # tagged "self" for that viewer (authors change their own).
+    for key, partner in (("specialist", northwind), ("owner", northwind), ("outsider", bluefin)):
+        author = team[key]
+        report = await add(
+            SavedReport(
+                partner_id=partner.id,
+                author_member_id=author.id,
+                name=f"{key}'s report",
+                document="{ viewer { user { id } } }",
+                variables={},
+            )
+        )
+        if partner is northwind:
+            example = Example(f"{key}'s report", report.id, frozenset(), author.user_id)
+            world.examples.setdefault("SavedReport", []).append(example)
     # Shared by every tenant (no partner's own): platform configuration.
     document = await add(
         models.TrustedDocument(sha256="0" * 64, document="{ viewer { user { id } } }", name="Me")

@@ -10,6 +10,7 @@ from schema.launch import LaunchMutation
 from schema.onboarding import OnboardingMutation
 from schema.payouts import PayoutMutation
 from schema.relationship_mutations import RelationshipMutation
+from schema.reports import ReportMutation
 from schema.store_setup import StoreSetupMutation
 from schema.task_mutations import TaskMutation
 from schema.team import TeamMutation
@@ -37,5 +38,6 @@ class Mutation(
     BillingMutation,
     CommissionMutation,
     PayoutMutation,
+    ReportMutation,
 ):
     pass

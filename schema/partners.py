@@ -16,6 +16,7 @@ from resolvers.commission_queries import partner_commission_terms_page, partner_
 from resolvers.dashboard import partner_dashboard
 from resolvers.pagination import PageArgs
 from resolvers.payout_queries import partner_payouts_page
+from resolvers.reports import reports_page
 from resolvers.template_queries import templates_page
 from schema.audit import AuditEvent, AuditEventFilterInput
 from schema.billing import Invoice, InvoiceFilterInput
@@ -27,6 +28,7 @@ from schema.enums import PartnerTier
 from schema.info import Info
 from schema.payouts import Payout, PayoutFilterInput
 from schema.relay import Node, RowType, node
+from schema.reports import SavedReport
 from schema.templates import WorkflowTemplate
 from schema.users import PartnerMember
 
@@ -72,6 +74,11 @@ class Partner(RowType, Node):
     async def workflow_templates(self, info: Info, page: PageArgs) -> Connection[WorkflowTemplate]:
         rows = await templates_page(info.context, self._row.id, page)
         return to_connection(rows, WorkflowTemplate.of)
+
+    @connection("The partner's saved reports, by name (team members only).")
+    async def reports(self, info: Info, page: PageArgs) -> Connection[SavedReport]:
+        rows = await reports_page(info.context, self._row.id, page)
+        return to_connection(rows, SavedReport.of)
 
     @connection(
         "Who changed what for this partner, newest first (owners and admins only): every "

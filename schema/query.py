@@ -14,6 +14,7 @@ from schema.connections import Connection, connection, to_connection
 from schema.info import Info
 from schema.partners import Partner
 from schema.relay import NODES, Node, from_global_id, id_of
+from schema.reports import ReportQuery
 from schema.tasks import Task, TaskFilterInput
 from schema.viewer import Viewer
 
@@ -22,7 +23,7 @@ from schema.viewer import Viewer
     description="Reads. Everything is filtered by what the signed-in user may see: an object "
     "they may not see looks exactly like one that does not exist."
 )
-class Query:
+class Query(ReportQuery):
     @strawberry.field(description="The signed-in user.")
     def viewer(self, info: Info) -> Viewer:
         viewer = info.context.viewer

@@ -64,6 +64,7 @@ from server.observability import (
 )
 from server.persisted import TrustedDocuments, replaying
 from server.rate_limit import Buckets, RateLimitHeaders, buckets_for, rate_limit_extensions
+from server.report_csv import ReportCsv
 from server.security_headers import SecurityHeaders
 from server.serving import warm
 from server.settings import Settings
@@ -374,6 +375,7 @@ def create_app(
             await jobs
         await runtime.engine.dispose()
 
+    graphql = GraphQLEndpoint(runtime)
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
@@ -392,13 +394,16 @@ def create_app(
                 ObservedRequests(
                     Failsafe(
                         RateLimitHeaders(
-                            ExecutionTimeout(
-                                GraphQLEndpoint(runtime), settings.execution_timeout_seconds
-                            )
+                            ExecutionTimeout(graphql, settings.execution_timeout_seconds)
                         )
                     ),
                     metrics,
                 ),
+            ),
+            Route(
+                "/reports/{report_id}.csv",
+                ReportCsv(runtime, graphql.graphql.schema).answer,
+                methods=["GET"],
             ),
             *graphiql_routes(settings, runtime.sessions),
         ],

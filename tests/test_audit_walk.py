@@ -122,6 +122,23 @@ async def due_payout(gql: GraphQL, ids: dict[str, str]) -> None:
     ids["payout"] = due[0]["id"]
 
 
+REPORT = 'name: "Walk", document: "query Walk { viewer { user { email } } }"'
+
+
+async def saved_report(gql: GraphQL, ids: dict[str, str]) -> None:
+    """Saves a report of Northwind as its owner; `$report` names it."""
+    body = await gql(
+        OWNER,
+        "mutation($input: SaveReportInput!) { saveReport(input: $input) { report { id } } }",
+        input={
+            "partnerId": ids["northwind"],
+            "name": "Walked report",
+            "document": "query { viewer { user { email } } }",
+        },
+    )
+    ids["report"] = body["data"]["saveReport"]["report"]["id"]
+
+
 SAMPLES: dict[str, Call] = {
     "onboardClient": Call(
         'partnerId: "$northwind", businessName: "Walk Co", contactEmail: "walk@example.test"'
@@ -157,6 +174,9 @@ SAMPLES: dict[str, Call] = {
     "updateStoreBrand": Call(f'{STORE}, theme: "walk"'),
     "updateStoreCompliance": Call(f"{STORE}, kycStatus: SUBMITTED"),
     "launchStore": Call('clientId: "$ironwood"'),
+    "saveReport": Call(f'partnerId: "$northwind", {REPORT}'),
+    "updateReport": Call('reportId: "$report", version: 1, name: "Walked"', setup=saved_report),
+    "deleteReport": Call('reportId: "$report", version: 1', setup=saved_report),
     "registerDocument": Call(
         'document: "query Walk { viewer { user { id } } }"', viewer="staff@shopiq.test"
     ),
