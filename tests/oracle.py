@@ -655,6 +655,21 @@ def reads_commission(email: str, slug: str) -> bool:
     )
 
 
+def reads_payout(email: str, slug: str) -> bool:
+    """A payout (or a carried-forward balance), keyed by its partner: as its commissions, that
+    partner's owners and admins, and platform staff."""
+    return reads_commission(email, slug)
+
+
+def reads_saved_report(email: str, slug: str) -> bool:
+    """A saved report, keyed by its partner: every member of that partner's team, and platform
+    staff; never a merchant or another partner."""
+    if is_refused(email):
+        return False
+    found = membership(email)
+    return is_platform_staff(email) or (found is not None and found[0] == slug)
+
+
 def staff_only(email: str, _key: object) -> bool:
     """Subscription charges come from platform billing: platform staff alone read them."""
     return not is_refused(email) and is_platform_staff(email)
@@ -713,6 +728,8 @@ def reads_row(email: str, table: str, key: object) -> bool:
         "commission_terms": reads_commission_terms,
         "commissions": reads_commission,
         "subscription_charges": staff_only,
+        "payouts": reads_payout,
+        "saved_reports": reads_saved_report,
     }
     if table in judged:
         return judged[table](email, key)

@@ -56,6 +56,7 @@ from db.money import (
     InvoiceLine,
     SubscriptionCharge,
 )
+from db.payouts import Payout
 from db.relationship import (
     ClientDocument,
     Communication,
@@ -63,6 +64,7 @@ from db.relationship import (
     SupportPlan,
     TimeEntry,
 )
+from db.reports import SavedReport
 from schema.build import build_schema
 from schema.relay import from_global_id
 from tests import oracle
@@ -110,6 +112,8 @@ NODE_TABLES = {
     "CommissionTerms": "commission_terms",
     "Commission": "commissions",
     "SubscriptionCharge": "subscription_charges",
+    "Payout": "payouts",
+    "SavedReport": "saved_reports",
 }
 GRAPHQL_SCHEMA = build_schema()._schema
 
@@ -239,6 +243,12 @@ async def row_keys(session: AsyncSession) -> RowKeys:
         ),
         "subscription_charges": await pairs(
             select(SubscriptionCharge.id, SubscriptionCharge.external_id)
+        ),
+        "payouts": await pairs(
+            select(Payout.id, Partner.slug).join(Partner, Payout.partner_id == Partner.id)
+        ),
+        "saved_reports": await pairs(
+            select(SavedReport.id, Partner.slug).join(Partner, SavedReport.partner_id == Partner.id)
         ),
     }
 
