@@ -21,10 +21,11 @@ def is_sqlite(url: str) -> bool:
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if not is_sqlite(url):
-        # No pre-ping: it costs a round trip on every checkout. A connection the server dropped
-        # fails one statement, and SQLAlchemy then invalidates the pool; recycling keeps
-        # connections younger than common idle timeouts.
-        kwargs.update(pool_size=10, max_overflow=10, pool_recycle=1800)
+        # Pre-ping costs a round trip per checkout but is what lets the process recover from a
+        # database restart by itself: a connection the server terminated is not always
+        # recognised as a disconnect when it fails, and would stay in the pool failing every
+        # request until recycled. Recycling keeps connections younger than idle timeouts.
+        kwargs.update(pool_size=10, max_overflow=10, pool_recycle=1800, pool_pre_ping=True)
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

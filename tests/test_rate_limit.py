@@ -13,10 +13,11 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from db.models import Task
+from db.rate_limit import RateLimitBucket
 from server.app import create_app
 from server.rate_limit import DatabaseBuckets, MemoryBuckets
 from server.settings import Settings, SettingsError, load_settings
@@ -107,16 +108,33 @@ def limited_app(
 async def limited(
     settings: Settings, engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
-    """A fresh app (fresh buckets) with the rate limit given."""
+    """A fresh app (fresh buckets) with the rate limit given. With the shared store the app
+    commits for real (its own sessions on the engine): in the test's one rolled-back connection
+    the request's read session would roll the bucket's charge back with it, which separate
+    connections never do; the buckets it wrote are deleted afterwards."""
     clients: list[httpx.AsyncClient] = []
+    shared = False
 
     def make(**rate: Any) -> httpx.AsyncClient:
-        clients.append(limited_app(settings, engine, sessions, **rate))
+        nonlocal shared
+        if rate.get("rate_limit_store") == "database":
+            shared = True
+            app = create_app(replace(settings, **rate), engine=engine)
+            clients.append(
+                httpx.AsyncClient(
+                    transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+                )
+            )
+        else:
+            clients.append(limited_app(settings, engine, sessions, **rate))
         return clients[-1]
 
     yield make
     for client in clients:
         await client.aclose()
+    if shared:
+        async with engine.begin() as conn:
+            await conn.execute(delete(RateLimitBucket))
 
 
 async def ask(client: httpx.AsyncClient, world: World, email: str = OWNER) -> httpx.Response:
