@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, cast
 
 import strawberry
+from graphql import GraphQLError
 
 from resolvers import queries
 from resolvers.pagination import PageArgs
@@ -27,7 +28,10 @@ class Query(ReportQuery):
     @strawberry.field(description="The signed-in user.")
     def viewer(self, info: Info) -> Viewer:
         viewer = info.context.viewer
-        assert viewer.user_id is not None  # the server refuses anonymous operations
+        if viewer.user_id is None:  # a service token (anonymous callers never get this far)
+            raise GraphQLError(
+                "A service token has no signed-in user.", extensions={"code": "FORBIDDEN"}
+            )
         return Viewer(is_platform_staff=viewer.is_platform_staff, _user_id=viewer.user_id)
 
     @strawberry.field(description="Any object by its global id; null if it is not visible.")

@@ -324,6 +324,10 @@ async def test_the_billing_service_token_ingests_and_reads_nothing(
         headers=headers,
     )
     assert seen.json()["data"] == {"client": None, "partner": None}
+    # Nor is it anyone: `viewer` is refused with a code, never an internal error.
+    who = await http.post("/graphql", json={"query": "{ viewer { user { id } } }"}, headers=headers)
+    assert who.status_code == 200
+    assert [e["extensions"]["code"] for e in who.json()["errors"]] == ["FORBIDDEN"]
 
 
 def test_service_tokens_and_user_tokens_are_not_interchangeable() -> None:
