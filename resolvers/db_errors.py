@@ -83,6 +83,10 @@ ANSWERS: Mapping[UniqueKey, Problem] = {
     ("idempotency_keys", ("user_id", "key")): _race(
         "Another request with the same Idempotency-Key ran meanwhile; nothing was saved."
     ),
+    # Names are checked before saving; this answers a concurrent save under the same name.
+    ("saved_reports", ("partner_id", "name")): Problem.at(
+        "name", "A report of that name was saved meanwhile.", ErrorCode.TAKEN
+    ),
     ("billing_terms", ("partner_id", "client_id", "effective_from")): Problem.at(
         "effective_from", "Terms from that date were set meanwhile.", ErrorCode.TAKEN
     ),
