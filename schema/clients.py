@@ -13,7 +13,6 @@ from resolvers import readiness as launch_rules
 from resolvers.audit_queries import audit_page
 from resolvers.billing_queries import client_invoices_page, client_terms_page
 from resolvers.pagination import PageArgs
-from resolvers.queries import ClientFilter
 from resolvers.task_queries import client_tasks_page
 from schema.access_types import MerchantUser, PartnerAccess
 from schema.audit import AuditEvent, AuditEventFilterInput
@@ -48,19 +47,6 @@ class Assignment(RowType, Node):
     @strawberry.field(description="The membership; null unless the viewer may see the team.")
     async def member(self, info: Info) -> PartnerMember | None:
         return PartnerMember.maybe(await info.context.loaders.member.load(self._row.member_id))
-
-
-@strawberry.input(description="Narrow a list of clients.")
-class ClientFilterInput:
-    status: list[ClientStatus] | None = strawberry.field(
-        default=None, description="Only clients in one of these statuses."
-    )
-    search: str | None = strawberry.field(
-        default=None, description="Case-insensitive match on business or legal name or email."
-    )
-
-    def to_filter(self) -> ClientFilter:
-        return ClientFilter(statuses=tuple(self.status or ()), search=self.search)
 
 
 @node(queries.get_client)
