@@ -155,5 +155,5 @@ class Partner(RowType, Node):
 
     @connection("The commission terms that apply to the partner: its overrides and its tier's.")
     async def commission_terms(self, info: Info, page: PageArgs) -> Connection[CommissionTerms]:
-        rows = await partner_commission_terms_page(info.context, self._row, page)
+        rows = await partner_commission_terms_page(info.context, self._row.id, page)
         return to_connection(rows, CommissionTerms.of)
