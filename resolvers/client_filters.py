@@ -202,7 +202,7 @@ _LATEST_DAY = date(9999, 12, 31)
 _EARLIEST_DAY = date(1, 1, 1)
 
 
-def _aware(value: Any) -> datetime:
+def aware(value: Any) -> datetime:
     moment = datetime.fromisoformat(str(value))
     if moment.tzinfo is None:
         raise ValueError("a cursor's time carries its offset")
@@ -214,7 +214,7 @@ def _time_key(expression: ColumnElement[Any], descending: bool, selected: bool) 
     return SortKey(
         expression=func.coalesce(expression, sentinel),
         value_of=lambda value: value.isoformat(),
-        parse=_aware,
+        parse=aware,
         selected=selected,
     )
 
@@ -240,7 +240,7 @@ def client_order(ctx: Context, order: ClientOrder) -> Order:
             created = SortKey(
                 expression=Client.created_at.expression,
                 value_of=lambda row: row.created_at.isoformat(),
-                parse=_aware,
+                parse=aware,
             )
             return (name, created, Client.id)
         case ClientOrderField.LAUNCHED_AT:

@@ -10,7 +10,7 @@ from graphql import GraphQLError
 from resolvers import queries
 from resolvers.client_filters import DEFAULT_ORDER
 from resolvers.pagination import PageArgs
-from resolvers.task_queries import tasks_page
+from resolvers.task_queries import SOONEST_DUE, tasks_page
 from schema.client_filters import ClientFilterInput, ClientOrderInput
 from schema.clients import Client
 from schema.connections import Connection, connection, to_connection
@@ -18,7 +18,7 @@ from schema.info import Info
 from schema.partners import Partner
 from schema.relay import NODES, Node, from_global_id, id_of
 from schema.reports import ReportQuery
-from schema.tasks import Task, TaskFilterInput
+from schema.tasks import Task, TaskFilterInput, TaskOrderInput
 from schema.viewer import Viewer
 
 
@@ -82,9 +82,14 @@ class Query(ReportQuery):
         filter: Annotated[
             TaskFilterInput | None, strawberry.argument(description="Only tasks matching this.")
         ] = None,
+        order_by: Annotated[
+            TaskOrderInput | None,
+            strawberry.argument(description="The order; soonest due first if not given."),
+        ] = None,
     ) -> Connection[Task]:
         flt = filter.to_filter() if filter else None
-        return to_connection(await tasks_page(info.context, page, flt), Task.of)
+        order = order_by.to_order() if order_by else SOONEST_DUE
+        return to_connection(await tasks_page(info.context, page, flt, order), Task.of)
 
     @strawberry.field(description="A client; null when it does not exist or is not visible.")
     async def client(
