@@ -75,7 +75,12 @@ class TimeRange:
 
 def _utc(moment: datetime) -> datetime:
     """A time without an offset is read as UTC (every timestamp of the API is UTC)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00+05:00 is before the first day
+        raise InputError("that time is out of range") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,10 +208,14 @@ _EARLIEST_DAY = date(1, 1, 1)
 
 
 def aware(value: Any) -> datetime:
+    """A cursor's time (ValueError unless it is an ISO time with its offset)."""
     moment = datetime.fromisoformat(str(value))
     if moment.tzinfo is None:
         raise ValueError("a cursor's time carries its offset")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("a cursor's time is out of range") from exc
 
 
 def _time_key(expression: ColumnElement[Any], descending: bool, selected: bool) -> SortKey:

@@ -32,6 +32,7 @@ from db.enums import (
     TaxStatus,
 )
 from db.models import Assignment, Client, PartnerAccess, Store, Task
+from resolvers.pagination import encode_cursor
 from tests import oracle
 from tests.conftest import GraphQL, World
 from tests.helpers import db_id, gid
@@ -630,3 +631,23 @@ async def test_no_filter_or_order_reveals_another_tenants_clients_or_counts(
         assert set(got) <= visible.clients, got
         assert connection["totalCount"] == len(got)
     assert {n["businessName"] for n in body["data"]["r0ASC"]["nodes"]} == visible.clients
+
+
+@pytest.mark.parametrize(
+    "span",
+    [
+        {"from": "0001-01-01T00:00:00+05:00"},
+        {"before": "9999-12-31T23:59:59-05:00"},
+    ],
+)
+async def test_a_time_out_of_range_is_a_clear_error(gql: GraphQL, span: dict[str, str]) -> None:
+    body = await gql(OWNER, PAGE, first=1, filter={"created": span})
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+
+
+async def test_a_cursor_time_out_of_range_is_a_clear_error(gql: GraphQL) -> None:
+    cursor = encode_cursor(["CREATED_AT:ASC", "0001-01-01T00:00:00+05:00", 1])
+    body = await gql(OWNER, PAGE, first=1, after=cursor, order={"field": "CREATED_AT"})
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
