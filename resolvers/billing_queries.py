@@ -9,7 +9,7 @@ from sqlalchemy import Select
 
 from db.money import BillingTerms, Invoice, InvoiceStatus
 from resolvers.context import Context
-from resolvers.pagination import Page, PageArgs, paginate
+from resolvers.pagination import Page, PageArgs
 from resolvers.task_queries import today
 
 TERMS_ORDER = (BillingTerms.effective_from, BillingTerms.id)
@@ -33,9 +33,16 @@ async def get_invoice(ctx: Context, id_: int) -> Invoice | None:
 
 
 async def client_terms_page(ctx: Context, client_id: int, args: PageArgs) -> Page[BillingTerms]:
-    """Every version of the client's terms the viewer may see, oldest first."""
-    stmt = ctx.authz.readable(ctx.viewer, BillingTerms).where(BillingTerms.client_id == client_id)
-    return await paginate(ctx.reading, stmt, TERMS_ORDER, args)
+    """Every version of the client's terms the viewer may see, oldest first (batched per level:
+    one statement for every client of a page)."""
+    return await ctx.loaders.pages.page(
+        "Client.billingTerms",
+        ctx.authz.readable(ctx.viewer, BillingTerms),
+        BillingTerms.client_id,
+        client_id,
+        TERMS_ORDER,
+        args,
+    )
 
 
 def _invoices(ctx: Context, flt: InvoiceFilter | None) -> Select[Invoice]:
@@ -58,12 +65,26 @@ def _invoices(ctx: Context, flt: InvoiceFilter | None) -> Select[Invoice]:
 async def client_invoices_page(
     ctx: Context, client_id: int, args: PageArgs, flt: InvoiceFilter | None
 ) -> Page[Invoice]:
-    stmt = _invoices(ctx, flt).where(Invoice.client_id == client_id)
-    return await paginate(ctx.reading, stmt, INVOICE_ORDER, args)
+    return await ctx.loaders.pages.page(
+        "Client.invoices",
+        _invoices(ctx, flt),
+        Invoice.client_id,
+        client_id,
+        INVOICE_ORDER,
+        args,
+        flt,
+    )
 
 
 async def partner_invoices_page(
     ctx: Context, partner_id: int, args: PageArgs, flt: InvoiceFilter | None
 ) -> Page[Invoice]:
-    stmt = _invoices(ctx, flt).where(Invoice.partner_id == partner_id)
-    return await paginate(ctx.reading, stmt, INVOICE_ORDER, args)
+    return await ctx.loaders.pages.page(
+        "Partner.invoices",
+        _invoices(ctx, flt),
+        Invoice.partner_id,
+        partner_id,
+        INVOICE_ORDER,
+        args,
+        flt,
+    )

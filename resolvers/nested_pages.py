@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 from aiodataloader import DataLoader
-from sqlalchemy import Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
@@ -24,16 +24,21 @@ from resolvers.pagination import (
     Order,
     Page,
     PageArgs,
-    SortKey,
     cursor_params,
-    cursor_value,
-    encode_cursor,
+    make_cursor,
+    selected_keys,
+    sql_keys,
 )
 from resolvers.shared_loader import SharedLoader
 
 T = TypeVar("T")
 Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+# The parent: a column of the list's rows (`Task.client_id`), or of a table the list's statement
+# joins when a row belongs to several parents (a tier's commission terms apply to every partner
+# of the tier).
+Parent = InstrumentedAttribute[Any] | ColumnElement[Any]
 RANK = "page_rank"
+PARENT = "page_parent"
 
 
 class NestedPages:
@@ -51,7 +56,7 @@ class NestedPages:
         self,
         list_name: str,
         stmt: Select[T],
-        parent: InstrumentedAttribute[Any],
+        parent: Parent,
         parent_id: Any,
         order: Order,
         args: PageArgs,
@@ -80,7 +85,7 @@ class NestedPages:
         list_name: str,
         variant: Hashable,
         stmt: Select[Any],
-        parent: InstrumentedAttribute[Any],
+        parent: Parent,
     ) -> DataLoader[Any, int]:
         key = (list_name, variant)
         loader = self._counts.get(key)
@@ -93,14 +98,15 @@ class NestedPages:
 def _page_batch(
     reading: Reading,
     stmt: Select[Any],
-    parent: InstrumentedAttribute[Any],
+    parent: Parent,
     order: Order,
     args: PageArgs,
     counts: DataLoader[Any, int],
     descending: bool,
 ) -> Callable[[list[Any]], Any]:
-    columns = [k.expression if isinstance(k, SortKey) else k for k in order]
+    columns = sql_keys(order)
     keys = tuple_(*columns)
+    extra = selected_keys(order)
     backwards = args.last is not None
     size = args.last if backwards else args.first
     assert size is not None  # validated
@@ -125,58 +131,64 @@ def _page_batch(
     model = stmt.column_descriptions[0]["entity"]
 
     async def load(parent_ids: list[Any]) -> list[Page[Any]]:
-        ranked = scoped.where(parent.in_(parent_ids)).add_columns(rank).subquery()
+        ranked = (
+            scoped.where(parent.in_(parent_ids))
+            .add_columns(rank, parent.label(PARENT), *extra)
+            .subquery()
+        )
         row = aliased(model, ranked)
         page_stmt = (
-            select(row)
+            select(row, ranked.c[PARENT], *(ranked.c[e.name] for e in extra))
             .where(ranked.c[RANK] <= size + 1)
-            .order_by(getattr(row, parent.key), ranked.c[RANK])
+            .order_by(ranked.c[PARENT], ranked.c[RANK])
         )
         async with reading() as session:
-            rows = (await session.execute(page_stmt)).scalars().all()
-        groups: dict[Any, list[Any]] = defaultdict(list)
-        for item in rows:
-            groups[getattr(item, parent.key)].append(item)
+            rows = (await session.execute(page_stmt)).all()
+        groups: dict[Any, list[tuple[Any, tuple[Any, ...]]]] = defaultdict(list)
+        for item, parent_id, *values in rows:
+            groups[parent_id].append((item, tuple(values)))
         return [_page(groups.get(pid, []), pid, order, args, size, counts) for pid in parent_ids]
 
     return load
 
 
 def _page(
-    rows: list[Any],
+    found: list[tuple[Any, tuple[Any, ...]]],
     parent_id: Any,
     order: Order,
     args: PageArgs,
     size: int,
     counts: DataLoader[Any, int],
 ) -> Page[Any]:
+    """`found`: the parent's rows, each with the values of the order's selected keys."""
     backwards = args.last is not None
-    has_more = len(rows) > size
-    rows = rows[:size]
+    has_more = len(found) > size
+    found = found[:size]
     if backwards:
-        rows.reverse()
+        found.reverse()
 
     async def count() -> int:
         total: int = await counts.load(parent_id)
         return total
 
     return Page(
-        items=rows,
-        cursors=[encode_cursor([cursor_value(r, k) for k in order]) for r in rows],
+        items=[r for r, _ in found],
+        cursors=[make_cursor(r, values, order) for r, values in found],
         has_next_page=has_more if not backwards else args.before is not None,
         has_previous_page=has_more if backwards else args.after is not None,
         count=count,
     )
 
 
-def _count_batch(
-    reading: Reading, stmt: Select[Any], parent: InstrumentedAttribute[Any]
-) -> Callable[[list[Any]], Any]:
-    model = stmt.column_descriptions[0]["entity"]
-
+def _count_batch(reading: Reading, stmt: Select[Any], parent: Parent) -> Callable[[list[Any]], Any]:
     async def load(parent_ids: list[Any]) -> Sequence[int]:
-        scoped = stmt.where(parent.in_(parent_ids)).order_by(None).subquery()
-        column = getattr(aliased(model, scoped), parent.key)
+        scoped = (
+            stmt.where(parent.in_(parent_ids))
+            .add_columns(parent.label(PARENT))
+            .order_by(None)
+            .subquery()
+        )
+        column = scoped.c[PARENT]
         count_stmt = select(column, func.count()).group_by(column)
         async with reading() as session:
             found = {pid: n for pid, n in await session.execute(count_stmt)}

@@ -42,14 +42,41 @@ class PageArgs:
 @dataclass(frozen=True, slots=True)
 class SortKey:
     """An ordering expression that is not a plain column: how to read its value off a row for
-    the cursor, and how to turn the cursor's JSON value back into a SQL parameter."""
+    the cursor, and how to turn the cursor's JSON value back into a SQL parameter. `selected`:
+    the value is not on the row (e.g. a related row's column or a correlated aggregate), so the
+    page statement selects the expression beside the row and `value_of` receives that value."""
 
     expression: ColumnElement[Any]
     value_of: Callable[[Any], Any]
     parse: Callable[[Any], Any]
+    selected: bool = False
 
 
-Order = Sequence[InstrumentedAttribute[Any] | SortKey]
+@dataclass(frozen=True, slots=True)
+class OrderName:
+    """Names an order of a list that can be read in several orders (e.g. "CREATED_AT:DESC").
+    Placed first in the order: it is written into every cursor and checked when a cursor comes
+    back, so a cursor issued for another order of the list is refused rather than misread. It
+    adds nothing to the SQL."""
+
+    name: str
+
+
+Key = InstrumentedAttribute[Any] | SortKey | OrderName
+Order = Sequence[Key]
+
+
+def sql_keys(order: Order) -> list[ColumnElement[Any] | InstrumentedAttribute[Any]]:
+    """The SQL expressions an order sorts by, in order."""
+    return [
+        k.expression if isinstance(k, SortKey) else k for k in order if not isinstance(k, OrderName)
+    ]
+
+
+def selected_keys(order: Order) -> list[ColumnElement[Any]]:
+    """The expressions whose values the page statement selects beside the row, labelled."""
+    keys = [k for k in order if isinstance(k, SortKey) and k.selected]
+    return [k.expression.label(f"sort_key_{i}") for i, k in enumerate(keys)]
 
 
 @dataclass(slots=True)
@@ -66,14 +93,15 @@ def encode_cursor(values: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, width: int) -> list[Any]:
+def decode_cursor(cursor: str, width: int | None) -> list[Any]:
+    """The values of a cursor, refused unless it is a list of `width` (any, if None) values."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError, UnicodeDecodeError, RecursionError) as exc:
         # RecursionError: a cursor that decodes to deeply nested JSON.
         raise InputError("that cursor is not valid for this list") from exc
-    if not isinstance(values, list) or len(values) != width:
+    if not isinstance(values, list) or (width is not None and len(values) != width):
         raise InputError("that cursor is not valid for this list")
     return values
 
@@ -90,9 +118,10 @@ async def paginate(
     column (`descending`: the list runs from the largest key down, e.g. newest first). The total
     count is a separate lazily run query, paid only when asked for."""
     args = args.validated()
-    columns = [k.expression if isinstance(k, SortKey) else k for k in order]
+    columns = sql_keys(order)
     keys = tuple_(*columns)
-    page_stmt = stmt
+    extra = selected_keys(order)
+    page_stmt = stmt.add_columns(*extra) if extra else stmt
     if args.after is not None:
         after = tuple_(*cursor_params(args.after, order))
         page_stmt = page_stmt.where(keys < after if descending else keys > after)
@@ -106,12 +135,16 @@ async def paginate(
     page_stmt = page_stmt.order_by(*(c.asc() if ascending else c.desc() for c in columns))
     page_stmt = page_stmt.limit(size + 1)
     async with sessions() as session:
-        rows = list((await session.execute(page_stmt)).scalars().all())
-    has_more = len(rows) > size
-    rows = rows[:size]
+        result = await session.execute(page_stmt)
+        found = [(r[0], tuple(r[1:])) for r in result.all()] if extra else None
+        if found is None:
+            found = [(r, ()) for r in result.scalars().all()]
+    has_more = len(found) > size
+    found = found[:size]
     if backwards:
-        rows.reverse()
-    cursors = [encode_cursor([cursor_value(r, k) for k in order]) for r in rows]
+        found.reverse()
+    rows = [r for r, _ in found]
+    cursors = [make_cursor(r, values, order) for r, values in found]
 
     async def count() -> int:
         count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
@@ -127,17 +160,44 @@ async def paginate(
     )
 
 
-def cursor_value(row: Any, key: InstrumentedAttribute[Any] | SortKey) -> Any:
-    value = key.value_of(row) if isinstance(key, SortKey) else getattr(row, key.key)
+def make_cursor(row: Any, selected: Sequence[Any], order: Order) -> str:
+    """The cursor of `row`; `selected`: the values of the order's selected keys, in order."""
+    values = iter(selected)
+    return encode_cursor(
+        [
+            cursor_value(row, k, next(values) if isinstance(k, SortKey) and k.selected else None)
+            for k in order
+        ]
+    )
+
+
+def cursor_value(row: Any, key: Key, selected: Any = None) -> Any:
+    if isinstance(key, OrderName):
+        return key.name
+    if isinstance(key, SortKey):
+        value = key.value_of(selected if key.selected else row)
+    else:
+        value = getattr(row, key.key)
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
 
 
 def cursor_params(cursor: str, order: Order) -> list[Any]:
+    named = next((k.name for k in order if isinstance(k, OrderName)), None)
+    if named is not None:
+        # Checked before the width: another order of the list may have another number of keys.
+        issued = decode_cursor(cursor, None)
+        if issued and issued[0] != named:
+            raise InputError(
+                f"that cursor was not issued for this list in {named} order (orderBy); page "
+                f"with the order the cursor came from, or start again without a cursor"
+            )
     values = decode_cursor(cursor, len(order))
     params: list[Any] = []
     for key, value in zip(order, values, strict=True):
+        if isinstance(key, OrderName):
+            continue  # checked above
         if isinstance(key, SortKey):
             try:
                 params.append(literal(key.parse(value), key.expression.type))

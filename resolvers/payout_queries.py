@@ -10,7 +10,7 @@ from sqlalchemy import Select
 
 from db.payouts import Payout, PayoutStatus
 from resolvers.context import Context
-from resolvers.pagination import Page, PageArgs, paginate
+from resolvers.pagination import Page, PageArgs
 
 PAYOUT_ORDER = (Payout.period_end, Payout.id)
 
@@ -28,8 +28,8 @@ async def get_payout(ctx: Context, id_: int) -> Payout | None:
         return await ctx.authz.one(session, ctx.viewer, Payout, id_)
 
 
-def _payouts(ctx: Context, partner_id: int, flt: PayoutFilter | None) -> Select[Payout]:
-    stmt = ctx.authz.readable(ctx.viewer, Payout).where(Payout.partner_id == partner_id)
+def _payouts(ctx: Context, flt: PayoutFilter | None) -> Select[Payout]:
+    stmt = ctx.authz.readable(ctx.viewer, Payout)
     if flt is None:
         return stmt
     if flt.statuses:
@@ -46,5 +46,14 @@ def _payouts(ctx: Context, partner_id: int, flt: PayoutFilter | None) -> Select[
 async def partner_payouts_page(
     ctx: Context, partner_id: int, args: PageArgs, flt: PayoutFilter | None
 ) -> Page[Payout]:
-    """The partner's payouts and carried-forward balances, oldest period first."""
-    return await paginate(ctx.reading, _payouts(ctx, partner_id, flt), PAYOUT_ORDER, args)
+    """The partner's payouts and carried-forward balances, oldest period first (batched per
+    level: one statement for every partner of a page)."""
+    return await ctx.loaders.pages.page(
+        "Partner.payouts",
+        _payouts(ctx, flt),
+        Payout.partner_id,
+        partner_id,
+        PAYOUT_ORDER,
+        args,
+        flt,
+    )

@@ -2,56 +2,46 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TypeVar
 
-from sqlalchemy import Select, or_
-
-from db.enums import ClientStatus, MemberStatus
+from db.enums import MemberStatus
 from db.models import Assignment, Client, Partner, PartnerMember, Store, Task, WorkflowTemplate
+from resolvers.client_filters import (
+    DEFAULT_ORDER,
+    ClientFilter,
+    ClientOrder,
+    client_order,
+    filtered,
+)
 from resolvers.context import Context
 from resolvers.pagination import Page, PageArgs, paginate
 
 M = TypeVar("M")
-MAX_SEARCH_LENGTH = 200
-
-
-@dataclass(frozen=True, slots=True)
-class ClientFilter:
-    statuses: tuple[ClientStatus, ...] = ()
-    search: str | None = None
-
-
-CLIENT_ORDER = (Client.business_name, Client.id)
-
-
-def _client_stmt(ctx: Context, flt: ClientFilter | None) -> Select[Client]:
-    stmt = ctx.authz.readable(ctx.viewer, Client)
-    if flt is not None:
-        if flt.statuses:
-            stmt = stmt.where(Client.status.in_(flt.statuses))
-        # NUL cannot appear in stored text (PostgreSQL refuses it in a parameter).
-        term = (flt.search or "").replace("\x00", "").strip()[:MAX_SEARCH_LENGTH]
-        if term:
-            stmt = stmt.where(
-                or_(
-                    Client.business_name.icontains(term, autoescape=True),
-                    Client.legal_name.icontains(term, autoescape=True),
-                    Client.contact_email.icontains(term, autoescape=True),
-                )
-            )
-    return stmt
 
 
 async def clients_page(
-    ctx: Context, args: PageArgs, flt: ClientFilter | None, partner_id: int | None = None
+    ctx: Context,
+    args: PageArgs,
+    flt: ClientFilter | None,
+    partner_id: int | None = None,
+    order: ClientOrder = DEFAULT_ORDER,
 ) -> Page[Client]:
-    stmt = _client_stmt(ctx, flt)
+    """A page of the clients the viewer may read (of one partner: batched per level), narrowed
+    by `flt`, in `order` (ties by id)."""
+    stmt = filtered(ctx, ctx.authz.readable(ctx.viewer, Client), flt)
+    keys = client_order(ctx, order)
     if partner_id is not None:
         return await ctx.loaders.pages.page(
-            "Partner.clients", stmt, Client.partner_id, partner_id, CLIENT_ORDER, args, flt
+            "Partner.clients",
+            stmt,
+            Client.partner_id,
+            partner_id,
+            keys,
+            args,
+            (flt, order),
+            descending=order.descending,
         )
-    return await paginate(ctx.reading, stmt, CLIENT_ORDER, args)
+    return await paginate(ctx.reading, stmt, keys, args, descending=order.descending)
 
 
 async def merchant_clients(ctx: Context) -> list[Client]:

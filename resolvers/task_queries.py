@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
 from sqlalchemy import Date, Select, func, literal, select
 
 from db.enums import TaskCategory, TaskStatus
 from db.models import PartnerMember, Task
+from resolvers.client_filters import MAX_SEARCH_LENGTH, OrderDirection, TimeRange, aware
 from resolvers.context import Context
-from resolvers.pagination import Page, PageArgs, SortKey, paginate
+from resolvers.pagination import Order, OrderName, Page, PageArgs, SortKey, paginate
 from resolvers.problems import InputError
 
 FAR_FUTURE = date(9999, 12, 31)
+FAR_PAST = date(1, 1, 1)
 
 # Soonest due first; tasks without a due date last. Cursors carry the date as ISO text.
 DUE_SORT = SortKey(
@@ -21,8 +24,51 @@ DUE_SORT = SortKey(
     value_of=lambda task: (task.due_date or FAR_FUTURE).isoformat(),
     parse=lambda value: date.fromisoformat(str(value)),
 )
-CHECKLIST_ORDER = (Task.position, Task.id)
-DUE_ORDER = (DUE_SORT, Task.id)
+# Latest first, tasks without a due date still last.
+DUE_SORT_DESC = SortKey(
+    expression=func.coalesce(Task.due_date, literal(FAR_PAST, Date)),
+    value_of=lambda task: (task.due_date or FAR_PAST).isoformat(),
+    parse=lambda value: date.fromisoformat(str(value)),
+)
+CREATED_SORT = SortKey(
+    expression=Task.created_at.expression,
+    value_of=lambda task: task.created_at.isoformat(),
+    parse=aware,
+)
+
+
+class TaskOrderField(StrEnum):
+    CHECKLIST = "checklist"
+    TITLE = "title"
+    CREATED_AT = "created_at"
+    DUE_AT = "due_at"
+
+
+@dataclass(frozen=True, slots=True)
+class TaskOrder:
+    field: TaskOrderField
+    direction: OrderDirection = OrderDirection.ASC
+
+    @property
+    def descending(self) -> bool:
+        return self.direction == OrderDirection.DESC
+
+    def keys(self) -> Order:
+        """The keyset: the order's name (in every cursor), its value, the id for ties."""
+        name = OrderName(f"{self.field.name}:{self.direction.name}")
+        match self.field:
+            case TaskOrderField.CHECKLIST:
+                return (name, Task.position, Task.id)
+            case TaskOrderField.TITLE:
+                return (name, Task.title, Task.id)
+            case TaskOrderField.CREATED_AT:
+                return (name, CREATED_SORT, Task.id)
+            case TaskOrderField.DUE_AT:
+                return (name, DUE_SORT_DESC if self.descending else DUE_SORT, Task.id)
+
+
+CHECKLIST = TaskOrder(TaskOrderField.CHECKLIST)
+SOONEST_DUE = TaskOrder(TaskOrderField.DUE_AT)
 
 
 def today() -> date:
@@ -40,6 +86,10 @@ class TaskFilter:
     due_before: date | None = None
     client_id: int | None = None
     unresolvable_client: bool = False
+    search: str | None = None
+    # True: only tasks nobody is assigned to; False: only assigned ones.
+    unassigned: bool | None = None
+    created: TimeRange | None = None
 
 
 def _tasks_stmt(ctx: Context, flt: TaskFilter | None) -> Select[Task]:
@@ -69,16 +119,39 @@ def _tasks_stmt(ctx: Context, flt: TaskFilter | None) -> Select[Task]:
         stmt = stmt.where(Task.due_date < flt.due_before)
     if flt.client_id is not None:
         stmt = stmt.where(Task.client_id == flt.client_id)
+    term = (flt.search or "").replace("\x00", "").strip()[:MAX_SEARCH_LENGTH]
+    if term:
+        stmt = stmt.where(Task.title.icontains(term, autoescape=True))
+    if flt.unassigned is not None:
+        none = Task.assignee_member_id.is_(None)
+        stmt = stmt.where(none if flt.unassigned else ~none)
+    if flt.created is not None:
+        stmt = stmt.where(flt.created.where(Task.created_at))
     return stmt
 
 
 async def client_tasks_page(
-    ctx: Context, client_id: int, args: PageArgs, flt: TaskFilter | None
+    ctx: Context,
+    client_id: int,
+    args: PageArgs,
+    flt: TaskFilter | None,
+    order: TaskOrder = CHECKLIST,
 ) -> Page[Task]:
     return await ctx.loaders.pages.page(
-        "Client.tasks", _tasks_stmt(ctx, flt), Task.client_id, client_id, CHECKLIST_ORDER, args, flt
+        "Client.tasks",
+        _tasks_stmt(ctx, flt),
+        Task.client_id,
+        client_id,
+        order.keys(),
+        args,
+        (flt, order),
+        descending=order.descending,
     )
 
 
-async def tasks_page(ctx: Context, args: PageArgs, flt: TaskFilter | None) -> Page[Task]:
-    return await paginate(ctx.reading, _tasks_stmt(ctx, flt), DUE_ORDER, args)
+async def tasks_page(
+    ctx: Context, args: PageArgs, flt: TaskFilter | None, order: TaskOrder = SOONEST_DUE
+) -> Page[Task]:
+    return await paginate(
+        ctx.reading, _tasks_stmt(ctx, flt), order.keys(), args, descending=order.descending
+    )

@@ -13,8 +13,7 @@ from resolvers import readiness as launch_rules
 from resolvers.audit_queries import audit_page
 from resolvers.billing_queries import client_invoices_page, client_terms_page
 from resolvers.pagination import PageArgs
-from resolvers.queries import ClientFilter
-from resolvers.task_queries import client_tasks_page
+from resolvers.task_queries import CHECKLIST, client_tasks_page
 from schema.access_types import MerchantUser, PartnerAccess
 from schema.audit import AuditEvent, AuditEventFilterInput
 from schema.billing import BillingTerms, Invoice, InvoiceFilterInput
@@ -25,7 +24,7 @@ from schema.info import Info
 from schema.readiness import LaunchReadiness
 from schema.relay import LazyNode, Node, RowType, node
 from schema.stores import Store
-from schema.tasks import Task, TaskFilterInput
+from schema.tasks import Task, TaskFilterInput, TaskOrderInput
 from schema.users import PartnerMember, User, load_user
 
 if TYPE_CHECKING:
@@ -48,19 +47,6 @@ class Assignment(RowType, Node):
     @strawberry.field(description="The membership; null unless the viewer may see the team.")
     async def member(self, info: Info) -> PartnerMember | None:
         return PartnerMember.maybe(await info.context.loaders.member.load(self._row.member_id))
-
-
-@strawberry.input(description="Narrow a list of clients.")
-class ClientFilterInput:
-    status: list[ClientStatus] | None = strawberry.field(
-        default=None, description="Only clients in one of these statuses."
-    )
-    search: str | None = strawberry.field(
-        default=None, description="Case-insensitive match on business or legal name or email."
-    )
-
-    def to_filter(self) -> ClientFilter:
-        return ClientFilter(statuses=tuple(self.status or ()), search=self.search)
 
 
 @node(queries.get_client)
@@ -104,7 +90,7 @@ class Client(RowType, Node, ClientRelationship):
             return None
         return PARTNER.maybe(await info.context.loaders.partner.load(self._row.partner_id))
 
-    @connection("The client's tasks the viewer may see, in checklist order.")
+    @connection("The client's tasks the viewer may see, in checklist order unless `orderBy` says.")
     async def tasks(
         self,
         info: Info,
@@ -112,9 +98,14 @@ class Client(RowType, Node, ClientRelationship):
         filter: Annotated[
             TaskFilterInput | None, strawberry.argument(description="Only tasks matching this.")
         ] = None,
+        order_by: Annotated[
+            TaskOrderInput | None,
+            strawberry.argument(description="The order; the checklist's if not given."),
+        ] = None,
     ) -> Connection[Task]:
         flt = filter.to_filter() if filter else None
-        rows = await client_tasks_page(info.context, self._row.id, page, flt)
+        order = order_by.to_order() if order_by else CHECKLIST
+        rows = await client_tasks_page(info.context, self._row.id, page, flt, order)
         return to_connection(rows, Task.of)
 
     @strawberry.field(description="Open tasks the viewer may see.")

@@ -12,6 +12,7 @@ from db.money import CommissionStatus
 from resolvers import queries
 from resolvers.audit_queries import audit_page
 from resolvers.billing_queries import partner_invoices_page
+from resolvers.client_filters import DEFAULT_ORDER
 from resolvers.commission_queries import partner_commission_terms_page, partner_commissions_page
 from resolvers.dashboard import partner_dashboard
 from resolvers.pagination import PageArgs
@@ -20,7 +21,8 @@ from resolvers.reports import reports_page
 from resolvers.template_queries import templates_page
 from schema.audit import AuditEvent, AuditEventFilterInput
 from schema.billing import Invoice, InvoiceFilterInput
-from schema.clients import Client, ClientFilterInput
+from schema.client_filters import ClientFilterInput, ClientOrderInput
+from schema.clients import Client
 from schema.commissions import Commission, CommissionTerms
 from schema.connections import Connection, connection, to_connection
 from schema.dashboard import PartnerDashboard
@@ -57,9 +59,16 @@ class Partner(RowType, Node):
         filter: Annotated[
             ClientFilterInput | None, strawberry.argument(description="Only clients matching this.")
         ] = None,
+        order_by: Annotated[
+            ClientOrderInput | None,
+            strawberry.argument(description="The order; by business name if not given."),
+        ] = None,
     ) -> Connection[Client]:
         flt = filter.to_filter() if filter else None
-        rows = await queries.clients_page(info.context, page, flt, partner_id=self._row.id)
+        order = order_by.to_order() if order_by else DEFAULT_ORDER
+        rows = await queries.clients_page(
+            info.context, page, flt, partner_id=self._row.id, order=order
+        )
         return to_connection(rows, Client.of)
 
     @strawberry.field(
@@ -146,5 +155,5 @@ class Partner(RowType, Node):
 
     @connection("The commission terms that apply to the partner: its overrides and its tier's.")
     async def commission_terms(self, info: Info, page: PageArgs) -> Connection[CommissionTerms]:
-        rows = await partner_commission_terms_page(info.context, self._row, page)
+        rows = await partner_commission_terms_page(info.context, self._row.id, page)
         return to_connection(rows, CommissionTerms.of)

@@ -8,15 +8,17 @@ import strawberry
 from graphql import GraphQLError
 
 from resolvers import queries
+from resolvers.client_filters import DEFAULT_ORDER
 from resolvers.pagination import PageArgs
-from resolvers.task_queries import tasks_page
-from schema.clients import Client, ClientFilterInput
+from resolvers.task_queries import SOONEST_DUE, tasks_page
+from schema.client_filters import ClientFilterInput, ClientOrderInput
+from schema.clients import Client
 from schema.connections import Connection, connection, to_connection
 from schema.info import Info
 from schema.partners import Partner
 from schema.relay import NODES, Node, from_global_id, id_of
 from schema.reports import ReportQuery
-from schema.tasks import Task, TaskFilterInput
+from schema.tasks import Task, TaskFilterInput, TaskOrderInput
 from schema.viewer import Viewer
 
 
@@ -49,7 +51,9 @@ class Query(ReportQuery):
         found = node_type.maybe(await lookup(info.context, decoded[1]))
         return cast(Node | None, found)  # every registered type is a Node
 
-    @connection("Every client the viewer may see, by business name.")
+    @connection(
+        "Every client the viewer may see, by business name unless `orderBy` says otherwise."
+    )
     async def clients(
         self,
         info: Info,
@@ -57,9 +61,15 @@ class Query(ReportQuery):
         filter: Annotated[
             ClientFilterInput | None, strawberry.argument(description="Only clients matching this.")
         ] = None,
+        order_by: Annotated[
+            ClientOrderInput | None,
+            strawberry.argument(description="The order; by business name if not given."),
+        ] = None,
     ) -> Connection[Client]:
         flt = filter.to_filter() if filter else None
-        return to_connection(await queries.clients_page(info.context, page, flt), Client.of)
+        order = order_by.to_order() if order_by else DEFAULT_ORDER
+        rows = await queries.clients_page(info.context, page, flt, order=order)
+        return to_connection(rows, Client.of)
 
     @connection(
         "Tasks across every client the viewer may see, soonest due first "
@@ -72,9 +82,14 @@ class Query(ReportQuery):
         filter: Annotated[
             TaskFilterInput | None, strawberry.argument(description="Only tasks matching this.")
         ] = None,
+        order_by: Annotated[
+            TaskOrderInput | None,
+            strawberry.argument(description="The order; soonest due first if not given."),
+        ] = None,
     ) -> Connection[Task]:
         flt = filter.to_filter() if filter else None
-        return to_connection(await tasks_page(info.context, page, flt), Task.of)
+        order = order_by.to_order() if order_by else SOONEST_DUE
+        return to_connection(await tasks_page(info.context, page, flt, order), Task.of)
 
     @strawberry.field(description="A client; null when it does not exist or is not visible.")
     async def client(

@@ -9,7 +9,9 @@ import strawberry
 
 from db import models
 from resolvers import queries
-from resolvers.task_queries import TaskFilter, today
+from resolvers.client_filters import OrderDirection
+from resolvers.task_queries import TaskFilter, TaskOrder, TaskOrderField, today
+from schema.client_filters import TimeRangeInput
 from schema.enums import TaskCategory, TaskStatus
 from schema.info import Info
 from schema.relay import LazyNode, Node, RowType, id_of, node
@@ -116,6 +118,18 @@ class TaskFilterInput:
         default=None,
         description="Only this Client's tasks. An id that is not a Client id is an error.",
     )
+    search: str | None = strawberry.field(
+        default=None,
+        description="Case-insensitive match on the title (% and _ match themselves).",
+    )
+    unassigned: bool | None = strawberry.field(
+        default=None,
+        description="True: only tasks nobody is assigned to; false: only assigned ones. Null: "
+        "both.",
+    )
+    created: TimeRangeInput | None = strawberry.field(
+        default=None, description="Only tasks created in this span."
+    )
 
     def to_filter(self) -> TaskFilter:
         assignee = id_of(self.assignee_id, "PartnerMember") if self.assignee_id else None
@@ -130,4 +144,31 @@ class TaskFilterInput:
             due_before=self.due_before,
             client_id=client,
             unresolvable_client=self.client_id is not None and client is None,
+            search=self.search,
+            unassigned=self.unassigned,
+            created=self.created.to_range() if self.created else None,
         )
+
+
+strawberry.enum(
+    TaskOrderField, description="What a task list is ordered by; tasks with the same value by id."
+)
+for _value in TaskOrderField.__strawberry_definition__.values:  # type: ignore[attr-defined]  # set by strawberry.enum
+    _value.description = {
+        TaskOrderField.CHECKLIST: "The checklist position (a client's tasks by default).",
+        TaskOrderField.TITLE: "The title.",
+        TaskOrderField.CREATED_AT: "When the task was created.",
+        TaskOrderField.DUE_AT: "The due date (the task lists across clients by default); tasks "
+        "without one come last in either direction.",
+    }[_value.value]
+
+
+@strawberry.input(description="The order of a task list; pages continue in the same order.")
+class TaskOrderInput:
+    field: TaskOrderField = strawberry.field(description="What to order by.")
+    direction: OrderDirection = strawberry.field(
+        default=OrderDirection.ASC, description="Which way."
+    )
+
+    def to_order(self) -> TaskOrder:
+        return TaskOrder(field=self.field, direction=self.direction)
