@@ -157,7 +157,8 @@ async def test_an_owner_registers_an_endpoint_and_sees_its_secret_once(
     assert endpoint["version"] == 1
     assert endpoint["partner"]["id"] == gid("Partner", world.partners[NORTHWIND])
     secret = payload["secret"]
-    assert secret.startswith("whsec_") and len(secret) > 30
+    assert secret.startswith("whsec_")
+    assert len(secret) > 30
     row = await stored(sessions, endpoint["id"])
     assert row.secret == secret
     assert row.created_by_user_id == world.users[OWNER]
@@ -212,7 +213,8 @@ async def test_only_https_urls_with_a_host_are_taken(
 ) -> None:
     payload = await create(dns_gql, world, url=url)
     assert codes(payload) == [(["input", "url"], "INVALID")]
-    assert payload["endpoint"] is None and payload["secret"] is None
+    assert payload["endpoint"] is None
+    assert payload["secret"] is None
 
 
 @pytest.mark.parametrize(
@@ -367,7 +369,8 @@ async def test_rotating_gives_a_new_secret_that_signs_from_now_on(
     body = await dns_gql(OWNER, ROTATE, id=payload["endpoint"]["id"])
     rotated = body["data"]["rotateWebhookSecret"]
     assert rotated["userErrors"] == []
-    assert rotated["secret"].startswith("whsec_") and rotated["secret"] != payload["secret"]
+    assert rotated["secret"].startswith("whsec_")
+    assert rotated["secret"] != payload["secret"]
     assert rotated["endpoint"]["version"] == 2
     assert (await stored(sessions, payload["endpoint"]["id"])).secret == rotated["secret"]
 
@@ -452,7 +455,8 @@ async def test_redelivery_makes_a_delivery_due_now(
     async with sessions() as session:
         row = await session.get_one(WebhookDelivery, delivery)
         assert row.status == DeliveryStatus.PENDING
-        assert row.next_attempt_at <= utcnow() and row.next_attempt_at >= before
+        assert row.next_attempt_at <= utcnow()
+        assert row.next_attempt_at >= before
 
 
 async def test_redelivery_is_refused_while_the_endpoint_is_disabled(

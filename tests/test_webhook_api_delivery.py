@@ -220,9 +220,8 @@ async def test_nested_webhook_lists_cost_the_same_for_2_and_20_endpoints(
 
     small, few = await measure(2, 2)
     large, many = await measure(20, 100)
-    assert len(small["nodes"]) == 2 and all(
-        len(n["deliveries"]["nodes"]) == 2 for n in small["nodes"]
-    )
+    assert len(small["nodes"]) == 2
+    assert all(len(n["deliveries"]["nodes"]) == 2 for n in small["nodes"])
     assert len(large["nodes"]) == MAX_ENDPOINTS
     for node in large["nodes"]:
         assert node["deliveries"]["totalCount"] == 3

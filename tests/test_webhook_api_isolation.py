@@ -100,7 +100,8 @@ async def test_an_outsider_is_refused_with_not_found(
         world,
         {**hooks, "partner": gid("Partner", world.partners[NORTHWIND])},
     )
-    assert found["endpoint"] == {"node": None} and found["delivery"] == {"node": None}
+    assert found["endpoint"] == {"node": None}
+    assert found["delivery"] == {"node": None}
     for name, mutation in (
         ("create", "createWebhookEndpoint"),
         ("update", "updateWebhookEndpoint"),
