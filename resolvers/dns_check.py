@@ -3,6 +3,7 @@ a webhook endpoint's host name resolves to (resolvers/webhook_security.py)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Protocol
 
 import dns.asyncresolver
@@ -37,4 +38,5 @@ class PublicDnsChecker:
         return [b"".join(r.strings).decode(errors="replace") for r in answer]
 
     async def addresses(self, host: str, port: int) -> list[str]:
-        return await system_resolver(host, port)
+        # A lookup that takes too long is one that failed (TimeoutError is an OSError).
+        return await asyncio.wait_for(system_resolver(host, port), LOOKUP_SECONDS)
