@@ -18,10 +18,11 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from db.base import utcnow
 from db.enums import TaskStatus
 from db.models import Task
-from db.webhooks import MAX_ENDPOINTS, DeliveryStatus, WebhookEndpoint
-from resolvers.webhook_dispatch import run_due
+from db.webhooks import MAX_ENDPOINTS, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from resolvers.webhook_dispatch import deliver, run_due
 from resolvers.webhook_security import SIGNATURE_HEADER, verify
 from server.app import create_app
 from server.settings import Settings
@@ -29,6 +30,7 @@ from tests.conftest import GraphQL, World, token_for
 from tests.helpers import FakeDns, gid
 from tests.test_webhook_api import (
     CREATE,
+    DELETE,
     ENDPOINT,
     NORTHWIND,
     OWNER,
@@ -83,7 +85,8 @@ async def receiver() -> AsyncIterator[Receiver]:
     import asyncio
 
     found = Receiver()
-    server = await asyncio.start_server(found.handle, "127.0.0.1", 0)
+    # Looked up at each connection, so a test may replace the handler.
+    server = await asyncio.start_server(lambda r, w: found.handle(r, w), "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     found.url = f"http://127.0.0.1:{port}/hooks"
     async with server:
@@ -229,3 +232,33 @@ async def test_nested_webhook_lists_cost_the_same_for_2_and_20_endpoints(
         assert all(d["eventType"] == "task.completed" for d in node["deliveries"]["nodes"])
         assert node["failed"]["totalCount"] == 1
     assert few == many == NESTED_BUDGET, "\n".join(s[:90] for s in statements)
+
+
+async def test_an_endpoint_deleted_while_its_post_is_out_leaves_the_job_none_the_worse(
+    loopback_gql: GraphQL,
+    world: World,
+    sessions: async_sessionmaker[AsyncSession],
+    receiver: Receiver,
+) -> None:
+    made = await loopback_gql(
+        OWNER, CREATE, input=create_input(world, url=receiver.url, eventTypes=["task.completed"])
+    )
+    endpoint_id = made["data"]["createWebhookEndpoint"]["endpoint"]["id"]
+    delivery = await add_delivery(sessions, endpoint_id, DeliveryStatus.PENDING)
+    async with sessions.begin() as session:
+        row = await session.get_one(WebhookDelivery, delivery)
+        row.next_attempt_at = utcnow()
+    answered = receiver.handle
+
+    async def delete_meanwhile(reader: Any, writer: Any) -> None:
+        # The team deletes the endpoint while the receiver has the POST.
+        gone = await loopback_gql(OWNER, DELETE, id=endpoint_id)
+        assert gone["data"]["deleteWebhookEndpoint"]["userErrors"] == []
+        await answered(reader, writer)
+
+    receiver.handle = delete_meanwhile  # type: ignore[method-assign]  # the server calls it late
+    async with httpx.AsyncClient() as client:
+        assert await deliver(sessions, client, SETTINGS, delivery) is None
+    assert len(receiver.received) == 1
+    async with sessions() as session:
+        assert await session.get(WebhookDelivery, delivery) is None
