@@ -6,6 +6,7 @@ the delivery log."""
 from __future__ import annotations
 
 import json
+import logging
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +18,8 @@ from db.audit import AuditEvent
 from db.base import utcnow
 from db.events import OutboxEvent, event_types
 from db.webhooks import MAX_ENDPOINTS, DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from resolvers import webhooks as webhook_service
+from resolvers.changes import Changes
 from schema.build import build_schema
 from tests.conftest import GraphQL, World
 from tests.helpers import FakeDns, codes, db_id, gid
@@ -471,3 +474,28 @@ async def test_redelivery_is_refused_while_the_endpoint_is_disabled(
     ]
     async with sessions() as session:
         assert (await session.get_one(WebhookDelivery, delivery)).status == DeliveryStatus.FAILED
+
+
+async def test_a_database_fault_logs_no_secret(
+    dns_gql: GraphQL,
+    world: World,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A bug that loses the URL on its way to the database (a NOT NULL violation): the log has
+    the statement, not the values, so not the new secret."""
+    known = "whsec_" + "k" * 40
+    real = webhook_service.apply
+
+    def losing_the_url(row: Any, changes: Changes) -> None:
+        real(row, changes)
+        row.url = None
+
+    monkeypatch.setattr(webhook_service, "apply", losing_the_url)
+    monkeypatch.setattr(webhook_service, "new_secret", lambda: known)
+    with caplog.at_level(logging.ERROR):
+        body = await dns_gql(OWNER, CREATE, input=create_input(world))
+    assert body["errors"][0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert "webhook_endpoints" in caplog.text  # the fault is logged
+    assert known not in caplog.text
+    assert known not in json.dumps(body)
