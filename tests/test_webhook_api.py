@@ -483,7 +483,8 @@ async def test_a_database_fault_logs_no_secret(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     """A bug that loses the URL on its way to the database (a NOT NULL violation): the log has
-    the statement, not the values, so not the new secret."""
+    the statement without its values, and PostgreSQL's quote of the refused row with the secret
+    redacted."""
     known = "whsec_" + "k" * 40
     real = webhook_service.apply
 
