@@ -19,7 +19,9 @@ def is_sqlite(url: str) -> bool:
 
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    kwargs: dict[str, Any] = {"echo": echo}
+    # A database error's message (logged with the request id) names the statement, never its
+    # values: they hold tenants' data and secrets (a webhook endpoint's signing key).
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if not is_sqlite(url):
         # Pre-ping costs a round trip per checkout but is what lets the process recover from a
         # database restart by itself: a connection the server terminated is not always

@@ -137,9 +137,21 @@ BY_MUTATION: dict[str, tuple[tuple[str, str], ...]] = {
 
 # Mutations that change data but make no event: the order of a client's tasks (a drag in a
 # list, not news), one reader's read marks, and the platform's own settings that concern no
-# tenant (trusted documents, payout minimums).
+# tenant (trusted documents, payout minimums). Webhook endpoints are the channel events leave
+# by, not news of the partner's work: their changes are in the audit trail, not the outbox.
 QUIET = frozenset(
-    {"reorderTasks", "markCommunicationsRead", "registerDocument", "setPayoutMinimum"}
+    {
+        "reorderTasks",
+        "markCommunicationsRead",
+        "registerDocument",
+        "setPayoutMinimum",
+        # Partner webhooks (resolvers/webhooks.py).
+        "createWebhookEndpoint",
+        "updateWebhookEndpoint",
+        "rotateWebhookSecret",
+        "deleteWebhookEndpoint",
+        "redeliverWebhook",
+    }
 )
 
 # (model class name, column, new value) -> event type, whichever mutation set the value.

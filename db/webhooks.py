@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint, func
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, UniqueConstraint, func, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, Timestamps, str_enum, utcnow
@@ -17,6 +17,10 @@ class DeliveryStatus(StrEnum):
     PENDING = "pending"  # not tried yet, or to be tried again at `next_attempt_at`
     SUCCEEDED = "succeeded"
     FAILED = "failed"  # given up: retried for the whole retry window, or its endpoint disabled
+
+
+# The most endpoints one partner registers.
+MAX_ENDPOINTS = 20
 
 
 class WebhookEndpoint(Timestamps, Base):
@@ -34,6 +38,11 @@ class WebhookEndpoint(Timestamps, Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     disabled_reason: Mapped[str | None] = mapped_column(String(200))
     created_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # What it is for, in the partner's words.
+    description: Mapped[str | None] = mapped_column(String(500))
+    # Counts the changes made through the API (optimistic concurrency); the delivery counters
+    # the dispatcher keeps (failures, disabling) do not move it.
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
 
 class WebhookDelivery(Base):
@@ -49,6 +58,8 @@ class WebhookDelivery(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     endpoint_id: Mapped[int] = mapped_column(ForeignKey("webhook_endpoints.id"))
+    # The endpoint's partner (the tenant key the read policy and the audit trail use).
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("outbox_events.id"))
     status: Mapped[DeliveryStatus] = mapped_column(
         str_enum(DeliveryStatus), default=DeliveryStatus.PENDING

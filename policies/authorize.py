@@ -51,6 +51,9 @@ Action = Literal[
     "approve",
     # Saved reports (policies/reports.polar).
     "save_reports",
+    # Partner webhooks (policies/webhooks.polar).
+    "manage_webhooks",
+    "redeliver",
 ]
 M = TypeVar("M")
 

@@ -36,6 +36,7 @@ from policies.relationship_setup import register_relationship
 from policies.reports_setup import register_reports
 from policies.sql_filter import SqlFilterAdapter
 from policies.viewer import Membership, MerchantGrant, Viewer
+from policies.webhooks_setup import register_webhooks
 
 POLICY_DIR = Path(__file__).parent
 
@@ -162,6 +163,7 @@ def build_oso() -> Oso:
     register_relationship(oso)
     register_money(oso)
     register_reports(oso)
+    register_webhooks(oso)
     oso.set_data_filtering_adapter(SqlFilterAdapter())
     oso.load_files(sorted(str(p) for p in POLICY_DIR.glob("*.polar")))
     return oso

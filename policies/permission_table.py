@@ -45,7 +45,9 @@ from db.enums import (
     Visibility,
 )
 from db.enums import TaskCategory as Category
+from db.events import OutboxEvent
 from db.reports import SavedReport
+from db.webhooks import WebhookDelivery, WebhookEndpoint
 from policies.authorize import Action, build_authorizer
 from policies.viewer import Viewer, load_viewer
 
@@ -84,6 +86,8 @@ RESOURCE_NAMES = {
     "SubscriptionCharge": "Subscription charge",
     "PayoutMinimum": "Payout minimum",
     "SavedReport": "Saved report",
+    "WebhookEndpoint": "Webhook endpoint",
+    "WebhookDelivery": "Webhook delivery",
 }
 # The clients: (name, Northwind's access, whose seat, what the example stands for).
 CLIENTS = (
@@ -306,6 +310,33 @@ async def _seed(session: AsyncSession) -> World:
         if partner is northwind:
             example = Example(f"{key}'s report", report.id, frozenset(), author.user_id)
             world.examples.setdefault("SavedReport", []).append(example)
+    # Webhooks: an endpoint of each partner, with one delivery of one event.
+    for partner in (northwind, bluefin):
+        endpoint = await add(
+            WebhookEndpoint(
+                partner_id=partner.id,
+                url="https://hooks.example.com/shopiq",
+                event_types=["task.completed"],
+                secret="whsec_example",
+            )
+        )
+        event = await add(
+            OutboxEvent(
+                event_type="task.completed",
+                partner_id=partner.id,
+                subject_type="Task",
+                subject_id=1,
+                payload={},
+                action="completeTask",
+                request_id="example",
+            )
+        )
+        delivery = await add(
+            WebhookDelivery(endpoint_id=endpoint.id, partner_id=partner.id, event_id=event.id)
+        )
+        if partner is northwind:
+            world.add("WebhookEndpoint", "Hooks", endpoint, set())
+            world.add("WebhookDelivery", "Hooks", delivery, set())
     # Shared by every tenant (no partner's own): platform configuration.
     document = await add(
         models.TrustedDocument(sha256="0" * 64, document="{ viewer { user { id } } }", name="Me")

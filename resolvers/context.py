@@ -30,6 +30,8 @@ class Context:
     authz: Authorizer
     sessions: async_sessionmaker[AsyncSession]
     dns: DnsChecker = field(default_factory=PublicDnsChecker)
+    # Tests only: webhook endpoints may be http and loopback or private (server.settings).
+    webhooks_allow_private: bool = False
     # Names this request in logs and in the one thing an unexpected error tells the client.
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
     # The caller asked for the operation's cost in `extensions.cost` (header ShopIQ-GraphQL-Cost).

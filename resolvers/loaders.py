@@ -36,6 +36,7 @@ from resolvers.nested_pages import NestedPages
 from resolvers.readiness import open_blocking_tasks_stmt
 from resolvers.relationship_loaders import RelationshipLoaders
 from resolvers.shared_loader import SharedLoader
+from resolvers.webhook_loaders import WebhookLoaders
 
 Arrange = Callable[[Sequence[Any], Sequence[Any]], list[Any]]
 Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
@@ -70,6 +71,8 @@ class Loaders:
         self.audit_values = self._permitted(AuditEvent, "read_values")
         # Communication, support and documents (resolvers/relationship_loaders.py).
         self.relationship = RelationshipLoaders(viewer, authz, reading)
+        # Webhook endpoints and deliveries (resolvers/webhook_loaders.py).
+        self.webhooks = WebhookLoaders(viewer, authz, reading)
         # Nested connections: one statement per list level however many parents it has.
         self.pages = NestedPages(reading)
 

@@ -27,6 +27,7 @@ from resolvers.problems import (
     UnexpectedError,
     refuse,
 )
+from resolvers.webhook_security import RedactSecrets
 
 __all__ = ["CONFLICT_MESSAGE", "Outcome", "expect_version", "target", "transact"]
 
@@ -34,6 +35,8 @@ T = TypeVar("T")
 M = TypeVar("M")
 
 log = logging.getLogger(__name__)
+# A database error may quote a refused row, with a webhook endpoint's secret in it.
+log.addFilter(RedactSecrets())
 # The action recorded when a service runs outside a GraphQL mutation (a script, a test).
 UNNAMED_ACTION = "unnamed"
 

@@ -30,6 +30,8 @@ class ErrorCode(StrEnum):
     LAST_OWNER = "last_owner"
     IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
     IDEMPOTENCY_KEY_INVALID = "idempotency_key_invalid"
+    LIMIT_REACHED = "limit_reached"
+    ENDPOINT_DISABLED = "endpoint_disabled"
 
 
 def to_camel_case(name: str) -> str:

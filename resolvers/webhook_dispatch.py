@@ -158,7 +158,10 @@ async def fan_out(
                 if (event.id, endpoint.id) in done:
                     continue
                 delivery = WebhookDelivery(
-                    endpoint_id=endpoint.id, event_id=event.id, next_attempt_at=now
+                    endpoint_id=endpoint.id,
+                    partner_id=endpoint.partner_id,
+                    event_id=event.id,
+                    next_attempt_at=now,
                 )
                 session.add(delivery)
                 await session.flush()
@@ -194,7 +197,7 @@ async def deliver(
     now: datetime | None = None,
 ) -> DeliveryStatus | None:
     """One attempt of a due delivery; None when it was not due (done, or another worker has
-    it). The delivery's status after the attempt."""
+    it) or is gone (its endpoint deleted). The delivery's status after the attempt."""
     now = now or utcnow()
     async with sessions.begin() as session:
         found = (
@@ -244,8 +247,11 @@ async def deliver(
     code, error, latency = await _post(client, settings, url, secret, body, event_id, attempt)
     ok = code is not None and 200 <= code < 300
     async with sessions.begin() as session:
-        delivery = await session.get_one(WebhookDelivery, delivery_id)
-        endpoint = await session.get_one(WebhookEndpoint, endpoint_id)
+        found_delivery = await session.get(WebhookDelivery, delivery_id)
+        found_endpoint = await session.get(WebhookEndpoint, endpoint_id)
+        if found_delivery is None or found_endpoint is None:
+            return None  # the endpoint was deleted (with its log) while the POST was out
+        delivery, endpoint = found_delivery, found_endpoint
         delivery.response_code, delivery.latency_ms, delivery.last_error = code, latency, error
         if ok:
             delivery.status = DeliveryStatus.SUCCEEDED

@@ -9,13 +9,17 @@ import asyncio
 import hashlib
 import hmac
 import ipaddress
+import logging
+import re
 import secrets
 import socket
+import traceback
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlsplit
 
 __all__ = [
     "SIGNATURE_HEADER",
+    "RedactSecrets",
     "Resolver",
     "new_secret",
     "sign",
@@ -31,8 +35,31 @@ TOLERANCE = 300
 Resolver = Callable[[str, int], Awaitable[list[str]]]
 
 
+SECRET_PREFIX = "whsec_"
+_SECRET = re.compile(SECRET_PREFIX + r"[A-Za-z0-9_\-]+")
+
+
 def new_secret() -> str:
-    return "whsec_" + secrets.token_urlsafe(32)
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+class RedactSecrets(logging.Filter):
+    """Takes signing secrets out of a log record: a database error's own text may quote the row
+    it refused (PostgreSQL's "Failing row contains (...)"), secret included. A record that
+    carries one is rewritten with its traceback in the message, the secret replaced; any other
+    record passes untouched."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        if record.exc_info and record.exc_info[0] is not None:
+            text += "\n" + "".join(traceback.format_exception(*record.exc_info))
+        if _SECRET.search(text) is None:
+            return True
+        record.msg = _SECRET.sub(SECRET_PREFIX + "[redacted]", text)
+        record.args = None
+        record.exc_info = None
+        record.exc_text = None
+        return True
 
 
 def sign(secret: str, timestamp: int, body: bytes) -> str:

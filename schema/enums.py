@@ -266,6 +266,9 @@ DESCRIPTIONS: dict[type[StrEnum], tuple[str, dict[str, str]]] = {
             "Nothing ran; send a new key.",
             ErrorCode.IDEMPOTENCY_KEY_INVALID: "The `Idempotency-Key` header is not 1 to 255 "
             "printable ASCII characters without spaces. Nothing ran.",
+            ErrorCode.LIMIT_REACHED: "There are as many as there may be (e.g. a partner's "
+            "webhook endpoints); the message gives the limit.",
+            ErrorCode.ENDPOINT_DISABLED: "The webhook endpoint is disabled: enable it first.",
         },
     ),
     BlockerCode: (

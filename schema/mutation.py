@@ -15,6 +15,7 @@ from schema.store_setup import StoreSetupMutation
 from schema.task_mutations import TaskMutation
 from schema.team import TeamMutation
 from schema.templates import TemplateMutation
+from schema.webhook_mutations import WebhookMutation
 
 
 # The domains' mutation types merged into one (as strawberry.tools.merge_types does, which
@@ -39,5 +40,6 @@ class Mutation(
     CommissionMutation,
     PayoutMutation,
     ReportMutation,
+    WebhookMutation,
 ):
     pass

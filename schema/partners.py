@@ -19,6 +19,7 @@ from resolvers.pagination import PageArgs
 from resolvers.payout_queries import partner_payouts_page
 from resolvers.reports import reports_page
 from resolvers.template_queries import templates_page
+from resolvers.webhooks import endpoints_page
 from schema.audit import AuditEvent, AuditEventFilterInput
 from schema.billing import Invoice, InvoiceFilterInput
 from schema.client_filters import ClientFilterInput, ClientOrderInput
@@ -33,6 +34,7 @@ from schema.relay import Node, RowType, node
 from schema.reports import SavedReport
 from schema.templates import WorkflowTemplate
 from schema.users import PartnerMember
+from schema.webhooks import WebhookEndpoint
 
 
 @node(queries.get_partner)
@@ -157,3 +159,10 @@ class Partner(RowType, Node):
     async def commission_terms(self, info: Info, page: PageArgs) -> Connection[CommissionTerms]:
         rows = await partner_commission_terms_page(info.context, self._row.id, page)
         return to_connection(rows, CommissionTerms.of)
+
+    @connection(
+        "The partner's webhook endpoints, oldest first (its owners and admins, and platform staff)."
+    )
+    async def webhook_endpoints(self, info: Info, page: PageArgs) -> Connection[WebhookEndpoint]:
+        rows = await endpoints_page(info.context, self._row.id, page)
+        return to_connection(rows, WebhookEndpoint.of)

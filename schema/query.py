@@ -20,13 +20,14 @@ from schema.relay import NODES, Node, from_global_id, id_of
 from schema.reports import ReportQuery
 from schema.tasks import Task, TaskFilterInput, TaskOrderInput
 from schema.viewer import Viewer
+from schema.webhooks import WebhookQuery
 
 
 @strawberry.type(
     description="Reads. Everything is filtered by what the signed-in user may see: an object "
     "they may not see looks exactly like one that does not exist."
 )
-class Query(ReportQuery):
+class Query(ReportQuery, WebhookQuery):
     @strawberry.field(description="The signed-in user.")
     def viewer(self, info: Info) -> Viewer:
         viewer = info.context.viewer

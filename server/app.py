@@ -175,6 +175,7 @@ class PartnerGraphQL(GraphQL[Context, None]):
             # The session the viewer was loaded in serves the request's reads too.
             session=request.scope["state"].pop("read_session", None),
             dns=self.runtime.dns,
+            webhooks_allow_private=self.runtime.settings.webhooks_allow_private,
             request_id=request.state.request_id,
             report_cost=request.headers.get(COST_HEADER, "") == "1",
             idempotency=await _idempotency(request),

@@ -53,6 +53,9 @@ class Settings:
     # default on SQLite, so the demo works with one command; on PostgreSQL `shopiq worker`
     # processes run them (SHOPIQ_IN_PROCESS_JOBS=1 or 0 overrides). Off in Settings built in code.
     in_process_jobs: bool = False
+    # Tests only (never read from the environment): webhook endpoints may use http and point to
+    # loopback and private addresses, as the dispatcher's `DispatchSettings.allow_private`.
+    webhooks_allow_private: bool = False
 
     @property
     def production(self) -> bool:

@@ -40,12 +40,19 @@ def columns(obj: Any) -> dict[str, Any]:
     return {a.key: getattr(obj, a.key) for a in inspect(type(obj)).column_attrs if not a.deferred}
 
 
+# Where FakeDns resolves a host name it was told nothing about: a public address.
+PUBLIC_ADDRESS = "93.184.215.14"
+
+
 @dataclass
 class FakeDns:
-    """A DNS resolver that answers what the test tells it to (nothing by default), can be made
-    to fail, and remembers every name it was asked."""
+    """A DNS resolver that answers what the test tells it to (no TXT records, and a public
+    address for every host name, by default), can be made to fail, and remembers every name it
+    was asked."""
 
     answers: dict[str, list[str]] = field(default_factory=dict)
+    # Host name -> its addresses (A and AAAA), for webhook URLs.
+    hosts: dict[str, list[str]] = field(default_factory=dict)
     failure: str | None = None
     asked: list[str] = field(default_factory=list)
 
@@ -55,7 +62,14 @@ class FakeDns:
             raise DnsLookupError(self.failure)
         return list(self.answers.get(name, []))
 
+    async def addresses(self, host: str, _port: int) -> list[str]:
+        self.asked.append(host)
+        if self.failure is not None:
+            raise OSError(self.failure)
+        return list(self.hosts.get(host, [PUBLIC_ADDRESS]))
+
     def reset(self) -> None:
         self.answers.clear()
+        self.hosts.clear()
         self.failure = None
         self.asked.clear()

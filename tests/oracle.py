@@ -670,6 +670,12 @@ def reads_saved_report(email: str, slug: str) -> bool:
     return is_platform_staff(email) or (found is not None and found[0] == slug)
 
 
+def reads_webhooks(email: str, slug: str) -> bool:
+    """A webhook endpoint or a delivery of its log, keyed by its partner: that partner's owners
+    and admins, and platform staff (never a manager, specialist, merchant or other partner)."""
+    return reads_commission(email, slug)
+
+
 def staff_only(email: str, _key: object) -> bool:
     """Subscription charges come from platform billing: platform staff alone read them."""
     return not is_refused(email) and is_platform_staff(email)
@@ -730,6 +736,8 @@ def reads_row(email: str, table: str, key: object) -> bool:
         "subscription_charges": staff_only,
         "payouts": reads_payout,
         "saved_reports": reads_saved_report,
+        "webhook_endpoints": reads_webhooks,
+        "webhook_deliveries": reads_webhooks,
     }
     if table in judged:
         return judged[table](email, key)

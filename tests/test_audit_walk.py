@@ -30,17 +30,19 @@ from db.base import Base
 from db.enums import AccessStatus, TaskStatus
 from db.events import OutboxEvent
 from db.models import Assignment, ClientUser, PartnerAccess, Task, User, WorkflowTemplate
+from db.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from resolvers.task_queries import today
 from schema.build import build_schema
 from server.tokens import issue_service_token
 from tests.conftest import TEST_SECRET, GraphQL, World
-from tests.helpers import gid
+from tests.helpers import db_id, gid
 
 OWNER = "owner@northwind.test"
 OUTSIDER = "owner@bluefin.test"
 MERCHANT = "merchant@lumen-candles.test"
 PLATFORM = "staff@shopiq.test"
 Setup = Callable[[GraphQL, dict[str, str]], Awaitable[None]]
+Seed = Callable[[async_sessionmaker[AsyncSession], dict[str, str]], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,8 @@ class Call:
     refused_by: str = OUTSIDER
     setup: Setup | None = None
     service: str | None = None  # succeeds with this service's token instead of `viewer`'s
+    # Writes rows no mutation makes (e.g. what the background jobs write), after `setup`.
+    seed: Seed | None = None
 
 
 def made(email: str, mutation: str, input: str, result: str, *, key: str | None = None) -> Setup:
@@ -137,6 +141,40 @@ async def saved_report(gql: GraphQL, ids: dict[str, str]) -> None:
         },
     )
     ids["report"] = body["data"]["saveReport"]["report"]["id"]
+
+
+WEBHOOK = 'url: "https://hooks.example.com/walk", eventTypes: ["task.completed"]'
+webhook_endpoint = made(
+    OWNER, "createWebhookEndpoint", f'partnerId: "$northwind", {WEBHOOK}', "endpoint"
+)
+
+
+async def webhook_delivery(sessions: async_sessionmaker[AsyncSession], ids: dict[str, str]) -> None:
+    """A failed delivery of an event to Northwind's endpoint `$endpoint`, as the background
+    jobs leave one; `$delivery` names it."""
+    async with sessions.begin() as session:
+        endpoint = await session.get_one(WebhookEndpoint, db_id(ids["endpoint"]))
+        event = OutboxEvent(
+            event_type="task.completed",
+            partner_id=endpoint.partner_id,
+            subject_type="Task",
+            subject_id=1,
+            payload={},
+            action="completeTask",
+            request_id="walk",
+        )
+        session.add(event)
+        await session.flush()
+        delivery = WebhookDelivery(
+            endpoint_id=endpoint.id,
+            partner_id=endpoint.partner_id,
+            event_id=event.id,
+            status=DeliveryStatus.FAILED,
+            attempt=3,
+        )
+        session.add(delivery)
+        await session.flush()
+        ids["delivery"] = gid("WebhookDelivery", delivery.id)
 
 
 SAMPLES: dict[str, Call] = {
@@ -326,6 +364,15 @@ SAMPLES: dict[str, Call] = {
         'payoutId: "$payout", version: 1, reference: "WALK-1"', viewer=STAFF, setup=due_payout
     ),
     "setPayoutMinimum": Call('minimum: {amount: "50.00", currencyCode: "USD"}', viewer=STAFF),
+    "createWebhookEndpoint": Call(f'partnerId: "$northwind", {WEBHOOK}'),
+    "updateWebhookEndpoint": Call(
+        'endpointId: "$endpoint", version: 1, description: "Walked"', setup=webhook_endpoint
+    ),
+    "rotateWebhookSecret": Call('endpointId: "$endpoint"', setup=webhook_endpoint),
+    "deleteWebhookEndpoint": Call('endpointId: "$endpoint"', setup=webhook_endpoint),
+    "redeliverWebhook": Call(
+        'deliveryId: "$delivery"', setup=webhook_endpoint, seed=webhook_delivery
+    ),
 }
 
 _MUTATION_TYPE = build_schema()._schema.mutation_type
@@ -476,6 +523,8 @@ async def test_a_mutation_writes_events_when_it_changes_data_and_none_when_refus
     ids = await refs(sessions, world)
     if call.setup is not None:
         await call.setup(dns_gql, ids)
+    if call.seed is not None:
+        await call.seed(sessions, ids)
     document = (
         f"mutation {{ {name}(input: {{ {Template(call.input).substitute(ids)} }}) "
         "{ userErrors { field code message } } }"

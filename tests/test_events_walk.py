@@ -57,6 +57,8 @@ async def test_a_mutation_records_its_events_and_none_when_refused(
     ids = await refs(sessions, world)
     if call.setup is not None:
         await call.setup(dns_gql, ids)
+    if call.seed is not None:
+        await call.seed(sessions, ids)
     document = (
         f"mutation {{ {name}(input: {{ {Template(call.input).substitute(ids)} }}) "
         "{ userErrors { field code message } } }"

@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.audit import AuditEvent
 from db.base import Base
 from db.demo import USERS
+from db.events import OutboxEvent
 from db.models import (
     Assignment,
     Client,
@@ -65,6 +66,7 @@ from db.relationship import (
     TimeEntry,
 )
 from db.reports import SavedReport
+from db.webhooks import WebhookDelivery, WebhookEndpoint
 from schema.build import build_schema
 from schema.relay import from_global_id
 from tests import oracle
@@ -77,18 +79,9 @@ ANONYMOUS = "(no token)"
 VIEWERS = (*USERS, ANONYMOUS)
 CANARY = re.compile(r"cnry-([a-z_]+)-(\d+)-")
 # Tables whose rows are no tenant's data: documents registered by platform staff, and the rate
-# limiter's buckets (keyed by their text, which is no one's to read). The outbox and the webhook
-# tables are read by no field of the API (only by the background jobs), so a canary in them
-# could not show.
-NOT_TENANT_DATA = frozenset(
-    {
-        "trusted_documents",
-        "rate_limit_buckets",
-        "outbox_events",
-        "webhook_endpoints",
-        "webhook_deliveries",
-    }
-)
+# limiter's buckets (keyed by their text, which is no one's to read). The outbox is read by no
+# field of the API (only by the background jobs), so a canary in it could not show.
+NOT_TENANT_DATA = frozenset({"trusted_documents", "rate_limit_buckets", "outbox_events"})
 # Global id type name -> table.
 NODE_TABLES = {
     "Client": "clients",
@@ -114,6 +107,8 @@ NODE_TABLES = {
     "SubscriptionCharge": "subscription_charges",
     "Payout": "payouts",
     "SavedReport": "saved_reports",
+    "WebhookEndpoint": "webhook_endpoints",
+    "WebhookDelivery": "webhook_deliveries",
 }
 GRAPHQL_SCHEMA = build_schema()._schema
 
@@ -250,6 +245,12 @@ async def row_keys(session: AsyncSession) -> RowKeys:
         "saved_reports": await pairs(
             select(SavedReport.id, Partner.slug).join(Partner, SavedReport.partner_id == Partner.id)
         ),
+        **{
+            model.__tablename__: await pairs(
+                select(model.id, Partner.slug).join(Partner, model.partner_id == Partner.id)
+            )
+            for model in (WebhookEndpoint, WebhookDelivery)
+        },
     }
 
 
@@ -264,12 +265,46 @@ def report_documents_per_user() -> Iterator[None]:
         print(f"all users: {sum(RAN.values())} documents showed nothing foreign")
 
 
+async def add_webhooks(sessions: async_sessionmaker[AsyncSession]) -> None:
+    """An endpoint of every partner with a delivery in its log (the demo has none: its
+    deliveries would be the background jobs' to make)."""
+    async with sessions.begin() as session:
+        for partner_id in list(await session.scalars(select(Partner.id))):
+            endpoint = WebhookEndpoint(
+                partner_id=partner_id,
+                url="https://hooks.example.com/",
+                event_types=["task.completed"],
+                secret="whsec_x",
+                description="hooks",
+            )
+            event = OutboxEvent(
+                event_type="task.completed",
+                partner_id=partner_id,
+                subject_type="Task",
+                subject_id=1,
+                payload={},
+                action="completeTask",
+                request_id="isolation",
+            )
+            session.add_all([endpoint, event])
+            await session.flush()
+            session.add(
+                WebhookDelivery(
+                    endpoint_id=endpoint.id,
+                    partner_id=partner_id,
+                    event_id=event.id,
+                    last_error="HTTP 500",
+                )
+            )
+
+
 @pytest.fixture
 async def canaried(committed_world: World, sessions: async_sessionmaker[AsyncSession]) -> RowKeys:
     """The demo world with a canary in every free-text column, committed (the world is reseeded
     after the test). Committed, not in the test's rolled-back transaction: a document whose
     root field fails stops its sibling fields mid-statement, which discards the connection
     they were using, as it must in production, and the test's one connection with it."""
+    await add_webhooks(sessions)
     async with sessions() as session:
         keys = await row_keys(session)
     columns = canary_columns()
