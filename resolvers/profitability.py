@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, literal, or_, select, true
 
 from db.models import Client
 from db.money import Commission, Invoice, InvoiceStatus
@@ -97,7 +97,8 @@ def _rows(
             Invoice.currency == q.currency,
             Invoice.status == InvoiceStatus.PAID,
             Invoice.paid_at >= _start_of(q.from_),
-            Invoice.paid_at < _start_of(q.to + timedelta(days=1)),
+            # The last day included; 9999-12-31 has no next day, and nothing is paid after it.
+            Invoice.paid_at < _start_of(q.to + timedelta(days=1)) if q.to < date.max else true(),
             authz.filter(viewer, "read", Invoice),
         )
         .group_by(Invoice.client_id)

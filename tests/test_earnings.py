@@ -301,6 +301,15 @@ async def test_profitability_refuses_a_bad_cursor_and_period(gql: GraphQL, world
         **{"from": "2031-01-02", "to": "2031-01-01"},
     )
     assert backwards["errors"][0]["message"] == "`to` must be on or after `from`"
+    widest = await gql(
+        OWNER,
+        PROFITABILITY,
+        id=northwind(world),
+        first=5,
+        **{"from": "0001-01-01", "to": "9999-12-31"},
+    )
+    assert "errors" not in widest, widest
+    assert widest["data"]["partner"]["profitability"]["edges"]
 
 
 async def test_profitability_costs_one_statement_per_page_whatever_its_size(
