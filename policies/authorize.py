@@ -49,6 +49,7 @@ Action = Literal[
     "manage_billing",
     "ingest",
     "approve",
+    "read_profitability",
     # Saved reports (policies/reports.polar).
     "save_reports",
     # Partner webhooks (policies/webhooks.polar).

@@ -149,3 +149,15 @@ has_permission(viewer: Viewer, action: String, _: PayoutMinimum) if
   action in ["read", "manage"] and
   viewer.is_platform_staff = true;
 has_permission(viewer: Viewer, "read", _: PayoutMinimum) if viewer.service = "payouts";
+
+# --- Earnings and profitability reports --------------------------------------------------------
+
+# Per-client profitability (service fees, support minutes, commissions per client) is a
+# management report: owners, admins and managers of a partner serving the client (any scope),
+# and platform staff. Each of its figures is further filtered by its own rows' rule, so a
+# manager's commission column stays empty (Commission "read" is owners and admins only).
+has_permission(viewer: Viewer, "read_profitability", client: Client) if
+  membership in viewer.memberships and
+  manages(membership) and
+  serves(membership, client);
+has_permission(viewer: Viewer, "read_profitability", _: Client) if viewer.is_platform_staff = true;

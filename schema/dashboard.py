@@ -5,6 +5,8 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import dashboard
+from resolvers.earnings import earnings_to_date
+from schema.earnings import EarningsToDate
 from schema.enums import ClientStatus
 from schema.info import Info
 from schema.users import PartnerMember
@@ -78,10 +80,21 @@ class PartnerDashboard:
         description="Merchants' access requests waiting for an answer; null unless the viewer "
         "is a manager, admin or owner of the partner."
     )
+    _partner_id: strawberry.Private[int]
+
+    @strawberry.field(
+        description="Net commissions earned this month and this year so far (UTC), per "
+        "currency; null unless the viewer may read the partner's commissions (its owners and "
+        "admins, and platform staff). One statement, asked only when selected."
+    )
+    async def earnings(self, info: Info) -> list[EarningsToDate] | None:
+        found = await earnings_to_date(info.context, self._partner_id)
+        return None if found is None else [EarningsToDate.of(row) for row in found]
 
     @staticmethod
-    def of(found: dashboard.Dashboard) -> PartnerDashboard:
+    def of(found: dashboard.Dashboard, partner_id: int) -> PartnerDashboard:
         return PartnerDashboard(
+            _partner_id=partner_id,
             clients_by_status=[
                 StatusCount(status=status, count=found.clients_by_status[status])
                 for status in ClientStatus  # lifecycle order

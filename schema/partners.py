@@ -3,6 +3,7 @@ workflows."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 import strawberry
@@ -15,8 +16,10 @@ from resolvers.billing_queries import partner_invoices_page
 from resolvers.client_filters import DEFAULT_ORDER
 from resolvers.commission_queries import partner_commission_terms_page, partner_commissions_page
 from resolvers.dashboard import partner_dashboard
+from resolvers.earnings import EarningsGroup, partner_balance, partner_earnings
 from resolvers.pagination import PageArgs
 from resolvers.payout_queries import partner_payouts_page
+from resolvers.profitability import profitability_page
 from resolvers.reports import reports_page
 from resolvers.template_queries import templates_page
 from resolvers.webhooks import endpoints_page
@@ -27,8 +30,16 @@ from schema.clients import Client
 from schema.commissions import Commission, CommissionTerms
 from schema.connections import Connection, connection, to_connection
 from schema.dashboard import PartnerDashboard
+from schema.earnings import (
+    Balance,
+    ClientProfitability,
+    EarningsRow,
+    ProfitabilityOrder,
+    profitability_query,
+)
 from schema.enums import PartnerTier
 from schema.info import Info
+from schema.money import CurrencyCode
 from schema.payouts import Payout, PayoutFilterInput
 from schema.relay import Node, RowType, node
 from schema.reports import SavedReport
@@ -79,7 +90,7 @@ class Partner(RowType, Node):
     )
     async def dashboard(self, info: Info) -> PartnerDashboard | None:
         found = await partner_dashboard(info.context, self._row.id)
-        return PartnerDashboard.of(found) if found is not None else None
+        return PartnerDashboard.of(found, self._row.id) if found is not None else None
 
     @connection("The partner's repeatable workflows (team members only).")
     async def workflow_templates(self, info: Info, page: PageArgs) -> Connection[WorkflowTemplate]:
@@ -166,3 +177,71 @@ class Partner(RowType, Node):
     async def webhook_endpoints(self, info: Info, page: PageArgs) -> Connection[WebhookEndpoint]:
         rows = await endpoints_page(info.context, self._row.id, page)
         return to_connection(rows, WebhookEndpoint.of)
+
+    @strawberry.field(
+        description="The partner's commission ledger (commissions and reversals, every status) "
+        "summed in SQL per currency and per the chosen keys, in key order. Its owners and "
+        "admins, and platform staff; an empty list for anyone else."
+    )
+    async def earnings(
+        self,
+        info: Info,
+        group_by: Annotated[
+            list[EarningsGroup] | None,
+            strawberry.argument(description="Group by these keys; none: one row per currency."),
+        ] = None,
+        from_: Annotated[
+            date | None,
+            strawberry.argument(name="from", description="Earned on or after this day (UTC)."),
+        ] = None,
+        to: Annotated[
+            date | None, strawberry.argument(description="Earned on or before this day (UTC).")
+        ] = None,
+        currency: Annotated[
+            CurrencyCode | None, strawberry.argument(description="Only this currency.")
+        ] = None,
+    ) -> list[EarningsRow]:
+        rows = await partner_earnings(
+            info.context,
+            self._row.id,
+            group_by=group_by or (),
+            from_=from_,
+            to=to,
+            currency=currency,
+        )
+        return [EarningsRow.of(row) for row in rows]
+
+    @strawberry.field(
+        description="Where the partner's commissions stand, per currency: pending, approved, "
+        "in a payout, carried forward, paid. Its owners and admins, and platform staff; an "
+        "empty list for anyone else."
+    )
+    async def balance(self, info: Info) -> list[Balance]:
+        return [Balance.of(row) for row in await partner_balance(info.context, self._row.id)]
+
+    @connection(
+        "Per-client profitability over a period in one currency: commissions earned, service "
+        "fees invoiced and paid, support minutes logged; one row per client of the partner. "
+        "Owners and admins see every figure; managers every figure but the commissions "
+        "(null); anyone else gets an empty list."
+    )
+    async def profitability(
+        self,
+        info: Info,
+        page: PageArgs,
+        from_: Annotated[
+            date, strawberry.argument(name="from", description="The period's first day (UTC).")
+        ],
+        to: Annotated[date, strawberry.argument(description="The period's last day (UTC).")],
+        currency: Annotated[
+            CurrencyCode,
+            strawberry.argument(description="The currency of every amount (never converted)."),
+        ],
+        order_by: Annotated[
+            ProfitabilityOrder | None,
+            strawberry.argument(description="The order; by client name when not given."),
+        ] = None,
+    ) -> Connection[ClientProfitability]:
+        query = profitability_query(from_, to, currency, order_by)
+        rows = await profitability_page(info.context, self._row.id, query, page)
+        return to_connection(rows, ClientProfitability.of)
