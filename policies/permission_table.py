@@ -45,6 +45,7 @@ from db.enums import (
     Visibility,
 )
 from db.enums import TaskCategory as Category
+from db.jobs import FailedJob
 from db.reports import SavedReport
 from policies.authorize import Action, build_authorizer
 from policies.viewer import Viewer, load_viewer
@@ -84,6 +85,7 @@ RESOURCE_NAMES = {
     "SubscriptionCharge": "Subscription charge",
     "PayoutMinimum": "Payout minimum",
     "SavedReport": "Saved report",
+    "FailedJob": "Failed job",
 }
 # The clients: (name, Northwind's access, whose seat, what the example stands for).
 CLIENTS = (
@@ -330,6 +332,8 @@ async def _seed(session: AsyncSession) -> World:
             if partner is northwind:
                 label = f"{client_name} {'internal' if internal else 'shared'} change"
                 world.add("AuditEvent", label, event, tags if internal else {*tags, "shared"})
+    failed = await add(FailedJob(job_name="payouts.run", arguments={}, attempts=5, error="-"))
+    world.add("FailedJob", "a failed job", failed, set())
     await session.commit()
     return world
 
