@@ -13,6 +13,7 @@ from resolvers.task_queries import tasks_page
 from schema.clients import Client, ClientFilterInput
 from schema.connections import Connection, connection, to_connection
 from schema.info import Info
+from schema.jobs import JobQuery
 from schema.partners import Partner
 from schema.relay import NODES, Node, from_global_id, id_of
 from schema.reports import ReportQuery
@@ -24,7 +25,7 @@ from schema.viewer import Viewer
     description="Reads. Everything is filtered by what the signed-in user may see: an object "
     "they may not see looks exactly like one that does not exist."
 )
-class Query(ReportQuery):
+class Query(ReportQuery, JobQuery):
     @strawberry.field(description="The signed-in user.")
     def viewer(self, info: Info) -> Viewer:
         viewer = info.context.viewer

@@ -730,6 +730,8 @@ def reads_row(email: str, table: str, key: object) -> bool:
         "subscription_charges": staff_only,
         "payouts": reads_payout,
         "saved_reports": reads_saved_report,
+        # Jobs that failed their last attempt belong to the platform.
+        "failed_jobs": staff_only,
     }
     if table in judged:
         return judged[table](email, key)

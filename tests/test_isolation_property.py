@@ -34,6 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from db.audit import AuditEvent
 from db.base import Base
 from db.demo import USERS
+from db.jobs import FailedJob
 from db.models import (
     Assignment,
     Client,
@@ -114,6 +115,7 @@ NODE_TABLES = {
     "SubscriptionCharge": "subscription_charges",
     "Payout": "payouts",
     "SavedReport": "saved_reports",
+    "FailedJob": "failed_jobs",
 }
 GRAPHQL_SCHEMA = build_schema()._schema
 
@@ -250,6 +252,7 @@ async def row_keys(session: AsyncSession) -> RowKeys:
         "saved_reports": await pairs(
             select(SavedReport.id, Partner.slug).join(Partner, SavedReport.partner_id == Partner.id)
         ),
+        "failed_jobs": await pairs(select(FailedJob.id, FailedJob.job_name)),
     }
 
 
