@@ -75,7 +75,7 @@ def _body(job: Job, retry: RetryStrategy) -> Any:
             if retry.get_retry_exception(exc, context.job) is None:
                 await _record_failure(env.sessions, job, context, timestamp, exc)
             raise
-        log.info("job %s done: %s", job.name, result)
+        log.debug("job %s done: %s", job.name, result)
 
     run.__name__ = run.__qualname__ = job.name.replace(".", "_")
     run.__doc__ = job.description
