@@ -24,6 +24,7 @@ from db.audit import SECRET_MARKER, AuditOperation
 from db.base import Base, utcnow
 
 __all__ = [
+    "BY_JOB",
     "BY_MUTATION",
     "BY_ROW",
     "QUIET",
@@ -169,9 +170,18 @@ BY_ROW: dict[tuple[str, str, str], str] = {
 }
 
 
+# Events that scheduled jobs record, not mutations (resolvers/scheduled.py): once per task and
+# due date, once per access and expiry.
+BY_JOB: dict[str, str] = {
+    "tasks.mark_overdue": "task.overdue",
+    "accesses.expire": "access.expired",
+}
+
+
 def event_types() -> list[str]:
     """Every event type the catalogue can record, sorted."""
     found = {t for pairs in BY_MUTATION.values() for _, t in pairs} | set(BY_ROW.values())
+    found |= set(BY_JOB.values())
     return sorted(found)
 
 

@@ -381,6 +381,7 @@ class TrustedDocument(Base):
 from db import access as _access  # noqa: E402, F401
 from db import audit  # noqa: E402, F401
 from db import events as _events  # noqa: E402, F401
+from db import jobs as _jobs  # noqa: E402, F401
 from db import money as _money  # noqa: E402, F401
 from db import payouts as _payouts  # noqa: E402, F401
 from db import webhooks as _webhooks  # noqa: E402, F401

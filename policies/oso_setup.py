@@ -32,6 +32,7 @@ from db.money import (
     SubscriptionCharge,
 )
 from db.payouts import Payout, PayoutMinimum
+from policies.jobs_setup import register_jobs
 from policies.relationship_setup import register_relationship
 from policies.reports_setup import register_reports
 from policies.sql_filter import SqlFilterAdapter
@@ -164,6 +165,7 @@ def build_oso() -> Oso:
     register_money(oso)
     register_reports(oso)
     register_webhooks(oso)
+    register_jobs(oso)
     oso.set_data_filtering_adapter(SqlFilterAdapter())
     oso.load_files(sorted(str(p) for p in POLICY_DIR.glob("*.polar")))
     return oso

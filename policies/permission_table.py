@@ -46,6 +46,7 @@ from db.enums import (
 )
 from db.enums import TaskCategory as Category
 from db.events import OutboxEvent
+from db.jobs import FailedJob
 from db.reports import SavedReport
 from db.webhooks import WebhookDelivery, WebhookEndpoint
 from policies.authorize import Action, build_authorizer
@@ -88,6 +89,7 @@ RESOURCE_NAMES = {
     "SavedReport": "Saved report",
     "WebhookEndpoint": "Webhook endpoint",
     "WebhookDelivery": "Webhook delivery",
+    "FailedJob": "Failed job",
 }
 # The clients: (name, Northwind's access, whose seat, what the example stands for).
 CLIENTS = (
@@ -361,6 +363,8 @@ async def _seed(session: AsyncSession) -> World:
             if partner is northwind:
                 label = f"{client_name} {'internal' if internal else 'shared'} change"
                 world.add("AuditEvent", label, event, tags if internal else {*tags, "shared"})
+    failed = await add(FailedJob(job_name="payouts.run", arguments={}, attempts=5, error="-"))
+    world.add("FailedJob", "a failed job", failed, set())
     await session.commit()
     return world
 

@@ -107,6 +107,10 @@ ANSWERS: Mapping[UniqueKey, Problem] = {
         "Another payout run for this period ran meanwhile; nothing was saved."
     ),
     ("payout_minimums", ("currency",)): _race(),
+    # Once-only marks of the scheduled jobs, inserted ON CONFLICT DO NOTHING (never raised);
+    # listed for completeness.
+    ("task_overdue_marks", ("task_id", "due_date")): _race(),
+    ("access_expiry_marks", ("access_id", "expires_at")): _race(),
 }
 
 

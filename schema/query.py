@@ -15,6 +15,7 @@ from schema.client_filters import ClientFilterInput, ClientOrderInput
 from schema.clients import Client
 from schema.connections import Connection, connection, to_connection
 from schema.info import Info
+from schema.jobs import JobQuery
 from schema.partners import Partner
 from schema.relay import NODES, Node, from_global_id, id_of
 from schema.reports import ReportQuery
@@ -27,7 +28,7 @@ from schema.webhooks import WebhookQuery
     description="Reads. Everything is filtered by what the signed-in user may see: an object "
     "they may not see looks exactly like one that does not exist."
 )
-class Query(ReportQuery, WebhookQuery):
+class Query(ReportQuery, WebhookQuery, JobQuery):
     @strawberry.field(description="The signed-in user.")
     def viewer(self, info: Info) -> Viewer:
         viewer = info.context.viewer

@@ -54,6 +54,7 @@ from server.edge import (
 from server.failsafe import Failsafe
 from server.graphiql import graphiql_page, graphiql_routes
 from server.graphql_errors import InputCheck, RootArguments, coded
+from server.jobs import connector_for
 from server.observability import (
     Metrics,
     ObservedRequests,
@@ -366,7 +367,15 @@ def create_app(
         warm(runtime.authz, WARM_MODELS)
         stop = asyncio.Event()
         jobs = (
-            asyncio.create_task(run_jobs(runtime.sessions, stop))
+            asyncio.create_task(
+                run_jobs(
+                    runtime.sessions,
+                    stop,
+                    connector=connector_for(settings.database_url),
+                    authz=runtime.authz,
+                    dns=runtime.dns,
+                )
+            )
             if settings.in_process_jobs
             else None
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -17,7 +16,7 @@ from db.demo import DEMO_EMAILS, seed_demo, wipe
 from db.engine import create_engine, create_session_factory
 from db.enums import UserStatus
 from db.models import User
-from server import documents_cli, payouts_cli
+from server import documents_cli, jobs_cli, payouts_cli
 from server.settings import Settings, SettingsError, load_settings
 from server.tokens import MAX_LIFETIME_SECONDS, SERVICES, issue_service_token, issue_token
 
@@ -38,26 +37,6 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         f"({settings.env}, {workers} {noun})"
     )
     serve(settings, args.host, args.port, workers)
-    return 0
-
-
-async def _work(settings: Settings) -> None:
-    from server.worker import run_jobs
-
-    engine = create_engine(settings.database_url)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    try:
-        await run_jobs(create_session_factory(engine), stop)
-    finally:
-        await engine.dispose()
-
-
-def cmd_worker(settings: Settings, _: argparse.Namespace) -> int:
-    _say("running background jobs (webhook deliveries); Ctrl-C stops")
-    asyncio.run(_work(settings))
     return 0
 
 
@@ -179,9 +158,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.set_defaults(handler=cmd_serve)
 
-    sub.add_parser(
-        "worker", help="run the background jobs (webhook deliveries) until stopped"
-    ).set_defaults(handler=cmd_worker)
+    jobs_cli.add_parsers(sub)
 
     db = sub.add_parser("db", help="database tasks")
     db_sub = db.add_subparsers(dest="db_command", required=True)

@@ -49,9 +49,10 @@ class Settings:
     # In production /metrics answers only this bearer token, and is absent without one
     # (SHOPIQ_METRICS_TOKEN). In development it is open.
     metrics_token: str | None = None
-    # Run the background jobs (webhook deliveries) in the serving process (server.worker): the
-    # default on SQLite, so the demo works with one command; on PostgreSQL `shopiq worker`
-    # processes run them (SHOPIQ_IN_PROCESS_JOBS=1 or 0 overrides). Off in Settings built in code.
+    # Run the background jobs (resolvers/jobs.py) in the serving process (server.worker, on an
+    # in-memory queue with SQLite): the default on SQLite, so the demo works with one command; on
+    # PostgreSQL `shopiq worker` processes run them (SHOPIQ_IN_PROCESS_JOBS=1 or 0 overrides).
+    # Off in Settings built in code.
     in_process_jobs: bool = False
     # Tests only (never read from the environment): webhook endpoints may use http and point to
     # loopback and private addresses, as the dispatcher's `DispatchSettings.allow_private`.

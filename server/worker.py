@@ -1,18 +1,22 @@
-"""The background jobs' runner: every few seconds, new outbox events become webhook deliveries
-and the due deliveries are attempted (resolvers/webhook_dispatch.py). `shopiq worker` runs it
-as its own process (any number of them: each attempt is claimed before it is made); on the
-SQLite default the serving process runs it as an asyncio task (`Settings.in_process_jobs`)."""
+"""The background jobs' runner: a procrastinate worker over the job registry (server/jobs.py,
+resolvers/jobs.py) until `stop` is set. `shopiq worker` runs it as its own process on
+PostgreSQL (any number of them, each with its concurrency); on the SQLite default the serving
+process runs it as an asyncio task on an in-memory queue (`Settings.in_process_jobs`)."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 
-import httpx
+from procrastinate import RetryStrategy
+from procrastinate.testing import InMemoryConnector
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from resolvers.webhook_dispatch import DispatchSettings, run_due
+from policies import Authorizer, build_authorizer
+from resolvers.dns_check import DnsChecker
+from resolvers.jobs import JOBS, Job
+from resolvers.webhook_dispatch import DispatchSettings
+from server.jobs import DEFAULT_RETRY, build_app, running_worker
 
 log = logging.getLogger(__name__)
 POLL_SECONDS = 2.0
@@ -22,16 +26,26 @@ async def run_jobs(
     sessions: async_sessionmaker[AsyncSession],
     stop: asyncio.Event,
     *,
+    connector: object | None = None,
+    authz: Authorizer | None = None,
     settings: DispatchSettings | None = None,
+    dns: DnsChecker | None = None,
+    concurrency: int = 1,
     poll_seconds: float = POLL_SECONDS,
+    jobs: tuple[Job, ...] = JOBS,
+    retry: RetryStrategy = DEFAULT_RETRY,
 ) -> None:
-    """Polls until `stop` is set. A failing round is logged and the next one runs."""
-    settings = settings or DispatchSettings()
-    async with httpx.AsyncClient() as client:
-        while not stop.is_set():
-            try:
-                await run_due(sessions, client, settings)
-            except Exception:  # a job round must not end the runner
-                log.exception("Background job round failed; retrying")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), poll_seconds)
+    """Runs the jobs on their schedules until `stop` is set. `connector`: procrastinate's
+    queue (server.jobs.connector_for); in memory when not given."""
+    app = build_app(connector or InMemoryConnector(), jobs=jobs, retry=retry)
+    async with running_worker(
+        app,
+        sessions,
+        authz or build_authorizer(),
+        concurrency=concurrency,
+        dns=dns,
+        webhooks=settings,
+        polling_seconds=poll_seconds,
+    ):
+        log.info("background jobs running: %s", ", ".join(j.name for j in jobs))
+        await stop.wait()

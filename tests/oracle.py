@@ -738,6 +738,8 @@ def reads_row(email: str, table: str, key: object) -> bool:
         "saved_reports": reads_saved_report,
         "webhook_endpoints": reads_webhooks,
         "webhook_deliveries": reads_webhooks,
+        # Jobs that failed their last attempt belong to the platform.
+        "failed_jobs": staff_only,
     }
     if table in judged:
         return judged[table](email, key)

@@ -35,6 +35,7 @@ from db.audit import AuditEvent
 from db.base import Base
 from db.demo import USERS
 from db.events import OutboxEvent
+from db.jobs import FailedJob
 from db.models import (
     Assignment,
     Client,
@@ -109,6 +110,7 @@ NODE_TABLES = {
     "SavedReport": "saved_reports",
     "WebhookEndpoint": "webhook_endpoints",
     "WebhookDelivery": "webhook_deliveries",
+    "FailedJob": "failed_jobs",
 }
 GRAPHQL_SCHEMA = build_schema()._schema
 
@@ -251,6 +253,7 @@ async def row_keys(session: AsyncSession) -> RowKeys:
             )
             for model in (WebhookEndpoint, WebhookDelivery)
         },
+        "failed_jobs": await pairs(select(FailedJob.id, FailedJob.job_name)),
     }
 
 

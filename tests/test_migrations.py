@@ -23,6 +23,7 @@ from db.base import Base
 from db.demo import DEMO_EMAILS, USERS
 from db.engine import create_engine
 from db.enums import UserStatus
+from db.jobs import ours
 from server.cli import main
 from server.tokens import read_token
 
@@ -36,7 +37,13 @@ def differences(metadata: MetaData) -> Callable[[Connection], list[Any]]:
 
     def compare(connection: Connection) -> list[Any]:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": True}
+            connection,
+            opts={
+                "compare_type": True,
+                "compare_server_default": True,
+                # The job engine's queue tables (PostgreSQL) are procrastinate's, not models.
+                "include_name": lambda name, type_, _: type_ != "table" or ours(name),
+            },
         )
         return list(compare_metadata(context, metadata))
 
@@ -44,7 +51,7 @@ def differences(metadata: MetaData) -> Callable[[Connection], list[Any]]:
 
 
 def table_names(connection: Connection) -> set[str]:
-    return set(inspect(connection).get_table_names())
+    return {name for name in inspect(connection).get_table_names() if ours(name)}
 
 
 async def test_migrations_match_the_models(engine: AsyncEngine) -> None:

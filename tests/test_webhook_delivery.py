@@ -21,6 +21,7 @@ from db.base import utcnow
 from db.enums import AccessStatus, TaskStatus
 from db.models import PartnerAccess, Task
 from db.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from resolvers.jobs import by_name
 from resolvers.webhook_dispatch import DispatchSettings, deliver, fan_out, run_due
 from resolvers.webhook_security import SIGNATURE_HEADER, verify
 from server.settings import load_settings
@@ -312,7 +313,10 @@ async def test_the_in_process_runner_delivers_until_stopped(
     await add_endpoint(sessions, world, receiver.url)
     await complete_a_task(gql, sessions, world)
     stop = asyncio.Event()
-    runner = asyncio.create_task(run_jobs(sessions, stop, settings=SETTINGS, poll_seconds=0.01))
+    webhooks = (by_name()["webhooks.dispatch"],)
+    runner = asyncio.create_task(
+        run_jobs(sessions, stop, settings=SETTINGS, poll_seconds=0.01, jobs=webhooks)
+    )
     for _ in range(500):
         if receiver.received:
             break
