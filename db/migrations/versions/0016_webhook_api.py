@@ -1,7 +1,7 @@
 """The partner webhook API: an endpoint's description and version, a delivery's partner
 
 Revision ID: 0016_webhook_api
-Revises: 0013_saved_reports
+Revises: 0015_jobs
 Create Date: 2026-11-28 14:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016_webhook_api"
-down_revision: str | None = "0013_saved_reports"
+down_revision: str | None = "0015_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
