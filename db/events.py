@@ -141,6 +141,10 @@ BY_MUTATION: dict[str, tuple[tuple[str, str], ...]] = {
 QUIET = frozenset(
     {"reorderTasks", "markCommunicationsRead", "registerDocument", "setPayoutMinimum"}
 )
+# A bulk mutation only queues its operation (its creator's own job); each item, when it runs,
+# records the events of the single mutation it runs (applyWorkflowTemplate, assignMember,
+# updateTask).
+QUIET |= {"bulkApplyWorkflowTemplate", "bulkAssignMember", "bulkUpdateTasks"}
 
 # (model class name, column, new value) -> event type, whichever mutation set the value.
 BY_ROW: dict[tuple[str, str, str], str] = {

@@ -32,6 +32,7 @@ from db.money import (
     SubscriptionCharge,
 )
 from db.payouts import Payout, PayoutMinimum
+from policies.bulk_setup import register_bulk
 from policies.relationship_setup import register_relationship
 from policies.reports_setup import register_reports
 from policies.sql_filter import SqlFilterAdapter
@@ -162,6 +163,7 @@ def build_oso() -> Oso:
     register_relationship(oso)
     register_money(oso)
     register_reports(oso)
+    register_bulk(oso)
     oso.set_data_filtering_adapter(SqlFilterAdapter())
     oso.load_files(sorted(str(p) for p in POLICY_DIR.glob("*.polar")))
     return oso

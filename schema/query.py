@@ -10,6 +10,7 @@ from graphql import GraphQLError
 from resolvers import queries
 from resolvers.pagination import PageArgs
 from resolvers.task_queries import tasks_page
+from schema.bulk import BulkQuery
 from schema.clients import Client, ClientFilterInput
 from schema.connections import Connection, connection, to_connection
 from schema.info import Info
@@ -24,7 +25,7 @@ from schema.viewer import Viewer
     description="Reads. Everything is filtered by what the signed-in user may see: an object "
     "they may not see looks exactly like one that does not exist."
 )
-class Query(ReportQuery):
+class Query(ReportQuery, BulkQuery):
     @strawberry.field(description="The signed-in user.")
     def viewer(self, info: Info) -> Viewer:
         viewer = info.context.viewer

@@ -12,6 +12,7 @@ import logging
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from resolvers.bulk_jobs import run_bulk_operations
 from resolvers.webhook_dispatch import DispatchSettings, run_due
 
 log = logging.getLogger(__name__)
@@ -31,6 +32,7 @@ async def run_jobs(
         while not stop.is_set():
             try:
                 await run_due(sessions, client, settings)
+                await run_bulk_operations(sessions)
             except Exception:  # a job round must not end the runner
                 log.exception("Background job round failed; retrying")
             with contextlib.suppress(TimeoutError):

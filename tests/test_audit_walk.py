@@ -326,6 +326,11 @@ SAMPLES: dict[str, Call] = {
         'payoutId: "$payout", version: 1, reference: "WALK-1"', viewer=STAFF, setup=due_payout
     ),
     "setPayoutMinimum": Call('minimum: {amount: "50.00", currencyCode: "USD"}', viewer=STAFF),
+    # Bulk operations: the mutation queues the operation (its items run later, as the single
+    # mutations). Refused up front: a template or member another partner cannot see.
+    "bulkApplyWorkflowTemplate": Call('templateId: "$template", clientIds: ["$lumen"]'),
+    "bulkAssignMember": Call('memberId: "$manager", clientIds: ["$lumen", "$ironwood"]'),
+    "bulkUpdateTasks": Call('taskIds: ["$task"], assigneeId: "$specialist"'),
 }
 
 _MUTATION_TYPE = build_schema()._schema.mutation_type
