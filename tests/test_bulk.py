@@ -666,3 +666,61 @@ async def test_a_service_token_cannot_queue_operations(world: World, sessions: S
     outcome = await bulk_update_tasks(ctx, [1], Changes({"status": TaskStatus.BLOCKED}))
     assert [p.code for p in outcome.problems] == ["forbidden"]
     assert await operation_count(sessions) == 0
+
+
+async def test_following_many_operations_costs_the_same_for_5_and_100(
+    gql: GraphQL, world: World, sessions: Sessions, statements: list[str]
+) -> None:
+    """viewer.bulkOperations with each operation's results: one statement per level."""
+    async with sessions.begin() as session:
+        for n in range(100):
+            operation = BulkOperation(
+                kind="update_tasks",
+                status="partial",
+                created_by_user_id=world.users[OWNER],
+                params={"changes": {"status": "blocked"}},
+                subject_ids=[n + 1, n + 2],
+                total=2,
+                done=2,
+                failed=1,
+                request_id=f"r{n}",
+            )
+            session.add(operation)
+            await session.flush()
+            session.add_all(
+                [
+                    BulkResult(
+                        operation_id=operation.id, position=0, subject_id=n + 1, succeeded=True
+                    ),
+                    BulkResult(
+                        operation_id=operation.id,
+                        position=1,
+                        subject_id=n + 2,
+                        succeeded=False,
+                        errors=[
+                            {"field": ["input", "taskId"], "message": "No.", "code": "not_found"}
+                        ],
+                    ),
+                ]
+            )
+    query = """
+    query($n: Int!) {
+      viewer { bulkOperations(first: $n) { totalCount nodes {
+        id status progress { done failed total }
+        results(first: 10) { totalCount nodes { id succeeded userErrors { field code } } }
+      } } }
+    }
+    """
+    counts = []
+    for n in (5, 100):
+        statements.clear()
+        body = await gql(OWNER, query, n=n)
+        assert "errors" not in body, body
+        nodes = body["data"]["viewer"]["bulkOperations"]["nodes"]
+        assert len(nodes) == n
+        assert nodes[0]["results"]["totalCount"] == 2
+        assert nodes[0]["results"]["nodes"][1]["userErrors"] == [
+            {"field": ["input", "taskId"], "code": "NOT_FOUND"}
+        ]
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts
