@@ -107,6 +107,9 @@ ANSWERS: Mapping[UniqueKey, Problem] = {
         "Another payout run for this period ran meanwhile; nothing was saved."
     ),
     ("payout_minimums", ("currency",)): _race(),
+    # A bulk item's result is inserted by the background job (ON CONFLICT DO NOTHING: a second
+    # runner's attempt rolls back); listed for completeness.
+    ("bulk_results", ("operation_id", "position")): _race(),
 }
 
 
