@@ -154,6 +154,10 @@ QUIET = frozenset(
         "redeliverWebhook",
     }
 )
+# A bulk mutation only queues its operation (its creator's own job); each item, when it runs,
+# records the events of the single mutation it runs (applyWorkflowTemplate, assignMember,
+# updateTask).
+QUIET |= {"bulkApplyWorkflowTemplate", "bulkAssignMember", "bulkUpdateTasks"}
 
 # (model class name, column, new value) -> event type, whichever mutation set the value.
 BY_ROW: dict[tuple[str, str, str], str] = {

@@ -380,6 +380,7 @@ class TrustedDocument(Base):
 # metadata through db.models (Alembic, the tests, the demo, the permission table) gets them too.
 from db import access as _access  # noqa: E402, F401
 from db import audit  # noqa: E402, F401
+from db import bulk as _bulk  # noqa: E402, F401
 from db import events as _events  # noqa: E402, F401
 from db import jobs as _jobs  # noqa: E402, F401
 from db import money as _money  # noqa: E402, F401

@@ -33,6 +33,7 @@ from db.money import (
 )
 from db.payouts import Payout, PayoutMinimum
 from policies.jobs_setup import register_jobs
+from policies.bulk_setup import register_bulk
 from policies.relationship_setup import register_relationship
 from policies.reports_setup import register_reports
 from policies.sql_filter import SqlFilterAdapter
@@ -166,6 +167,7 @@ def build_oso() -> Oso:
     register_reports(oso)
     register_webhooks(oso)
     register_jobs(oso)
+    register_bulk(oso)
     oso.set_data_filtering_adapter(SqlFilterAdapter())
     oso.load_files(sorted(str(p) for p in POLICY_DIR.glob("*.polar")))
     return oso

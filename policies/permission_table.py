@@ -34,6 +34,7 @@ from sqlalchemy.pool import StaticPool
 from db import models, money, payouts
 from db.audit import AuditEvent, AuditOperation
 from db.base import Base
+from db.bulk import BulkKind, BulkOperation, BulkResult
 from db.enums import (
     AccessStatus,
     AssignmentRole,
@@ -90,6 +91,8 @@ RESOURCE_NAMES = {
     "WebhookEndpoint": "Webhook endpoint",
     "WebhookDelivery": "Webhook delivery",
     "FailedJob": "Failed job",
+    "BulkOperation": "Bulk operation",
+    "BulkResult": "Bulk operation result",
 }
 # The clients: (name, Northwind's access, whose seat, what the example stands for).
 CLIENTS = (
@@ -339,6 +342,30 @@ async def _seed(session: AsyncSession) -> World:
         if partner is northwind:
             world.add("WebhookEndpoint", "Hooks", endpoint, set())
             world.add("WebhookDelivery", "Hooks", delivery, set())
+    # Bulk operations: the specialist's, the owner's and one of Bluefin's owner, each with one
+    # result. The creator is tagged "self" for that viewer (creators follow their own).
+    for key, partner in (("specialist", northwind), ("owner", northwind), ("outsider", bluefin)):
+        creator = team[key]
+        operation = await add(
+            BulkOperation(
+                kind=BulkKind.UPDATE_TASKS,
+                created_by_user_id=creator.user_id,
+                partner_id=partner.id,
+                params={},
+                subject_ids=[1],
+                total=1,
+                done=1,
+                failed=0,
+                request_id=key,
+            )
+        )
+        result = await add(
+            BulkResult(operation_id=operation.id, position=0, subject_id=1, succeeded=True)
+        )
+        if partner is northwind:
+            for resource, row_id in (("BulkOperation", operation.id), ("BulkResult", result.id)):
+                example = Example(f"{key}'s operation", row_id, frozenset(), creator.user_id)
+                world.examples.setdefault(resource, []).append(example)
     # Shared by every tenant (no partner's own): platform configuration.
     document = await add(
         models.TrustedDocument(sha256="0" * 64, document="{ viewer { user { id } } }", name="Me")

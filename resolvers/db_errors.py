@@ -111,6 +111,9 @@ ANSWERS: Mapping[UniqueKey, Problem] = {
     # listed for completeness.
     ("task_overdue_marks", ("task_id", "due_date")): _race(),
     ("access_expiry_marks", ("access_id", "expires_at")): _race(),
+    # A bulk item's result is inserted by the background job (ON CONFLICT DO NOTHING: a second
+    # runner's attempt rolls back); listed for completeness.
+    ("bulk_results", ("operation_id", "position")): _race(),
 }
 
 

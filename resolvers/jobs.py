@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from policies import Authorizer
 from resolvers import scheduled
+from resolvers.bulk_jobs import run_bulk_operations
 from resolvers.dns_check import DnsChecker, PublicDnsChecker
 from resolvers.webhook_dispatch import DispatchSettings, run_due
 
@@ -85,6 +86,12 @@ JOBS: tuple[Job, ...] = (
         _webhooks,
         every(seconds=5),
         "New outbox events become webhook deliveries; due deliveries are attempted.",
+    ),
+    Job(
+        "bulk.run",
+        lambda env, now: run_bulk_operations(env.sessions, now, authz=env.authz),
+        every(seconds=5),
+        "Queued bulk operations run their items, each as the single mutation would.",
     ),
     Job(
         "stores.recheck_dns",

@@ -4,6 +4,7 @@ import strawberry
 
 from schema.access import AccessMutation
 from schema.billing import BillingMutation
+from schema.bulk import BulkMutation
 from schema.commissions import CommissionMutation
 from schema.documents import DocumentMutation
 from schema.launch import LaunchMutation
@@ -41,5 +42,6 @@ class Mutation(
     PayoutMutation,
     ReportMutation,
     WebhookMutation,
+    BulkMutation,
 ):
     pass

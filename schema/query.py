@@ -11,6 +11,7 @@ from resolvers import queries
 from resolvers.client_filters import DEFAULT_ORDER
 from resolvers.pagination import PageArgs
 from resolvers.task_queries import SOONEST_DUE, tasks_page
+from schema.bulk import BulkQuery
 from schema.client_filters import ClientFilterInput, ClientOrderInput
 from schema.clients import Client
 from schema.connections import Connection, connection, to_connection
@@ -28,7 +29,7 @@ from schema.webhooks import WebhookQuery
     description="Reads. Everything is filtered by what the signed-in user may see: an object "
     "they may not see looks exactly like one that does not exist."
 )
-class Query(ReportQuery, WebhookQuery, JobQuery):
+class Query(ReportQuery, WebhookQuery, JobQuery, BulkQuery):
     @strawberry.field(description="The signed-in user.")
     def viewer(self, info: Info) -> Viewer:
         viewer = info.context.viewer

@@ -8,6 +8,7 @@ from resolvers import access_queries
 from resolvers.pagination import PageArgs
 from resolvers.queries import merchant_clients, viewer_invitations, viewer_memberships
 from schema.access_types import ClientInvitation, MerchantUser, PartnerAccess
+from schema.bulk import BulkViewer
 from schema.clients import Client
 from schema.connections import Connection, connection, to_connection
 from schema.info import Info
@@ -15,7 +16,7 @@ from schema.users import PartnerMember, User, load_user
 
 
 @strawberry.type(description="The signed-in user and what they belong to.")
-class Viewer:
+class Viewer(BulkViewer):
     is_platform_staff: bool = strawberry.field(
         description="ShopIQ staff: reads every partner and client, changes nothing."
     )

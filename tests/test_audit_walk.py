@@ -373,6 +373,11 @@ SAMPLES: dict[str, Call] = {
     "redeliverWebhook": Call(
         'deliveryId: "$delivery"', setup=webhook_endpoint, seed=webhook_delivery
     ),
+    # Bulk operations: the mutation queues the operation (its items run later, as the single
+    # mutations). Refused up front: a template or member another partner cannot see.
+    "bulkApplyWorkflowTemplate": Call('templateId: "$template", clientIds: ["$lumen"]'),
+    "bulkAssignMember": Call('memberId: "$manager", clientIds: ["$lumen", "$ironwood"]'),
+    "bulkUpdateTasks": Call('taskIds: ["$task"], assigneeId: "$specialist"'),
 }
 
 _MUTATION_TYPE = build_schema()._schema.mutation_type
