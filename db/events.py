@@ -137,9 +137,15 @@ BY_MUTATION: dict[str, tuple[tuple[str, str], ...]] = {
 
 # Mutations that change data but make no event: the order of a client's tasks (a drag in a
 # list, not news), one reader's read marks, and the platform's own settings that concern no
-# tenant (trusted documents, payout minimums).
+# tenant (trusted documents, payout minimums), and one user's own choice of emails.
 QUIET = frozenset(
-    {"reorderTasks", "markCommunicationsRead", "registerDocument", "setPayoutMinimum"}
+    {
+        "reorderTasks",
+        "markCommunicationsRead",
+        "registerDocument",
+        "setPayoutMinimum",
+        "updateNotificationPreferences",
+    }
 )
 
 # (model class name, column, new value) -> event type, whichever mutation set the value.

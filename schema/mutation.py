@@ -7,6 +7,7 @@ from schema.billing import BillingMutation
 from schema.commissions import CommissionMutation
 from schema.documents import DocumentMutation
 from schema.launch import LaunchMutation
+from schema.notifications import NotificationMutation
 from schema.onboarding import OnboardingMutation
 from schema.payouts import PayoutMutation
 from schema.relationship_mutations import RelationshipMutation
@@ -39,5 +40,6 @@ class Mutation(
     CommissionMutation,
     PayoutMutation,
     ReportMutation,
+    NotificationMutation,
 ):
     pass

@@ -11,6 +11,7 @@ from schema.access_types import ClientInvitation, MerchantUser, PartnerAccess
 from schema.clients import Client
 from schema.connections import Connection, connection, to_connection
 from schema.info import Info
+from schema.notifications import NotificationPreferences, viewer_notification_preferences
 from schema.users import PartnerMember, User, load_user
 
 
@@ -52,3 +53,9 @@ class Viewer:
             ClientInvitation(invitation=MerchantUser.of(row), business_name=name)
             for row, name in found
         ]
+
+    @strawberry.field(
+        description="Which emails the signed-in user gets; null for a caller that is no user."
+    )
+    async def notification_preferences(self, info: Info) -> NotificationPreferences | None:
+        return await viewer_notification_preferences(info)

@@ -54,6 +54,7 @@ from server.edge import (
 from server.failsafe import Failsafe
 from server.graphiql import graphiql_page, graphiql_routes
 from server.graphql_errors import InputCheck, RootArguments, coded
+from server.mail_config import mail_settings
 from server.observability import (
     Metrics,
     ObservedRequests,
@@ -70,6 +71,7 @@ from server.serving import warm
 from server.settings import Settings
 from server.timeout import ExecutionTimeout
 from server.tokens import InvalidTokenError, read_service_token, read_token
+from server.unsubscribe import unsubscribe_routes
 from server.worker import run_jobs
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -365,7 +367,7 @@ def create_app(
         warm(runtime.authz, WARM_MODELS)
         stop = asyncio.Event()
         jobs = (
-            asyncio.create_task(run_jobs(runtime.sessions, stop))
+            asyncio.create_task(run_jobs(runtime.sessions, stop, mail=mail_settings(settings)))
             if settings.in_process_jobs
             else None
         )
@@ -406,6 +408,7 @@ def create_app(
                 methods=["GET"],
             ),
             *graphiql_routes(settings, runtime.sessions),
+            *unsubscribe_routes(settings, runtime.sessions, runtime.authz),
         ],
         lifespan=lifespan,
         middleware=[Middleware(SecurityHeaders, production=settings.production)],

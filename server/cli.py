@@ -17,7 +17,7 @@ from db.demo import DEMO_EMAILS, seed_demo, wipe
 from db.engine import create_engine, create_session_factory
 from db.enums import UserStatus
 from db.models import User
-from server import documents_cli, payouts_cli
+from server import documents_cli, mail_cli, payouts_cli
 from server.settings import Settings, SettingsError, load_settings
 from server.tokens import MAX_LIFETIME_SECONDS, SERVICES, issue_service_token, issue_token
 
@@ -42,6 +42,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 async def _work(settings: Settings) -> None:
+    from server.mail_config import mail_settings
     from server.worker import run_jobs
 
     engine = create_engine(settings.database_url)
@@ -50,13 +51,13 @@ async def _work(settings: Settings) -> None:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
     try:
-        await run_jobs(create_session_factory(engine), stop)
+        await run_jobs(create_session_factory(engine), stop, mail=mail_settings(settings))
     finally:
         await engine.dispose()
 
 
 def cmd_worker(settings: Settings, _: argparse.Namespace) -> int:
-    _say("running background jobs (webhook deliveries); Ctrl-C stops")
+    _say("running background jobs (webhook deliveries, mail); Ctrl-C stops")
     asyncio.run(_work(settings))
     return 0
 
@@ -180,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
 
     sub.add_parser(
-        "worker", help="run the background jobs (webhook deliveries) until stopped"
+        "worker", help="run the background jobs (webhook deliveries, mail) until stopped"
     ).set_defaults(handler=cmd_worker)
 
     db = sub.add_parser("db", help="database tasks")
@@ -214,6 +215,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     documents_cli.add_parser(sub)
     payouts_cli.add_parser(sub)
+    mail_cli.add_parser(sub)
     return parser
 
 
