@@ -284,9 +284,13 @@ async def make_event_mails(
     async with sessions.begin() as session:
         cursor = await session.get(OutboxCursor, CURSOR, with_for_update=True)
         if cursor is None:
-            cursor = OutboxCursor(name=CURSOR, last_event_id=0)
+            # Mail is about what happens from now on: the reader starts at the newest event
+            # (no mail about last month's invitations when mail is first turned on).
+            newest = await session.scalar(select(func.max(OutboxEvent.id)))
+            cursor = OutboxCursor(name=CURSOR, last_event_id=newest or 0)
             session.add(cursor)
             await session.flush()
+            return made
         events = list(
             await session.scalars(
                 select(OutboxEvent)
@@ -335,23 +339,28 @@ async def _overdue(
     """(how many, the first DIGEST_TASKS with their client's name) of the overdue tasks of the
     viewer's partners that the viewer may read."""
     partners = [m.partner_id for m in viewer.memberships]
-    overdue = (
-        authz.readable(viewer, Task)
-        .join(Client, Client.id == Task.client_id)
-        .where(
-            authz.filter(viewer, "read", Client),
-            Task.partner_id.in_(partners),
-            Task.due_date < day,
-            Task.status != TaskStatus.DONE,
-        )
+    overdue = authz.readable(viewer, Task).where(
+        Task.partner_id.in_(partners), Task.due_date < day, Task.status != TaskStatus.DONE
     )
     total = await session.scalar(select(func.count()).select_from(overdue.subquery()))
-    rows = await session.execute(
-        overdue.add_columns(Client.business_name)
-        .order_by(Client.business_name, Client.id, Task.due_date, Task.id)
-        .limit(DIGEST_TASKS)
+    tasks = list(
+        await session.scalars(
+            overdue.order_by(Task.due_date, Task.client_id, Task.id).limit(DIGEST_TASKS)
+        )
     )
-    return int(total or 0), [(name, task) for task, name in rows]
+    clients = {t.client_id for t in tasks}
+    names = dict(
+        (
+            await session.execute(
+                select(Client.id, Client.business_name).where(
+                    authz.filter(viewer, "read", Client), Client.id.in_(clients)
+                )
+            )
+        ).tuples()
+    )
+    found = [(names[t.client_id], t) for t in tasks if t.client_id in names]
+    found.sort(key=lambda pair: (pair[0], pair[1].client_id))  # stable: by due date within
+    return int(total or 0), found
 
 
 def _digest_values(

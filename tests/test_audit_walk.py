@@ -139,6 +139,12 @@ async def saved_report(gql: GraphQL, ids: dict[str, str]) -> None:
     ids["report"] = body["data"]["saveReport"]["report"]["id"]
 
 
+async def own_user(gql: GraphQL, ids: dict[str, str]) -> None:
+    """The id of Northwind's owner as a User, as `$owner_user`."""
+    body = await gql(OWNER, "query { viewer { user { id } } }")
+    ids["owner_user"] = body["data"]["viewer"]["user"]["id"]
+
+
 SAMPLES: dict[str, Call] = {
     "onboardClient": Call(
         'partnerId: "$northwind", businessName: "Walk Co", contactEmail: "walk@example.test"'
@@ -326,6 +332,10 @@ SAMPLES: dict[str, Call] = {
         'payoutId: "$payout", version: 1, reference: "WALK-1"', viewer=STAFF, setup=due_payout
     ),
     "setPayoutMinimum": Call('minimum: {amount: "50.00", currencyCode: "USD"}', viewer=STAFF),
+    # Email preferences: one's own only (another user's id is NOT_FOUND).
+    "updateNotificationPreferences": Call(
+        'userId: "$owner_user", dailyDigest: true, kinds: [INVITATION]', setup=own_user
+    ),
 }
 
 _MUTATION_TYPE = build_schema()._schema.mutation_type

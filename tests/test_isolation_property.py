@@ -78,8 +78,8 @@ VIEWERS = (*USERS, ANONYMOUS)
 CANARY = re.compile(r"cnry-([a-z_]+)-(\d+)-")
 # Tables whose rows are no tenant's data: documents registered by platform staff, and the rate
 # limiter's buckets (keyed by their text, which is no one's to read). The outbox and the webhook
-# tables are read by no field of the API (only by the background jobs), so a canary in them
-# could not show.
+# tables, and the mails made, are read by no field of the API (only by the background jobs),
+# so a canary in them could not show.
 NOT_TENANT_DATA = frozenset(
     {
         "trusted_documents",
@@ -87,6 +87,7 @@ NOT_TENANT_DATA = frozenset(
         "outbox_events",
         "webhook_endpoints",
         "webhook_deliveries",
+        "sent_mails",
     }
 )
 # Global id type name -> table.
