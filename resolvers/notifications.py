@@ -349,15 +349,12 @@ async def _overdue(
         )
     )
     clients = {t.client_id for t in tasks}
-    names = dict(
-        (
-            await session.execute(
-                select(Client.id, Client.business_name).where(
-                    authz.filter(viewer, "read", Client), Client.id.in_(clients)
-                )
-            )
-        ).tuples()
+    rows = await session.execute(
+        select(Client.id, Client.business_name).where(
+            authz.filter(viewer, "read", Client), Client.id.in_(clients)
+        )
     )
+    names = {client_id: name for client_id, name in rows}
     found = [(names[t.client_id], t) for t in tasks if t.client_id in names]
     found.sort(key=lambda pair: (pair[0], pair[1].client_id))  # stable: by due date within
     return int(total or 0), found
