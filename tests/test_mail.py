@@ -60,7 +60,9 @@ mutation($clientId: ID!) {
 }"""
 ISSUE_INVOICE = """
 mutation($id: ID!, $version: Int!) {
-  issueInvoice(input: {invoiceId: $id, version: $version}) { invoice { number } userErrors { code } }
+  issueInvoice(input: {invoiceId: $id, version: $version}) {
+    invoice { number } userErrors { code }
+  }
 }"""
 PREFERENCES = """
 mutation($kinds: [NotificationKind!], $digest: Boolean, $userId: ID) {
@@ -139,9 +141,11 @@ async def test_an_invitation_is_mailed_to_the_invitee_once(
         ("new.person@example.test", MailKind.INVITATION)
     ]
     mail = made[0][1]
-    assert mail.status == MailStatus.SENT and mail.attempts == 1
+    assert mail.status == MailStatus.SENT
+    assert mail.attempts == 1
     assert "Northwind Digital" in mail.subject
-    assert "&lt;b&gt;Eve&lt;/b&gt;" in mail.body_html and "<b>Eve</b>" not in mail.body_html
+    assert "&lt;b&gt;Eve&lt;/b&gt;" in mail.body_html
+    assert "<b>Eve</b>" not in mail.body_html
     assert len(outbox.sent) == 1
     assert outbox.sent[0]["To"] == "new.person@example.test"
     assert outbox.sent[0]["List-Unsubscribe"] is None  # only digests have one
@@ -158,7 +162,8 @@ async def test_an_access_request_is_mailed_to_the_merchant_owner_only(
     # Not the merchant's staff, not the partner asking.
     assert [(email, m.kind) for email, m in made] == [(MERCHANT, MailKind.ACCESS_REQUESTED)]
     mail = made[0][1]
-    assert "Bluefin" in mail.subject and LUMEN in mail.subject
+    assert "Bluefin" in mail.subject
+    assert LUMEN in mail.subject
     assert "We <3 candles & stores" in mail.body_text
     assert "We &lt;3 candles &amp; stores" in mail.body_html
 
@@ -310,7 +315,8 @@ async def test_a_failed_send_is_retried_with_backoff_then_given_up(
     (_, mail), *_ = await mails(sessions)
     assert (mail.status, mail.attempts) == (MailStatus.PENDING, 1)
     assert mail.next_attempt_at == now + settings.first_retry
-    assert mail.last_error is not None and "down" in mail.last_error
+    assert mail.last_error is not None
+    assert "down" in mail.last_error
     # Not due yet: nothing is tried.
     assert await send_due_mail(sessions, settings, now, transport=outbox) == 0
     now += timedelta(minutes=1)

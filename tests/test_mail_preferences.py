@@ -89,7 +89,9 @@ async def test_another_users_id_is_not_found_like_an_id_never_issued(
         assert (await read(gql, email))["dailyDigest"] is False
 
 
-async def test_a_service_has_no_preferences_to_change(http: httpx.AsyncClient, world: World) -> None:
+async def test_a_service_has_no_preferences_to_change(
+    http: httpx.AsyncClient, world: World
+) -> None:
     token = issue_service_token(TEST_SECRET, "billing", 600)
     headers = {"Authorization": f"Bearer {token}"}
     response = await http.post(

@@ -102,11 +102,14 @@ async def test_a_mail_is_sent_over_smtp_to_a_real_server(
     assert message.get_content_type() == "multipart/alternative"
     plain = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
-    assert plain is not None and "Bluefin Studio" in plain.get_content()
-    assert html is not None and "<strong>Bluefin Studio</strong>" in html.get_content()
+    assert plain is not None
+    assert "Bluefin Studio" in plain.get_content()
+    assert html is not None
+    assert "<strong>Bluefin Studio</strong>" in html.get_content()
     async with sessions() as session:
         mail = await session.scalar(select(SentMail))
-    assert mail is not None and mail.status == MailStatus.SENT
+    assert mail is not None
+    assert mail.status == MailStatus.SENT
 
 
 async def test_an_smtp_server_that_is_down_is_retried(
@@ -146,7 +149,8 @@ async def test_without_smtp_mails_go_to_the_mailbox_that_shopiq_mail_lists(
 ) -> None:
     local = replace(settings, var_dir=tmp_path)
     mail = replace(mail_settings(local, environ={}), settle=timedelta(0))
-    assert mail.smtp_host is None and mail.mailbox == tmp_path / "mail"
+    assert mail.smtp_host is None
+    assert mail.mailbox == tmp_path / "mail"
     await an_access_request(gql, world, sessions, mail)
     await send_pending_mail(sessions, mail, utcnow() + timedelta(minutes=1))
     files = sorted((tmp_path / "mail").glob("*.eml"))
@@ -157,13 +161,16 @@ async def test_without_smtp_mails_go_to_the_mailbox_that_shopiq_mail_lists(
     assert mail_cli.cmd_mail(local, argparse.Namespace(mail_command=None)) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2
-    assert lines[0].split()[0] == "1" and "Later mail" in lines[0]
-    assert MERCHANT in lines[1] and "Bluefin Studio asks for access" in lines[1]
+    assert lines[0].split()[0] == "1"
+    assert "Later mail" in lines[0]
+    assert MERCHANT in lines[1]
+    assert "Bluefin Studio asks for access" in lines[1]
 
     shown = argparse.Namespace(mail_command="show", number=2)
     assert mail_cli.cmd_mail(local, shown) == 0
     out = capsys.readouterr().out
-    assert f"To: {MERCHANT}" in out and "Bluefin Studio asks for" in out
+    assert f"To: {MERCHANT}" in out
+    assert "Bluefin Studio asks for" in out
     assert mail_cli.cmd_mail(local, argparse.Namespace(mail_command="show", number=3)) == 1
 
 
@@ -227,7 +234,8 @@ def test_smtp_settings_from_the_environment(
         found.starttls,
         found.implicit_tls,
     ) == expected
-    assert "pw" not in repr(found) and "p:ss" not in repr(found)
+    assert "pw" not in repr(found)
+    assert "p:ss" not in repr(found)
 
 
 @pytest.mark.parametrize(

@@ -65,7 +65,8 @@ def test_every_kind_has_sample_values() -> None:
 @pytest.mark.parametrize("kind", list(MailKind))
 def test_a_kind_renders_as_text_and_html_with_names_as_text(kind: MailKind) -> None:
     mail = render(kind, {**VALUES[kind], "recipient_name": HOSTILE, "to_address": "a@b.test"})
-    assert "\n" not in mail.subject and "\r" not in mail.subject
+    assert "\n" not in mail.subject
+    assert "\r" not in mail.subject
     assert mail.subject.strip()
     # The HTML carries no markup of the names: escaped, once.
     assert "<script>" not in mail.html
@@ -81,7 +82,7 @@ def test_the_digest_links_its_unsubscribe_and_counts_what_it_leaves_out() -> Non
     assert "https://shopiq.example/unsubscribe/1.abc" in mail.text
     assert 'href="https://shopiq.example/unsubscribe/1.abc"' in mail.html
     assert "and 2 more" in mail.text
-    assert "3 overdue tasks on 2026-11-28" == mail.subject
+    assert mail.subject == "3 overdue tasks on 2026-11-28"
 
 
 @settings(max_examples=60, deadline=None)
@@ -90,7 +91,8 @@ def test_any_name_stays_text_in_the_html(name: str) -> None:
     mail = render(
         MailKind.HANDOVER, {"client_name": name, "partner_name": "P", "recipient_name": "R"}
     )
-    assert "\n" not in mail.subject and "\r" not in mail.subject
+    assert "\n" not in mail.subject
+    assert "\r" not in mail.subject
     # Whatever the name, the HTML's only tags are the template's own.
     assert mail.html.count("<strong>") == 1
     assert mail.html.count("<script") == 0
