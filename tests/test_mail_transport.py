@@ -25,6 +25,7 @@ from resolvers.notifications_transport import MailboxTransport, MailSettings, Sm
 from server import mail_cli
 from server.mail_config import mail_settings
 from server.settings import Settings, SettingsError
+from server.worker import run_jobs
 from tests.conftest import GraphQL, World
 from tests.helpers import gid
 
@@ -258,3 +259,26 @@ def test_the_transport_follows_the_settings(tmp_path: Path) -> None:
     assert isinstance(transport_for(MailSettings(secret="s", mailbox=tmp_path)), MailboxTransport)
     smtp = transport_for(MailSettings(secret="s", smtp_host="mail.example"))
     assert isinstance(smtp, SmtpTransport)
+
+
+async def test_the_background_runner_sends_mail(
+    gql: GraphQL,
+    world: World,
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    mail = mail_settings(replace(settings, var_dir=tmp_path), environ={})
+    await an_access_request(gql, world, sessions, mail)
+    stop = asyncio.Event()
+    runner = asyncio.create_task(run_jobs(sessions, stop, poll_seconds=0.05, mail=mail))
+    try:
+        for _ in range(1200):  # until the first round has run (at most a minute)
+            if list((tmp_path / "mail").glob("*.eml")):
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        stop.set()
+        await runner
+    (path,) = (tmp_path / "mail").glob("*.eml")
+    assert f"To: {MERCHANT}" in path.read_text()
