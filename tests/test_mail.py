@@ -358,3 +358,22 @@ async def test_events_young_enough_to_have_uncommitted_neighbours_are_read_again
     for _ in range(runs):
         await make_event_mails(sessions, patient)
     assert len(await mails(sessions)) == 1
+
+
+async def test_a_merchant_staff_invitation_names_the_business(
+    gql: GraphQL, world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await reader_started(sessions)
+    body = await gql(
+        MERCHANT,
+        "mutation($id: ID!) { inviteMerchantStaff(input: {clientId: $id, "
+        'email: "till@example.test", name: "Till"}) { userErrors { code } } }',
+        id=gid("Client", world.clients[LUMEN]),
+    )
+    assert body["data"]["inviteMerchantStaff"]["userErrors"] == []
+    await run_jobs_twice(sessions, Outbox())
+
+    made = await mails(sessions)
+    assert [(email, m.kind) for email, m in made] == [("till@example.test", MailKind.INVITATION)]
+    assert made[0][1].subject == f"You are invited to join {LUMEN} on ShopIQ"
+    assert "store of Lumen Candles" in made[0][1].body_text
