@@ -5,12 +5,13 @@ running the jobs twice mails nobody twice."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -65,6 +66,9 @@ class NotificationPreference(Timestamps, Base):
     # The event kinds (NotificationKind values) the user does not want.
     muted_kinds: Mapped[list[str]] = mapped_column(JSON, default=list)
     daily_digest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # The last day whose digest was considered (made, or nothing was overdue): the digest job
+    # claims a user's day by moving it on, so each user is looked at once a day.
+    digest_done_on: Mapped[date | None] = mapped_column(Date)
 
 
 class SentMail(Base):
@@ -82,7 +86,7 @@ class SentMail(Base):
     # "event:<outbox event id>" or "digest:<day>".
     key: Mapped[str] = mapped_column(String(40))
     kind: Mapped[MailKind] = mapped_column(str_enum(MailKind))
-    event_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_events.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_events.id"), index=True)
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))
     body_text: Mapped[str] = mapped_column(Text)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -228,9 +228,9 @@ async def _values(
 # --- From the outbox to mails ---------------------------------------------------------------
 
 
-async def _made(session: AsyncSession, keys: Sequence[str]) -> set[tuple[int, str]]:
+async def _made(session: AsyncSession, event_ids: Sequence[int]) -> set[tuple[int, str]]:
     rows = await session.execute(
-        select(SentMail.user_id, SentMail.key).where(SentMail.key.in_(keys))
+        select(SentMail.user_id, SentMail.key).where(SentMail.event_id.in_(event_ids))
     )
     return {(user_id, key) for user_id, key in rows}
 
@@ -304,7 +304,7 @@ async def make_event_mails(
         )
         if not events:
             return made
-        done = await _made(session, [f"event:{e.id}" for e in events])
+        done = await _made(session, [e.id for e in events])
         names = {}
         for event in events:
             key = f"event:{event.id}"
@@ -390,14 +390,19 @@ async def send_daily_digests(
     now: datetime | None = None,
 ) -> list[int]:
     """Makes today's digest (UTC day, from `settings.digest_hour`) for each partner member who
-    turned it on and has overdue tasks, once per user per day. The ids of the mails made (sent
-    by `send_due_mail`)."""
+    turned it on and has overdue tasks: each user is looked at once a day (their day is
+    claimed on their preferences row first), and a digest exists once per user and day. The
+    ids of the mails made (sent by `send_due_mail`)."""
     now = now or utcnow()
     if now.hour < settings.digest_hour:
         return []
     day = now.date()
     key = f"digest:{day.isoformat()}"
     authz = _authorizer()
+    not_done = or_(
+        NotificationPreference.digest_done_on.is_(None),
+        NotificationPreference.digest_done_on < day,
+    )
     async with sessions() as session:
         users = list(
             await session.scalars(
@@ -406,7 +411,7 @@ async def send_daily_digests(
                 .where(
                     NotificationPreference.daily_digest.is_(True),
                     User.status == UserStatus.ACTIVE,
-                    ~exists().where(SentMail.user_id == User.id, SentMail.key == key),
+                    not_done,
                 )
                 .order_by(NotificationPreference.user_id)
             )
@@ -415,6 +420,14 @@ async def send_daily_digests(
     for user_id in users:
         try:
             async with sessions.begin() as session:
+                claimed = await session.execute(
+                    update(NotificationPreference)
+                    .where(NotificationPreference.user_id == user_id, not_done)
+                    .values(digest_done_on=day)
+                    .execution_options(synchronize_session=False)
+                )
+                if claimed.rowcount != 1:  # type: ignore[attr-defined]  # an UPDATE's result
+                    continue  # another runner has it
                 viewer = await load_viewer(session, user_id)
                 if viewer is None or viewer.user_id is None or not viewer.memberships:
                     continue
@@ -428,7 +441,7 @@ async def send_daily_digests(
                 session.add(row)
                 await session.flush()
                 made.append(row.id)
-        except IntegrityError:  # another runner made it first
+        except IntegrityError:  # the day's digest exists already
             continue
     return made
 

@@ -4,6 +4,7 @@ valid, tampered, or another user's."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 
 import httpx
@@ -231,3 +232,16 @@ async def test_a_tampered_or_foreign_token_changes_nothing(
         assert (await http.get(f"/unsubscribe/{bad}")).status_code == 404
     assert await digest_on(sessions, owner)
     assert await digest_on(sessions, specialist)
+
+
+async def test_two_runners_at_once_make_one_digest(
+    gql: GraphQL, committed_world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    await overdue(sessions, committed_world, "Lumen Candles", "northwind-digital", "Late")
+    await opted_in(gql, OWNER)
+    runs = await asyncio.gather(
+        send_daily_digests(sessions, SETTINGS, MORNING),
+        send_daily_digests(sessions, SETTINGS, MORNING),
+    )
+    assert sorted(len(made) for made in runs) == [0, 1]
+    assert len((await digests(sessions))[OWNER]) == 1

@@ -23,6 +23,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("muted_kinds", sa.JSON(), nullable=False),
         sa.Column("daily_digest", sa.Boolean(), server_default=sa.false(), nullable=False),
+        sa.Column("digest_done_on", sa.Date(), nullable=True),
         sa.Column(
             "created_at",
             sa.DateTime(timezone=True),
@@ -105,10 +106,12 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_sent_mails_status_next_attempt_at", ["status", "next_attempt_at"], unique=False
         )
+        batch_op.create_index(op.f("ix_sent_mails_event_id"), ["event_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("sent_mails", schema=None) as batch_op:
+        batch_op.drop_index(op.f("ix_sent_mails_event_id"))
         batch_op.drop_index("ix_sent_mails_status_next_attempt_at")
 
     op.drop_table("sent_mails")
