@@ -107,6 +107,10 @@ ANSWERS: Mapping[UniqueKey, Problem] = {
         "Another payout run for this period ran meanwhile; nothing was saved."
     ),
     ("payout_minimums", ("currency",)): _race(),
+    # A user's first two changes of their email preferences at once: the retry finds the row.
+    ("notification_preferences", ("user_id",)): _race(),
+    # Mails are made by the background jobs, not by a mutation; listed for completeness.
+    ("sent_mails", ("user_id", "key")): _race(),
 }
 
 
