@@ -138,8 +138,9 @@ BY_MUTATION: dict[str, tuple[tuple[str, str], ...]] = {
 
 # Mutations that change data but make no event: the order of a client's tasks (a drag in a
 # list, not news), one reader's read marks, and the platform's own settings that concern no
-# tenant (trusted documents, payout minimums). Webhook endpoints are the channel events leave
-# by, not news of the partner's work: their changes are in the audit trail, not the outbox.
+# tenant (trusted documents, payout minimums), and one user's own choice of emails. Webhook
+# endpoints are the channel events leave by, not news of the partner's work: their changes are
+# in the audit trail, not the outbox.
 QUIET = frozenset(
     {
         "reorderTasks",
@@ -152,6 +153,7 @@ QUIET = frozenset(
         "rotateWebhookSecret",
         "deleteWebhookEndpoint",
         "redeliverWebhook",
+        "updateNotificationPreferences",
     }
 )
 # A bulk mutation only queues its operation (its creator's own job); each item, when it runs,

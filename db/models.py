@@ -387,6 +387,8 @@ from db import money as _money  # noqa: E402, F401
 from db import payouts as _payouts  # noqa: E402, F401
 from db import webhooks as _webhooks  # noqa: E402, F401
 from db.idempotency import IdempotencyKey  # noqa: E402, F401
+from db.notifications import NotificationPreference as NotificationPreference  # noqa: E402
+from db.notifications import SentMail as SentMail  # noqa: E402
 from db.rate_limit import RateLimitBucket  # noqa: E402, F401
 from db.relationship import ClientDocument as ClientDocument  # noqa: E402
 from db.relationship import Communication as Communication  # noqa: E402

@@ -114,6 +114,10 @@ ANSWERS: Mapping[UniqueKey, Problem] = {
     # A bulk item's result is inserted by the background job (ON CONFLICT DO NOTHING: a second
     # runner's attempt rolls back); listed for completeness.
     ("bulk_results", ("operation_id", "position")): _race(),
+    # A user's first two changes of their email preferences at once: the retry finds the row.
+    ("notification_preferences", ("user_id",)): _race(),
+    # Mails are made by the background jobs, not by a mutation; listed for completeness.
+    ("sent_mails", ("user_id", "key")): _race(),
 }
 
 

@@ -22,6 +22,8 @@ from policies import Authorizer
 from resolvers import scheduled
 from resolvers.bulk_jobs import run_bulk_operations
 from resolvers.dns_check import DnsChecker, PublicDnsChecker
+from resolvers.notifications import send_daily_digests, send_pending_mail
+from resolvers.notifications_transport import MailSettings
 from resolvers.webhook_dispatch import DispatchSettings, run_due
 
 __all__ = ["JOBS", "Job", "JobEnv", "by_name", "daily", "every", "monthly"]
@@ -36,6 +38,8 @@ class JobEnv:
     http: httpx.AsyncClient
     dns: DnsChecker = field(default_factory=PublicDnsChecker)
     webhooks: DispatchSettings = field(default_factory=DispatchSettings)
+    # None: no mail is made or sent (a process built without mail settings).
+    mail: MailSettings | None = None
 
     @staticmethod
     def run_id() -> str:
@@ -80,12 +84,32 @@ async def _webhooks(env: JobEnv, now: datetime) -> int:
     return await run_due(env.sessions, env.http, env.webhooks, now=now)
 
 
+async def _mail(env: JobEnv, now: datetime) -> int:
+    return 0 if env.mail is None else await send_pending_mail(env.sessions, env.mail, now)
+
+
+async def _digests(env: JobEnv, now: datetime) -> int:
+    return 0 if env.mail is None else len(await send_daily_digests(env.sessions, env.mail, now))
+
+
 JOBS: tuple[Job, ...] = (
     Job(
         "webhooks.dispatch",
         _webhooks,
         every(seconds=5),
         "New outbox events become webhook deliveries; due deliveries are attempted.",
+    ),
+    Job(
+        "mail.send",
+        _mail,
+        every(seconds=10),
+        "New events become mails (resolvers/notifications.py); due mails are sent.",
+    ),
+    Job(
+        "mail.digests",
+        _digests,
+        every(minutes=15),
+        "Today's digest of overdue tasks, once per member who turned it on.",
     ),
     Job(
         "bulk.run",

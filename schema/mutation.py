@@ -8,6 +8,7 @@ from schema.bulk import BulkMutation
 from schema.commissions import CommissionMutation
 from schema.documents import DocumentMutation
 from schema.launch import LaunchMutation
+from schema.notifications import NotificationMutation
 from schema.onboarding import OnboardingMutation
 from schema.payouts import PayoutMutation
 from schema.relationship_mutations import RelationshipMutation
@@ -43,5 +44,6 @@ class Mutation(
     ReportMutation,
     WebhookMutation,
     BulkMutation,
+    NotificationMutation,
 ):
     pass

@@ -12,6 +12,7 @@ from schema.bulk import BulkViewer
 from schema.clients import Client
 from schema.connections import Connection, connection, to_connection
 from schema.info import Info
+from schema.notifications import NotificationPreferences, viewer_notification_preferences
 from schema.users import PartnerMember, User, load_user
 
 
@@ -53,3 +54,9 @@ class Viewer(BulkViewer):
             ClientInvitation(invitation=MerchantUser.of(row), business_name=name)
             for row, name in found
         ]
+
+    @strawberry.field(
+        description="Which emails the signed-in user gets; null for a caller that is no user."
+    )
+    async def notification_preferences(self, info: Info) -> NotificationPreferences | None:
+        return await viewer_notification_preferences(info)

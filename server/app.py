@@ -55,6 +55,7 @@ from server.failsafe import Failsafe
 from server.graphiql import graphiql_page, graphiql_routes
 from server.graphql_errors import InputCheck, RootArguments, coded
 from server.jobs import connector_for
+from server.mail_config import mail_settings
 from server.observability import (
     Metrics,
     ObservedRequests,
@@ -71,6 +72,7 @@ from server.serving import warm
 from server.settings import Settings
 from server.timeout import ExecutionTimeout
 from server.tokens import InvalidTokenError, read_service_token, read_token
+from server.unsubscribe import unsubscribe_routes
 from server.worker import run_jobs
 
 REQUEST_ID_HEADER = b"x-request-id"
@@ -374,6 +376,7 @@ def create_app(
                     connector=connector_for(settings.database_url),
                     authz=runtime.authz,
                     dns=runtime.dns,
+                    mail=mail_settings(settings),
                 )
             )
             if settings.in_process_jobs
@@ -416,6 +419,7 @@ def create_app(
                 methods=["GET"],
             ),
             *graphiql_routes(settings, runtime.sessions),
+            *unsubscribe_routes(settings, runtime.sessions, runtime.authz),
         ],
         lifespan=lifespan,
         middleware=[Middleware(SecurityHeaders, production=settings.production)],

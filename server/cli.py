@@ -16,7 +16,7 @@ from db.demo import DEMO_EMAILS, seed_demo, wipe
 from db.engine import create_engine, create_session_factory
 from db.enums import UserStatus
 from db.models import User
-from server import documents_cli, jobs_cli, payouts_cli
+from server import documents_cli, jobs_cli, mail_cli, payouts_cli
 from server.settings import Settings, SettingsError, load_settings
 from server.tokens import MAX_LIFETIME_SECONDS, SERVICES, issue_service_token, issue_token
 
@@ -191,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     documents_cli.add_parser(sub)
     payouts_cli.add_parser(sub)
+    mail_cli.add_parser(sub)
     return parser
 
 

@@ -33,6 +33,7 @@ from db.jobs import ERROR_LIMIT, FailedJob
 from policies import Authorizer
 from resolvers.dns_check import DnsChecker, PublicDnsChecker
 from resolvers.jobs import JOBS, Job, JobEnv, by_name
+from resolvers.notifications_transport import MailSettings
 from resolvers.webhook_dispatch import DispatchSettings
 
 __all__ = [
@@ -155,6 +156,7 @@ async def running_worker(
     concurrency: int = 1,
     dns: DnsChecker | None = None,
     webhooks: DispatchSettings | None = None,
+    mail: MailSettings | None = None,
     polling_seconds: float = 5.0,
     name: str = "worker",
 ) -> AsyncIterator[Engine]:
@@ -167,6 +169,7 @@ async def running_worker(
             http=http,
             dns=dns or PublicDnsChecker(),
             webhooks=webhooks or DispatchSettings(),
+            mail=mail,
         )
         worker = asyncio.create_task(
             app.run_worker_async(

@@ -15,6 +15,7 @@ from db.jobs import FailedJob
 from policies import build_authorizer
 from resolvers.jobs import JOBS, JobEnv, by_name
 from server.jobs import build_app, connector_for, defer
+from server.mail_config import mail_settings
 from server.settings import Settings
 
 FAILED_SHOWN = 50
@@ -38,6 +39,7 @@ async def _work(settings: Settings, concurrency: int) -> None:
             stop,
             connector=connector_for(settings.database_url, pool_size=concurrency + 3),
             concurrency=concurrency,
+            mail=mail_settings(settings),
         )
     finally:
         await engine.dispose()
@@ -82,7 +84,10 @@ async def _run_now(settings: Settings, name: str) -> str:
     try:
         async with httpx.AsyncClient() as http:
             env = JobEnv(
-                sessions=create_session_factory(engine), authz=build_authorizer(), http=http
+                sessions=create_session_factory(engine),
+                authz=build_authorizer(),
+                http=http,
+                mail=mail_settings(settings),
             )
             result = await by_name()[name].run(env, utcnow())
     finally:

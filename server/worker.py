@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from policies import Authorizer, build_authorizer
 from resolvers.dns_check import DnsChecker
 from resolvers.jobs import JOBS, Job
+from resolvers.notifications_transport import MailSettings
 from resolvers.webhook_dispatch import DispatchSettings
 from server.jobs import DEFAULT_RETRY, build_app, running_worker
 
@@ -30,6 +31,7 @@ async def run_jobs(
     authz: Authorizer | None = None,
     settings: DispatchSettings | None = None,
     dns: DnsChecker | None = None,
+    mail: MailSettings | None = None,
     concurrency: int = 1,
     poll_seconds: float = POLL_SECONDS,
     jobs: tuple[Job, ...] = JOBS,
@@ -45,6 +47,7 @@ async def run_jobs(
         concurrency=concurrency,
         dns=dns,
         webhooks=settings,
+        mail=mail,
         polling_seconds=poll_seconds,
     ):
         log.info("background jobs running: %s", ", ".join(j.name for j in jobs))

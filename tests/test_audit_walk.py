@@ -177,6 +177,12 @@ async def webhook_delivery(sessions: async_sessionmaker[AsyncSession], ids: dict
         ids["delivery"] = gid("WebhookDelivery", delivery.id)
 
 
+async def own_user(gql: GraphQL, ids: dict[str, str]) -> None:
+    """The id of Northwind's owner as a User, as `$owner_user`."""
+    body = await gql(OWNER, "query { viewer { user { id } } }")
+    ids["owner_user"] = body["data"]["viewer"]["user"]["id"]
+
+
 SAMPLES: dict[str, Call] = {
     "onboardClient": Call(
         'partnerId: "$northwind", businessName: "Walk Co", contactEmail: "walk@example.test"'
@@ -378,6 +384,10 @@ SAMPLES: dict[str, Call] = {
     "bulkApplyWorkflowTemplate": Call('templateId: "$template", clientIds: ["$lumen"]'),
     "bulkAssignMember": Call('memberId: "$manager", clientIds: ["$lumen", "$ironwood"]'),
     "bulkUpdateTasks": Call('taskIds: ["$task"], assigneeId: "$specialist"'),
+    # Email preferences: one's own only (another user's id is NOT_FOUND).
+    "updateNotificationPreferences": Call(
+        'userId: "$owner_user", dailyDigest: true, kinds: [INVITATION]', setup=own_user
+    ),
 }
 
 _MUTATION_TYPE = build_schema()._schema.mutation_type

@@ -80,9 +80,12 @@ ANONYMOUS = "(no token)"
 VIEWERS = (*USERS, ANONYMOUS)
 CANARY = re.compile(r"cnry-([a-z_]+)-(\d+)-")
 # Tables whose rows are no tenant's data: documents registered by platform staff, and the rate
-# limiter's buckets (keyed by their text, which is no one's to read). The outbox is read by no
-# field of the API (only by the background jobs), so a canary in it could not show.
-NOT_TENANT_DATA = frozenset({"trusted_documents", "rate_limit_buckets", "outbox_events"})
+# limiter's buckets (keyed by their text, which is no one's to read). The outbox and the mails
+# made are read by no field of the API (only by the background jobs), so a canary in them could
+# not show.
+NOT_TENANT_DATA = frozenset(
+    {"trusted_documents", "rate_limit_buckets", "outbox_events", "sent_mails"}
+)
 # Global id type name -> table.
 NODE_TABLES = {
     "Client": "clients",

@@ -1,7 +1,7 @@
 """Bulk operations: one change for many clients or tasks, run item by item
 
 Revision ID: 0018_bulk_operations
-Revises: 0016_webhook_api
+Revises: 0017_notifications
 Create Date: 2026-11-28 14:00:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0018_bulk_operations"
-down_revision: str | None = "0016_webhook_api"
+down_revision: str | None = "0017_notifications"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
