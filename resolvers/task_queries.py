@@ -76,7 +76,13 @@ async def client_tasks_page(
     ctx: Context, client_id: int, args: PageArgs, flt: TaskFilter | None
 ) -> Page[Task]:
     return await ctx.loaders.pages.page(
-        "Client.tasks", _tasks_stmt(ctx, flt), Task.client_id, client_id, CHECKLIST_ORDER, args, flt
+        "Client.tasks",
+        lambda: _tasks_stmt(ctx, flt),
+        Task.client_id,
+        client_id,
+        CHECKLIST_ORDER,
+        args,
+        flt,
     )
 
 
