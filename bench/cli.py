@@ -1,6 +1,8 @@
-"""`python -m bench` (`make bench`): build a large world in a fresh database, then measure the five
-scenarios over HTTP, count their SQL statements, time the policy filters, print a table and write
-the same figures as JSON (default bench/results/latest.json).
+"""`python -m bench` (`make bench`): build a large world in a fresh database (50 partners of 100
+clients, the first with 1,000), then measure the scenarios over HTTP against the floor, count
+their SQL statements, measure requests/s at 1, 4 and 16 clients against 1 and 2 worker
+processes, time the policy filters, print a table and write the same figures as JSON (default
+bench/results/latest.json). `--throughput-seconds 0` skips the throughput runs.
 
 PostgreSQL: `--backend postgresql` with `--database-url` or SHOPIQ_BENCH_DATABASE_URL naming a
 server (the run creates and drops a scratch database there), or under a throwaway server:
@@ -30,15 +32,16 @@ from bench import earnings
 from bench.database import Backend, DatabaseError, fresh_database, resolve_url
 from bench.dataset import SAMPLE_SIZE, generate
 from bench.floor import measure_floors
-from bench.report import BenchResults, ScenarioResult, render
+from bench.report import BenchResults, ScenarioResult, ThroughputResult, render
 from bench.runner import (
     LOOPBACK,
     count_statements,
     measure_http,
+    measure_throughput,
     serve,
     time_policy_filters,
 )
-from bench.scenarios import build_scenarios
+from bench.scenarios import Scenario, build_scenarios
 from db.engine import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -46,7 +49,9 @@ DEFAULT_OUTPUT = ROOT / "bench" / "results" / "latest.json"
 
 FULL: dict[str, Any] = {
     "partners": 50,
-    "clients_per_partner": 40,
+    "clients_per_partner": 100,
+    "big_partner_clients": 1000,
+    "throughput_seconds": 5.0,
     "requests": 200,
     "warmup": 20,
     "sql_requests": 5,
@@ -56,6 +61,8 @@ FULL: dict[str, Any] = {
 QUICK: dict[str, Any] = {
     "partners": 3,
     "clients_per_partner": 10,
+    "big_partner_clients": None,  # as many as the others
+    "throughput_seconds": 0.5,
     "requests": 10,
     "warmup": 2,
     "sql_requests": 2,
@@ -68,6 +75,8 @@ QUICK: dict[str, Any] = {
 class Options:
     partners: int
     clients_per_partner: int
+    big_partner_clients: int | None
+    throughput_seconds: float
     requests: int
     warmup: int
     sql_requests: int
@@ -80,10 +89,25 @@ class Options:
     keep_database: bool
     output: Path
     quick: bool
+    throughput_workers: tuple[int, ...] = (1, 2)
+    throughput_clients: tuple[int, ...] = (1, 4, 16)
+    throughput_scenario: str = "a"
 
 
 def _say(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
+
+
+def _counts(text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not a comma-separated list of counts: {text!r}"
+        ) from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError("counts must be at least 1")
+    return values
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -95,7 +119,12 @@ def build_parser() -> argparse.ArgumentParser:
     size = parser.add_argument_group("size (defaults: full run / --quick)")
     size.add_argument("--quick", action="store_true", help="a small smoke run")
     size.add_argument("--partners", type=int, help="partners to create (50 / 3)")
-    size.add_argument("--clients-per-partner", type=int, help="clients per partner (40 / 10)")
+    size.add_argument("--clients-per-partner", type=int, help="clients per partner (100 / 10)")
+    size.add_argument(
+        "--big-partner-clients",
+        type=int,
+        help="clients of the first partner, whose team signs in (1000 / as the others)",
+    )
     size.add_argument("--requests", type=int, help="measured requests per scenario (200 / 10)")
     size.add_argument("--warmup", type=int, help="warm-up requests per scenario (20 / 2)")
     size.add_argument(
@@ -111,6 +140,27 @@ def build_parser() -> argparse.ArgumentParser:
     )
     size.add_argument(
         "--concurrency", type=int, default=1, help="requests in flight at once (default 1)"
+    )
+    load = parser.add_argument_group("throughput")
+    load.add_argument(
+        "--throughput-seconds",
+        type=float,
+        help="seconds per (workers, clients) run; 0 skips them (5 / 0.5)",
+    )
+    load.add_argument(
+        "--throughput-workers",
+        type=_counts,
+        default=(1, 2),
+        help="server processes, comma-separated (default 1,2)",
+    )
+    load.add_argument(
+        "--throughput-clients",
+        type=_counts,
+        default=(1, 4, 16),
+        help="concurrent clients, comma-separated (default 1,4,16)",
+    )
+    load.add_argument(
+        "--throughput-scenario", default="a", help="the scenario key to send (default a)"
     )
     db = parser.add_argument_group("database")
     db.add_argument(
@@ -151,6 +201,10 @@ def parse_options(argv: Sequence[str]) -> Options:
             parser.error(f"--{key.replace('_', '-')} must be at least 1")
     if values["warmup"] < 0 or values["time_limit"] <= 0:
         parser.error("--warmup must be 0 or more and --time-limit positive")
+    if values["big_partner_clients"] is not None and values["big_partner_clients"] < 1:
+        parser.error("--big-partner-clients must be at least 1")
+    if values["throughput_seconds"] < 0:
+        parser.error("--throughput-seconds must be 0 or more")
     try:
         backend, url = resolve_url(args.backend, args.database_url)
     except DatabaseError as exc:
@@ -164,6 +218,9 @@ def parse_options(argv: Sequence[str]) -> Options:
         keep_database=args.keep_database,
         output=args.output,
         quick=args.quick,
+        throughput_workers=args.throughput_workers,
+        throughput_clients=args.throughput_clients,
+        throughput_scenario=args.throughput_scenario,
     )
 
 
@@ -192,7 +249,10 @@ async def run(options: Options, command: str) -> BenchResults:
         engine = create_engine(target.url)
         try:
             world = await generate(
-                engine, partners=options.partners, clients_per_partner=options.clients_per_partner
+                engine,
+                partners=options.partners,
+                clients_per_partner=options.clients_per_partner,
+                big_partner_clients=options.big_partner_clients,
             )
             version = ".".join(str(v) for v in engine.dialect.server_version_info or ())
         finally:
@@ -225,6 +285,7 @@ async def run(options: Options, command: str) -> BenchResults:
                 concurrency=options.concurrency,
                 time_limit=options.time_limit,
             )
+        throughput = await _throughput(options, target.url, secret, scenarios)
         if options.keep_database:
             _say(f"database kept: {target.description}")
 
@@ -260,6 +321,7 @@ async def run(options: Options, command: str) -> BenchResults:
         dataset={
             "partners": world.partners,
             "clients_per_partner": world.clients_per_partner,
+            "big_partner_clients": world.big_partner_clients,
             "clients": world.clients,
             "rows": world.rows,
             "rows_total": sum(world.rows.values()),
@@ -278,6 +340,7 @@ async def run(options: Options, command: str) -> BenchResults:
             for s in scenarios
         ],
         policy=policy,
+        throughput=throughput,
         notes=[
             "items: clients in the answer; n: measured requests; latency and req/s are seen by "
             "the client over loopback HTTP,",
@@ -292,6 +355,36 @@ async def run(options: Options, command: str) -> BenchResults:
     stopped = [s.key for s in results.scenarios if s.http.stopped_by_time_limit]
     if stopped:
         results.notes.append(f"stopped by the time limit: {', '.join(stopped)}")
+    return results
+
+
+async def _throughput(
+    options: Options, url: str, secret: str, scenarios: Sequence[Scenario]
+) -> list[ThroughputResult]:
+    """Requests/s of one scenario for every (workers, clients) pair, one server per worker
+    count."""
+    if options.throughput_seconds <= 0:
+        return []
+    scenario = next((s for s in scenarios if s.key == options.throughput_scenario), None)
+    if scenario is None:
+        raise ValueError(f"--throughput-scenario: no scenario {options.throughput_scenario!r}")
+    results: list[ThroughputResult] = []
+    _say(f"throughput over HTTP: scenario {scenario.key}")
+    for workers in options.throughput_workers:
+        async with serve(url, secret, workers=workers) as base_url:
+            for clients in options.throughput_clients:
+                result = await measure_throughput(
+                    base_url,
+                    secret,
+                    scenario,
+                    workers=workers,
+                    concurrency=clients,
+                    seconds=options.throughput_seconds,
+                    warmup=2,
+                )
+                results.append(result)
+                rps = result.rps or 0.0
+                _say(f"  {workers} worker(s), {clients:>2} clients: {rps:7.1f} req/s")
     return results
 
 

@@ -1,6 +1,7 @@
 """A large, deterministic world for the benchmark, inserted in bulk into a migrated database.
 
-Per partner: an owner, an admin, a manager and five specialists; `clients_per_partner` clients,
+Per partner: an owner, an admin, a manager and five specialists; `clients_per_partner` clients
+(the first partner, whose team the read scenarios sign in as, may have more: `big_partner_clients`),
 each with its store, the partner's active access, a lead specialist (every other client also a
 contributor) and a merchant owner. Every fifth client also carries an older, revoked access of the
 neighbouring partner, which that partner must not see through. One platform staff user sees all."""
@@ -95,6 +96,7 @@ class BenchWorld:
 
     partners: int
     clients_per_partner: int
+    big_partner_clients: int  # clients of the first partner
     owner: Persona  # owner of the first partner
     specialist: Persona  # first specialist of the first partner
     staff: Persona  # platform staff
@@ -107,7 +109,7 @@ class BenchWorld:
 
     @property
     def clients(self) -> int:
-        return self.partners * self.clients_per_partner
+        return self.big_partner_clients + (self.partners - 1) * self.clients_per_partner
 
 
 def business_name(index: int) -> str:
@@ -214,26 +216,33 @@ async def generate(
     *,
     partners: int = 50,
     clients_per_partner: int = 40,
+    big_partner_clients: int | None = None,
     say: Callable[[str], None] = _say,
 ) -> BenchWorld:
-    """Migrates the (empty) database behind `engine` and fills it; returns the world's key ids."""
-    if partners < 1 or clients_per_partner < 1:
-        raise ValueError("partners and clients_per_partner must be at least 1")
+    """Migrates the (empty) database behind `engine` and fills it; returns the world's key ids.
+    The first partner has `big_partner_clients` clients (default: as many as the others)."""
+    big = clients_per_partner if big_partner_clients is None else big_partner_clients
+    if partners < 1 or clients_per_partner < 1 or big < 1:
+        raise ValueError("partners and clients per partner must be at least 1")
     started = time.perf_counter()
-    say(f"dataset: {partners} partners x {clients_per_partner} clients")
+    say(f"dataset: {partners} partners x {clients_per_partner} clients, the first {big}")
     await migrate.upgrade(engine)
     say(f"  migrated          {time.perf_counter() - started:15.2f} s")
     now = utcnow()
     async with engine.begin() as conn:
         ins = _Inserter(conn, say)
-        world = await _fill(ins, partners, clients_per_partner, now)
+        world = await _fill(ins, partners, clients_per_partner, big, now)
     world.rows = ins.rows
     world.seconds = time.perf_counter() - started
     say(f"dataset ready: {sum(ins.rows.values()):,} rows in {world.seconds:.2f} s")
     return world
 
 
-async def _fill(ins: _Inserter, partners: int, per_partner: int, now: datetime) -> BenchWorld:
+async def _fill(
+    ins: _Inserter, partners: int, per_partner: int, big: int, now: datetime
+) -> BenchWorld:
+    sizes = [big, *([per_partner] * (partners - 1))]
+    offsets = [sum(sizes[:p]) for p in range(partners)]
     # Team users (and the staff user, first), then partners and memberships.
     team_users: list[dict[str, Any]] = [
         {
@@ -278,8 +287,8 @@ async def _fill(ins: _Inserter, partners: int, per_partner: int, now: datetime) 
     # Clients: partner by partner, so the first partner's clients come first.
     client_rows: list[dict[str, Any]] = []
     for p, partner_id in enumerate(partner_ids):
-        for j in range(per_partner):
-            index = p * per_partner + j
+        for j in range(sizes[p]):
+            index = offsets[p] + j
             name = business_name(index)
             country, currency = COUNTRIES[index % len(COUNTRIES)]
             client_rows.append(
@@ -308,8 +317,8 @@ async def _fill(ins: _Inserter, partners: int, per_partner: int, now: datetime) 
             for t, (_slot, role) in enumerate(TEAM)
             if role == PartnerRole.SPECIALIST
         ]
-        for j in range(per_partner):
-            index = p * per_partner + j
+        for j in range(sizes[p]):
+            index = offsets[p] + j
             client_id = client_ids[index]
             stage = j % len(STAGES)
             slug = f"c{index + 1:06d}"
@@ -388,12 +397,13 @@ async def _fill(ins: _Inserter, partners: int, per_partner: int, now: datetime) 
     return BenchWorld(
         partners=partners,
         clients_per_partner=per_partner,
+        big_partner_clients=big,
         owner=persona(0, 0),
         specialist=persona(0, specialist_slot),
         staff=Persona(staff_id, team_users[0]["email"]),
         writer=persona(partners - 1, 0),
         writer_partner_id=partner_ids[-1],
-        owner_client_ids=client_ids[:per_partner],
+        owner_client_ids=client_ids[:big],
         sample_users={
             "owner": [persona(p, 0).user_id for p in sample],
             "specialist": [persona(p, specialist_slot).user_id for p in sample],

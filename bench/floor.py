@@ -43,7 +43,7 @@ async def _page(conn: AsyncConnection, partner: int, first: int) -> tuple[list[A
     rows = (
         await conn.execute(
             text(
-                f"SELECT c.id, c.business_name FROM clients c WHERE {VISIBLE} "
+                f"SELECT c.id, c.business_name, c.status FROM clients c WHERE {VISIBLE} "
                 "ORDER BY c.business_name, c.id LIMIT :n"
             ),
             {"p": partner, "n": first + 1},
@@ -59,20 +59,12 @@ def _in(sql: str) -> Any:
     return text(sql).bindparams(bindparam("ids", expanding=True))
 
 
-async def dashboard_page(conn: AsyncConnection, partner: int) -> str:
-    """Scenario a: clients(first: 100) with store, partner, assignees, open task count, next
-    due task and launch readiness."""
-    clients, total = await _page(conn, partner, 100)
-    ids = [c.id for c in clients]
-    stores = {
-        s.client_id: s
-        for s in await conn.execute(
-            _in("SELECT * FROM stores WHERE client_id IN :ids"), {"ids": ids}
-        )
-    }
-    name = (
-        await conn.execute(text("SELECT name FROM partners WHERE id = :p"), {"p": partner})
-    ).scalar_one()
+async def _stores(conn: AsyncConnection, ids: list[int]) -> dict[int, Any]:
+    rows = await conn.execute(_in("SELECT * FROM stores WHERE client_id IN :ids"), {"ids": ids})
+    return {s.client_id: s for s in rows}
+
+
+async def _assignees(conn: AsyncConnection, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     assignees: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for a in await conn.execute(
         _in(
@@ -82,17 +74,52 @@ async def dashboard_page(conn: AsyncConnection, partner: int) -> str:
         {"ids": ids},
     ):
         assignees[a.client_id].append({"role": a.role.upper(), "user": {"email": a.email}})
-    open_counts = dict(
-        (
-            await conn.execute(
-                _in(
-                    "SELECT client_id, count(*) FROM tasks WHERE client_id IN :ids AND "
-                    "partner_id = :p AND status <> 'done' GROUP BY client_id"
-                ),
-                {"ids": ids, "p": partner},
-            )
-        ).all()
+    return assignees
+
+
+async def _open_counts(conn: AsyncConnection, ids: list[int], partner: int) -> dict[int, int]:
+    rows = await conn.execute(
+        _in(
+            "SELECT client_id, count(*) FROM tasks WHERE client_id IN :ids AND "
+            "partner_id = :p AND status <> 'done' GROUP BY client_id"
+        ),
+        {"ids": ids, "p": partner},
     )
+    return {int(k): int(n) for k, n in rows.all()}
+
+
+async def _next_due(conn: AsyncConnection, ids: list[int], partner: int) -> dict[int, Any]:
+    rows = await conn.execute(
+        _in(
+            "SELECT client_id, title, due_date FROM (SELECT client_id, title, due_date, "
+            "row_number() OVER (PARTITION BY client_id ORDER BY due_date, id) AS r FROM tasks "
+            "WHERE client_id IN :ids AND partner_id = :p AND status <> 'done' AND due_date "
+            "IS NOT NULL) x WHERE r = 1"
+        ),
+        {"ids": ids, "p": partner},
+    )
+    return {t.client_id: t for t in rows}
+
+
+def _due_json(task: Any, today: Any) -> dict[str, Any] | None:
+    return task and {
+        "title": task.title,
+        "dueDate": str(task.due_date),
+        "overdue": _date(task.due_date) < today,
+    }
+
+
+async def dashboard_page(conn: AsyncConnection, partner: int) -> str:
+    """Scenario a: clients(first: 100) with store, partner, assignees, open task count, next
+    due task and launch readiness."""
+    clients, total = await _page(conn, partner, 100)
+    ids = [c.id for c in clients]
+    stores = await _stores(conn, ids)
+    name = (
+        await conn.execute(text("SELECT name FROM partners WHERE id = :p"), {"p": partner})
+    ).scalar_one()
+    assignees = await _assignees(conn, ids)
+    open_counts = await _open_counts(conn, ids, partner)
     blocking = dict(
         (
             await conn.execute(
@@ -105,18 +132,7 @@ async def dashboard_page(conn: AsyncConnection, partner: int) -> str:
         ).all()
     )
     today = datetime.now(UTC).date()
-    due = {
-        t.client_id: t
-        for t in await conn.execute(
-            _in(
-                "SELECT client_id, title, due_date FROM (SELECT client_id, title, due_date, "
-                "row_number() OVER (PARTITION BY client_id ORDER BY due_date, id) AS r FROM tasks "
-                "WHERE client_id IN :ids AND partner_id = :p AND status <> 'done' AND due_date "
-                "IS NOT NULL) x WHERE r = 1"
-            ),
-            {"ids": ids, "p": partner},
-        )
-    }
+    due = await _next_due(conn, ids, partner)
     edges = []
     for c in clients:
         store = stores.get(c.id)
@@ -139,12 +155,7 @@ async def dashboard_page(conn: AsyncConnection, partner: int) -> str:
                     "partner": {"name": name},
                     "assignees": assignees.get(c.id, []),
                     "openTaskCount": int(open_counts.get(c.id, 0)),
-                    "nextDueTask": task
-                    and {
-                        "title": task.title,
-                        "dueDate": str(task.due_date),
-                        "overdue": _date(task.due_date) < today,
-                    },
+                    "nextDueTask": _due_json(task, today),
                     "launchReadiness": {
                         "ready": state.ready,
                         "blockers": [{"code": b.code.upper()} for b in state.blockers],
@@ -157,6 +168,39 @@ async def dashboard_page(conn: AsyncConnection, partner: int) -> str:
 
 def _date(value: Any) -> Any:
     return datetime.fromisoformat(value).date() if isinstance(value, str) else value
+
+
+async def client_page(conn: AsyncConnection, partner: int) -> str:
+    """Scenario i: clients(first: 100) with store, assignees, open task count and next due
+    task."""
+    clients, total = await _page(conn, partner, 100)
+    ids = [c.id for c in clients]
+    stores = await _stores(conn, ids)
+    assignees = await _assignees(conn, ids)
+    open_counts = await _open_counts(conn, ids, partner)
+    due = await _next_due(conn, ids, partner)
+    today = datetime.now(UTC).date()
+    edges = []
+    for c in clients:
+        store = stores.get(c.id)
+        edges.append(
+            {
+                "node": {
+                    "id": gid("Client", c.id),
+                    "businessName": c.business_name,
+                    "status": c.status.upper(),
+                    "store": store
+                    and {
+                        "subdomain": store.subdomain,
+                        "launchStatus": store.launch_status.upper(),
+                    },
+                    "assignees": assignees.get(c.id, []),
+                    "openTaskCount": open_counts.get(c.id, 0),
+                    "nextDueTask": _due_json(due.get(c.id), today),
+                }
+            }
+        )
+    return json.dumps({"data": {"clients": {"totalCount": total, "edges": edges}}})
 
 
 async def nested_page(conn: AsyncConnection, partner: int) -> str:
@@ -279,7 +323,12 @@ async def partner_dashboard(conn: AsyncConnection, partner: int) -> str:
     )
 
 
-FLOORS: dict[str, Floor] = {"a": dashboard_page, "g": nested_page, "h": partner_dashboard}
+FLOORS: dict[str, Floor] = {
+    "a": dashboard_page,
+    "i": client_page,
+    "g": nested_page,
+    "h": partner_dashboard,
+}
 
 
 async def measure_floors(url: str, world: BenchWorld, requests: int) -> dict[str, Latency]:

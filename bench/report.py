@@ -126,16 +126,46 @@ class PolicyResult:
 
 
 @dataclass
+class ThroughputResult:
+    """One scenario's requests/s with `concurrency` clients against `workers` server processes."""
+
+    scenario: str
+    workers: int
+    concurrency: int
+    requests: int  # good answers within the measured seconds
+    seconds: float
+    failures: int
+    latency: Latency | None
+    first_error: str | None = None
+
+    @property
+    def rps(self) -> float | None:
+        return self.requests / self.seconds if self.requests and self.seconds > 0 else None
+
+
+@dataclass
 class BenchResults:
     meta: dict[str, Any]
     dataset: dict[str, Any]
     scenarios: list[ScenarioResult]
     policy: PolicyResult
     notes: list[str] = field(default_factory=list)
+    throughput: list[ThroughputResult] = field(default_factory=list)
 
     @property
     def failures(self) -> int:
-        return sum(s.failures for s in self.scenarios)
+        return sum(s.failures for s in self.scenarios) + sum(t.failures for t in self.throughput)
+
+    def scaling(self) -> dict[str, float]:
+        """Per concurrency: requests/s with the most workers over requests/s with one."""
+        most = max((t.workers for t in self.throughput), default=1)
+        rps = {(t.workers, t.concurrency): t.rps for t in self.throughput}
+        ratios: dict[str, float] = {}
+        for t in self.throughput:
+            one, many = rps.get((1, t.concurrency)), rps.get((most, t.concurrency))
+            if t.workers == most and most > 1 and one and many:
+                ratios[f"c{t.concurrency}"] = many / one
+        return ratios
 
     def to_json(self) -> dict[str, Any]:
         scenarios = []
@@ -150,6 +180,8 @@ class BenchResults:
             "dataset": self.dataset,
             "scenarios": scenarios,
             "policy_filters": asdict(self.policy),
+            "throughput": [{**asdict(t), "rps": t.rps} for t in self.throughput],
+            "throughput_scaling": self.scaling(),
             "failures": self.failures,
             "notes": self.notes,
         }
@@ -180,9 +212,9 @@ def render(results: BenchResults) -> str:
         "ShopIQ Partner Graph benchmark",
         f"  command   {meta['command']}",
         f"  database  {meta['database']}",
-        f"  dataset   {data['partners']} partners x {data['clients_per_partner']} clients "
-        f"= {data['clients']:,} clients, {data['rows_total']:,} rows, built in "
-        f"{data['seconds']:.1f} s",
+        f"  dataset   {data['partners']} partners x {data['clients_per_partner']} clients, "
+        f"the first {data['big_partner_clients']:,} = {data['clients']:,} clients, "
+        f"{data['rows_total']:,} rows, built in {data['seconds']:.1f} s",
         f"  server    {meta['server']}",
         f"  load      {meta['load']}",
         f"  machine   {meta['machine']}",
@@ -211,6 +243,7 @@ def render(results: BenchResults) -> str:
         error = s.http.first_error or s.sql.first_error
         if error:
             lines.append(f"  !! {s.key}: {error}")
+    lines += _throughput_lines(results)
     policy = results.policy
     lines += [
         "",
@@ -238,3 +271,32 @@ def render(results: BenchResults) -> str:
             f"  {name:<30} {figures['cold_ms_p50']:>11.3f} {figures['cold_ms_max']:>11.3f}"
         )
     return "\n".join(lines) + "\n"
+
+
+def _throughput_lines(results: BenchResults) -> list[str]:
+    if not results.throughput:
+        return []
+    lines = [
+        "",
+        f"Throughput (scenario {results.throughput[0].scenario}; clients send their next request "
+        "as soon as the last is answered)",
+    ]
+    header = (
+        f"  {'workers':>7} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'n':>6} "
+        f"{'errors':>6}"
+    )
+    lines += [header, "  " + "-" * (len(header) - 2)]
+    for t in results.throughput:
+        lat = t.latency
+        lines.append(
+            f"  {t.workers:>7} {t.concurrency:>7} {_num(t.rps, 1):>8} "
+            f"{_num(lat.p50 if lat else None):>8} {_num(lat.p95 if lat else None):>8} "
+            f"{t.requests:>6} {t.failures:>6}"
+        )
+        if t.first_error:
+            lines.append(f"  !! {t.first_error}")
+    scaling = results.scaling()
+    if scaling:
+        shown = ", ".join(f"{k[1:]} clients {v:.2f}x" for k, v in scaling.items())
+        lines.append(f"  most workers over one: {shown}")
+    return lines

@@ -20,7 +20,15 @@ import httpx
 from sqlalchemy import event
 
 from bench.dataset import BenchWorld
-from bench.report import FilterTiming, HttpResult, Latency, PolicyResult, SqlResult, percentile
+from bench.report import (
+    FilterTiming,
+    HttpResult,
+    Latency,
+    PolicyResult,
+    SqlResult,
+    ThroughputResult,
+    percentile,
+)
 from bench.scenarios import Scenario, check
 from db.engine import create_engine, create_session_factory
 from db.models import Assignment, Client, Partner, PartnerMember, Store
@@ -227,21 +235,24 @@ def server_environment(url: str, secret: str, var_dir: Path) -> dict[str, str]:
 
 
 @asynccontextmanager
-async def serve(url: str, secret: str, say: Say = _say) -> AsyncIterator[str]:
-    """Starts `python -m bench.serve` (the app under uvicorn, production settings) on a free
-    loopback port, waits until /healthz answers, yields the base URL, then stops the process."""
+async def serve(url: str, secret: str, say: Say = _say, *, workers: int = 1) -> AsyncIterator[str]:
+    """Starts `python -m bench.serve` (the app under uvicorn, production settings, `workers`
+    processes) on a free loopback port, waits until /healthz answers, yields the base URL, then
+    stops the process."""
     with tempfile.TemporaryDirectory(prefix="shopiq-bench-var-") as var_dir:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
             "bench.serve",
+            "--workers",
+            str(workers),
             cwd=ROOT,
             env=server_environment(url, secret, Path(var_dir)),
             stdout=asyncio.subprocess.PIPE,
         )
         try:
             base_url = await _wait_until_ready(proc)
-            say(f"server: pid {proc.pid} on {base_url}")
+            say(f"server: pid {proc.pid} on {base_url}, {workers} worker(s)")
             yield base_url
         finally:
             await _stop(proc)
@@ -377,3 +388,71 @@ async def _scenario(
     result.requests = len(latencies)
     result.latency = Latency.of(latencies) if latencies else None
     return result
+
+
+# --- Throughput -----------------------------------------------------------------------------------
+
+
+async def measure_throughput(
+    base_url: str,
+    secret: str,
+    scenario: Scenario,
+    *,
+    workers: int,
+    concurrency: int,
+    seconds: float,
+    warmup: int,
+) -> ThroughputResult:
+    """`concurrency` clients, each sending the scenario's request as soon as its last answer
+    came, for `seconds` after `warmup` requests per client (every worker process warms up)."""
+    headers = _headers(secret, scenario)
+    body = _body(scenario, 0)
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    latencies: list[float] = []
+    failures = 0
+    first_error: str | None = None
+
+    async def send(client: httpx.AsyncClient, measured: bool) -> None:
+        nonlocal failures, first_error
+        started = time.perf_counter()
+        response = await client.post("/graphql", content=body, headers=headers)
+        took = time.perf_counter() - started
+        _items, problem = _answer(response)
+        if problem is not None:
+            failures += 1
+            first_error = first_error or problem
+        elif measured:
+            latencies.append(took)
+
+    async with httpx.AsyncClient(
+        base_url=base_url, trust_env=False, limits=limits, timeout=httpx.Timeout(REQUEST_TIMEOUT)
+    ) as client:
+
+        async def warm() -> None:
+            for _ in range(warmup):
+                await send(client, False)
+
+        async with asyncio.TaskGroup() as group:
+            for _ in range(concurrency):
+                group.create_task(warm())
+        deadline = time.perf_counter() + seconds
+
+        async def worker() -> None:
+            while time.perf_counter() < deadline:
+                await send(client, True)
+
+        started = time.perf_counter()
+        async with asyncio.TaskGroup() as group:
+            for _ in range(concurrency):
+                group.create_task(worker())
+        elapsed = time.perf_counter() - started
+    return ThroughputResult(
+        scenario=scenario.key,
+        workers=workers,
+        concurrency=concurrency,
+        requests=len(latencies),
+        seconds=elapsed,
+        failures=failures,
+        latency=Latency.of(latencies) if latencies else None,
+        first_error=first_error,
+    )

@@ -25,6 +25,18 @@ CLIENT_LIST = (
     + CLIENT_FIELDS
     + "} } } }"
 )
+PAGE_FIELDS = """
+    id businessName status
+    store { subdomain launchStatus }
+    assignees { role user { email } }
+    openTaskCount
+    nextDueTask { title dueDate overdue }
+"""
+CLIENT_PAGE = (
+    "query ClientPage($first: Int!) { clients(first: $first) { totalCount edges { node {"
+    + PAGE_FIELDS
+    + "} } } }"
+)
 MY_WORK = (
     "query MyWork($first: Int!) { tasks(first: $first, filter: { assignedToMe: true, "
     "status: [TODO, IN_PROGRESS, BLOCKED] }) { totalCount edges { node { id title dueDate "
@@ -108,6 +120,14 @@ def build_scenarios(world: BenchWorld, *, tag: str) -> list[Scenario]:
     return [
         Scenario(
             "a", "dashboard clients(first: 100)", "owner", world.owner, CLIENT_LIST, _clients(100)
+        ),
+        Scenario(
+            "i",
+            "client page(first: 100)",
+            "owner",
+            world.owner,
+            CLIENT_PAGE,
+            _clients(100),
         ),
         Scenario(
             "b",

@@ -1,21 +1,33 @@
-"""`python -m bench.serve`: the app under uvicorn on a free loopback port chosen by the operating
-system. Settings come from the environment (SHOPIQ_*). The first line on stdout is `PORT <n>`;
-SIGTERM stops the server gracefully."""
+"""`python -m bench.serve [--workers N]`: the app under uvicorn on a free loopback port chosen by
+the operating system, in one process or N worker processes sharing the socket. Settings come from
+the environment (SHOPIQ_*). The first line on stdout is `PORT <n>`; SIGTERM stops the server
+gracefully."""
 
 from __future__ import annotations
 
+import argparse
 import socket
 import sys
+from typing import Any
 
 import uvicorn
+from uvicorn.supervisors.multiprocess import Multiprocess
 
 from server.app import create_app
 from server.settings import SettingsError, load_settings
 
 
-def main() -> int:
+def app() -> Any:
+    """One worker's app (uvicorn imports it by name in each worker process)."""
+    return create_app(load_settings())
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.serve")
+    parser.add_argument("--workers", type=int, default=1)
+    workers = max(1, parser.parse_args(argv).workers)
     try:
-        settings = load_settings()
+        load_settings()
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)
         return 2
@@ -26,11 +38,23 @@ def main() -> int:
     # itself only on sockets it binds).
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind(("127.0.0.1", 0))
+    sock.set_inheritable(True)
     config = uvicorn.Config(
-        create_app(settings), log_level="warning", access_log=False, lifespan="on"
+        "bench.serve:app",
+        factory=True,
+        workers=workers,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+        # A worker builds the schema and the policies before it answers the supervisor's first
+        # health check; on a busy machine that takes longer than uvicorn's 5 s default.
+        timeout_worker_healthcheck=60,
     )
     print(f"PORT {sock.getsockname()[1]}", flush=True)
-    uvicorn.Server(config).run(sockets=[sock])
+    if workers > 1:
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 

@@ -31,7 +31,7 @@ from db.models import (
 from db.money import InvoiceLine
 from policies import Authorizer, Viewer
 from policies.authorize import Action
-from resolvers.grouped_counts import count_per_key
+from resolvers.grouped_counts import KEYS, StatementCache, batch_keys, cached_count_per_key
 from resolvers.nested_pages import NestedPages
 from resolvers.readiness import open_blocking_tasks_stmt
 from resolvers.relationship_loaders import RelationshipLoaders
@@ -40,6 +40,72 @@ from resolvers.webhook_loaders import WebhookLoaders
 
 Arrange = Callable[[Sequence[Any], Sequence[Any]], list[Any]]
 Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+# The batch statements, built once per policy predicate (resolvers/grouped_counts.py): a batch
+# binds its keys to a statement whose cache key SQLAlchemy has already derived.
+_OPEN_TASK_COUNTS = cached_count_per_key(
+    Task, Task.client_id, lambda: [Task.status != TaskStatus.DONE]
+)
+_OPEN_BLOCKING_COUNTS = StatementCache(
+    lambda policy: open_blocking_tasks_stmt(batch_keys()).where(policy)
+)
+_BY_KEY: dict[tuple[type[Any], str], StatementCache] = {}
+_PERMITTED: dict[type[Any], StatementCache] = {}
+
+
+def _next_due_stmt(policy: ColumnElement[bool]) -> Select[Any]:
+    rank = (
+        func.row_number()
+        .over(partition_by=Task.client_id, order_by=(Task.due_date, Task.id))
+        .label("rank")
+    )
+    ranked = (
+        select(Task.id, rank)
+        .where(
+            Task.client_id.in_(batch_keys()),
+            Task.status != TaskStatus.DONE,
+            Task.due_date.is_not(None),
+            policy,
+        )
+        .subquery()
+    )
+    return select(Task).join(ranked, ranked.c.id == Task.id).where(ranked.c.rank == 1)
+
+
+_NEXT_DUE = StatementCache(_next_due_stmt)
+
+
+def _rows_by_key(model: type[Any], key: InstrumentedAttribute[Any]) -> StatementCache:
+    cache = _BY_KEY.get((model, key.key))
+    if cache is None:
+
+        def build(policy: ColumnElement[bool]) -> Select[Any]:
+            return select(model).where(key.in_(batch_keys()), policy).order_by(model.id)
+
+        cache = _BY_KEY.setdefault((model, key.key), StatementCache(build))
+    return cache
+
+
+def _permitted_ids(model: type[Any]) -> StatementCache:
+    cache = _PERMITTED.get(model)
+    if cache is None:
+
+        def build(policy: ColumnElement[bool]) -> Select[Any]:
+            return select(model.id).where(model.id.in_(batch_keys()), policy)
+
+        cache = _PERMITTED.setdefault(model, StatementCache(build))
+    return cache
+
+
+_UNFILTERED: dict[tuple[type[Any], str], Select[Any]] = {}
+
+
+def _unfiltered(model: type[Any], key: InstrumentedAttribute[Any]) -> Select[Any]:
+    stmt = _UNFILTERED.get((model, key.key))
+    if stmt is None:
+        stmt = select(model).where(key.in_(batch_keys())).order_by(model.id)
+        _UNFILTERED[(model, key.key)] = stmt
+    return stmt
 
 
 class Loaders:
@@ -76,59 +142,35 @@ class Loaders:
         # Nested connections: one statement per list level however many parents it has.
         self.pages = NestedPages(reading)
 
-    async def _counts(self, stmt: Select[Any, Any], keys: list[int]) -> list[int]:
+    async def _counts(self, stmt: Select[Any], keys: list[int]) -> list[int]:
         async with self._sessions() as session:
-            found = dict((await session.execute(stmt)).all())
+            found = dict((await session.execute(stmt, {KEYS: keys})).all())
         return [int(found.get(k, 0)) for k in keys]
 
     async def _count_open_tasks(self, client_ids: list[int]) -> list[int]:
         """Open tasks the viewer can see (a merchant counts only the shared ones)."""
-        stmt = count_per_key(
-            Task,
-            Task.client_id,
-            client_ids,
-            [Task.status != TaskStatus.DONE],
-            self._authz.filter(self._viewer, "read", Task),
-        )
-        return await self._counts(stmt, client_ids)
+        policy = self._authz.filter(self._viewer, "read", Task)
+        return await self._counts(_OPEN_TASK_COUNTS(policy), client_ids)
 
     async def _count_open_blocking(self, client_ids: list[int]) -> list[int]:
-        stmt = open_blocking_tasks_stmt(client_ids).where(
-            self._authz.filter(self._viewer, "read", Client)
-        )
-        return await self._counts(stmt, client_ids)
+        policy = self._authz.filter(self._viewer, "read", Client)
+        return await self._counts(_OPEN_BLOCKING_COUNTS(policy), client_ids)
 
     async def _next_due_tasks(self, client_ids: list[int]) -> list[Task | None]:
         """Per client, the visible open task due soonest: one windowed statement for all."""
-        rank = (
-            func.row_number()
-            .over(partition_by=Task.client_id, order_by=(Task.due_date, Task.id))
-            .label("rank")
-        )
-        ranked = (
-            select(Task.id, rank)
-            .where(
-                Task.client_id.in_(client_ids),
-                Task.status != TaskStatus.DONE,
-                Task.due_date.is_not(None),
-                self._authz.filter(self._viewer, "read", Task),
-            )
-            .subquery()
-        )
-        stmt = select(Task).join(ranked, ranked.c.id == Task.id).where(ranked.c.rank == 1)
+        stmt = _NEXT_DUE(self._authz.filter(self._viewer, "read", Task))
         async with self._sessions() as session:
-            rows = (await session.execute(stmt)).scalars().all()
+            rows = (await session.execute(stmt, {KEYS: client_ids})).scalars().all()
         by_client = {t.client_id: t for t in rows}
         return [by_client.get(k) for k in client_ids]
 
     def _permitted(self, model: type[Any], action: Action) -> DataLoader[int, bool]:
         """Per id: does the viewer hold `action` on that row? One statement per batch."""
-        policy = self._authz.filter(self._viewer, action, model)
+        stmt = _permitted_ids(model)(self._authz.filter(self._viewer, action, model))
 
         async def load(ids: list[int]) -> list[bool]:
-            stmt = select(model.id).where(model.id.in_(ids), policy)
             async with self._sessions() as session:
-                allowed = set((await session.execute(stmt)).scalars())
+                allowed = set((await session.execute(stmt, {KEYS: ids})).scalars())
             return [i in allowed for i in ids]
 
         return SharedLoader(load)
@@ -150,12 +192,11 @@ class Loaders:
         policy: ColumnElement[bool] | None,
         arrange: Arrange,
     ) -> Callable[[list[Any]], Coroutine[Any, Any, list[Any]]]:
+        stmt = _unfiltered(model, key) if policy is None else _rows_by_key(model, key)(policy)
+
         async def load(keys: list[Any]) -> list[Any]:
-            stmt = select(model).where(key.in_(keys)).order_by(model.id)
-            if policy is not None:
-                stmt = stmt.where(policy)
             async with self._sessions() as session:
-                rows = (await session.execute(stmt)).scalars().all()
+                rows = (await session.execute(stmt, {KEYS: keys})).scalars().all()
             return arrange(rows, keys)
 
         return load

@@ -55,7 +55,7 @@ class NestedPages:
     async def page(
         self,
         list_name: str,
-        stmt: Select[T],
+        stmt: Select[T] | Callable[[], Select[T]],
         parent: Parent,
         parent_id: Any,
         order: Order,
@@ -67,11 +67,15 @@ class NestedPages:
         """The page of `stmt` (already filtered by policy, NOT scoped to the parent) whose
         `parent` column equals `parent_id`, in `order` (ending in a unique column;
         `descending`: the list runs from the largest key down, e.g. newest first, as in
-        `paginate`). A list always passes the same `descending`: it is part of its order."""
+        `paginate`). A list always passes the same `descending`: it is part of its order.
+        `stmt` may be a function that builds it: only the first parent of a batch needs it,
+        so a page of 100 parents builds one statement instead of 100."""
         args = args.validated()
         key = (list_name, variant, args)
         loader = self._pages.get(key)
         if loader is None:
+            if callable(stmt):
+                stmt = stmt()
             counts = self._count_loader(list_name, variant, stmt, parent)
             loader = SharedLoader(
                 _page_batch(self._reading, stmt, parent, order, args, counts, descending)

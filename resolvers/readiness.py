@@ -3,10 +3,12 @@ tasks; never stored. launchStore re-derives it inside its own transaction."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BindParameter, Select, func, select
 
 from db.enums import (
     CatalogStatus,
@@ -113,7 +115,9 @@ def readiness(store: Store | None, open_blocking_tasks: int) -> Readiness:
     return Readiness(tuple(found))
 
 
-def open_blocking_tasks_stmt(client_ids: list[int]) -> Select[int, int]:
+def open_blocking_tasks_stmt(
+    client_ids: Sequence[int] | BindParameter[Any],
+) -> Select[int, int]:
     """Open launch-blocking tasks per client, counting the current partner's tasks (the team that
     will launch), whoever asks: the count is about the client's own launch. The tasks are counted
     per (client, partner) first, so a client filter added by the caller runs once per client,

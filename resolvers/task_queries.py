@@ -139,7 +139,7 @@ async def client_tasks_page(
 ) -> Page[Task]:
     return await ctx.loaders.pages.page(
         "Client.tasks",
-        _tasks_stmt(ctx, flt),
+        lambda: _tasks_stmt(ctx, flt),
         Task.client_id,
         client_id,
         order.keys(),

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from enum import Enum
+from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import GraphQLEnumType, GraphQLError, GraphQLObjectType
 from graphql.validation import NoSchemaIntrospectionCustomRule
 from strawberry.extensions import AddValidationRules, FieldExtension, SchemaExtension
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
+from strawberry.types.field import StrawberryField
 
 from schema.audit import audit_mutations
 from schema.limits import DEFAULT_LIMITS, Limits, limit_extensions, mask_errors
@@ -21,6 +25,7 @@ from schema.query import Query
 from schema.relay import NODES
 
 log = logging.getLogger("strawberry.execution")
+DEFINITION_BACKREF = GraphQLCoreConverter.DEFINITION_BACKREF
 
 
 class PartnerSchema(strawberry.Schema):
@@ -79,7 +84,101 @@ def build_schema(
         config=StrawberryConfig(scalar_map=SCALARS),
     )
     built.append(schema)
+    direct_resolvers(schema)
+    enum_names_by_value(schema)
     return schema
+
+
+def enum_names_by_value(schema: strawberry.Schema) -> int:
+    """Answers an enum field's name with one dict lookup; returns how many enum types. Strawberry
+    finds the name of an enum member it serialises by scanning the enum's values in turn (a dozen
+    Python calls per status field on a page); the mapping is built once here. Anything that is
+    not a member of the enum still goes to Strawberry's own method (and its error)."""
+    replaced = 0
+    for gql_type in schema._schema.type_map.values():
+        wrapped = getattr(gql_type, "wrapped_cls", None)
+        if not isinstance(gql_type, GraphQLEnumType) or not (
+            isinstance(wrapped, type) and issubclass(wrapped, Enum)
+        ):
+            continue
+        names: dict[Any, str] = {}
+        for name, value in gql_type.values.items():
+            names.setdefault(value.value, name)
+        gql_type.coerce_output_value = _named(  # type: ignore[method-assign, assignment]
+            wrapped, names, gql_type.coerce_output_value
+        )
+        replaced += 1
+    return replaced
+
+
+def _named(
+    wrapped: type[Enum], names: dict[Any, str], fallback: Callable[[Any], Any]
+) -> Callable[[Any], Any]:
+    def coerce_output_value(output_value: Any) -> Any:
+        if isinstance(output_value, wrapped):
+            name = names.get(output_value._value_)
+            if name is not None:
+                return name
+        return fallback(output_value)
+
+    return coerce_output_value
+
+
+def direct_resolvers(schema: strawberry.Schema) -> int:
+    """Lets graphql-core call the resolvers that need nothing of Strawberry's per-field wrapper
+    directly; returns how many. Strawberry wraps every resolver field in a chain built for
+    arguments, field extensions and exception handlers (about ten Python calls per field and
+    one more coroutine frame for an async resolver); a field with none of those (no arguments,
+    no extensions, no `root`/`parent` parameter) only needs its function called with the source
+    object and, when it asks for one, an `Info`: what the chain ends up doing. Fields with
+    arguments or extensions (connections, root fields, audit's action names) keep the chain."""
+    info_class = schema.config.info_class
+    replaced = 0
+    for gql_type in schema._schema.type_map.values():
+        if not isinstance(gql_type, GraphQLObjectType) or gql_type.name.startswith("__"):
+            continue
+        if gql_type is schema._schema.subscription_type:
+            continue
+        for gql_field in gql_type.fields.values():
+            field = (gql_field.extensions or {}).get(DEFINITION_BACKREF)
+            if not isinstance(field, StrawberryField) or field.base_resolver is None:
+                continue
+            resolver = field.base_resolver
+            if (
+                field.extensions
+                or field.arguments
+                or gql_field.args
+                or resolver.parent_parameter is not None
+                or resolver.root_parameter is not None
+                or resolver.self_parameter is None
+            ):
+                continue
+            function = resolver.wrapped_func
+            if isinstance(function, staticmethod | classmethod):
+                continue
+            info = resolver.info_parameter
+            gql_field.resolve = _direct(function, info.name if info else None, info_class, field)
+            replaced += 1
+    return replaced
+
+
+def _direct(
+    function: Callable[..., Any],
+    info_name: str | None,
+    info_class: type[strawberry.Info],
+    field: StrawberryField,
+) -> Callable[..., Any]:
+    if info_name is None:
+
+        def plain(source: Any, _info: Any) -> Any:
+            return function(source)
+
+        return plain
+
+    def with_info(source: Any, info: Any) -> Any:
+        return function(source, **{info_name: info_class(_raw_info=info, _field=field)})
+
+    return with_info
 
 
 def _on_root_fields(make: Callable[[], FieldExtension]) -> None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
-import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -51,45 +49,26 @@ from server.edge import (
     too_large,
     variables_refused,
 )
-from server.failsafe import Failsafe
 from server.graphiql import graphiql_page, graphiql_routes
 from server.graphql_errors import InputCheck, RootArguments, coded
 from server.jobs import connector_for
 from server.mail_config import mail_settings
 from server.observability import (
     Metrics,
-    ObservedRequests,
     instrument,
     metrics_endpoint,
     observing_extension,
     readyz_endpoint,
 )
 from server.persisted import TrustedDocuments, replaying
-from server.rate_limit import Buckets, RateLimitHeaders, buckets_for, rate_limit_extensions
+from server.rate_limit import Buckets, buckets_for, rate_limit_extensions
 from server.report_csv import ReportCsv
-from server.security_headers import SecurityHeaders
+from server.request_edge import REQUEST_ID_HEADER, EdgeDispatch, GraphQLEdge, request_id_of
 from server.serving import warm
 from server.settings import Settings
-from server.timeout import ExecutionTimeout
 from server.tokens import InvalidTokenError, read_service_token, read_token
 from server.unsubscribe import unsubscribe_routes
 from server.worker import run_jobs
-
-REQUEST_ID_HEADER = b"x-request-id"
-# An incoming request id is kept when it is a short token (e.g. a load balancer's UUID);
-# anything else could forge log lines or bloat them, and is replaced.
-REQUEST_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
-
-
-def request_id_of(scope: Scope) -> str:
-    """The caller's `X-Request-Id` when it is a sane short token, else a fresh one."""
-    for name, value in scope.get("headers", []):
-        if name.lower() == REQUEST_ID_HEADER:
-            token = bytes(value).decode("latin-1")
-            if REQUEST_ID_RE.fullmatch(token):
-                return token
-            break
-    return uuid.uuid4().hex
 
 
 def sending_request_id(send: Send, request_id: str) -> Send:
@@ -245,15 +224,16 @@ class GraphQLEndpoint:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Every answer names its request, and the logs use the same id.
-        request_id = request_id_of(scope)
-        scope.setdefault("state", {})["request_id"] = request_id
-        send = sending_request_id(send, request_id)
+        # Every answer names its request, and the logs use the same id: the edge
+        # (server/request_edge.py) has set it; called without the edge, the endpoint does.
+        state = scope.setdefault("state", {})
+        if "request_id" not in state:
+            state["request_id"] = request_id_of(scope)
+            send = sending_request_id(send, state["request_id"])
         request = Request(scope, receive)
         if request.method == "GET" and self._ide_request(request):
             await self.graphql(scope, receive, send)
             return
-        state = scope["state"]
         try:
             await self._answer(scope, receive, send, request)
         finally:
@@ -389,6 +369,12 @@ def create_app(
         await runtime.engine.dispose()
 
     graphql = GraphQLEndpoint(runtime)
+    edge = GraphQLEdge(
+        graphql,
+        metrics,
+        timeout_seconds=settings.execution_timeout_seconds,
+        production=settings.production,
+    )
     app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
@@ -402,17 +388,9 @@ def create_app(
                 ),
                 methods=["GET"],
             ),
-            Route(
-                "/graphql",
-                ObservedRequests(
-                    Failsafe(
-                        RateLimitHeaders(
-                            ExecutionTimeout(graphql, settings.execution_timeout_seconds)
-                        )
-                    ),
-                    metrics,
-                ),
-            ),
+            # Served by the edge directly (EdgeDispatch); the route serves a /graphql under a
+            # root path.
+            Route("/graphql", edge),
             Route(
                 "/reports/{report_id}.csv",
                 ReportCsv(runtime, graphql.graphql.schema).answer,
@@ -422,7 +400,7 @@ def create_app(
             *unsubscribe_routes(settings, runtime.sessions, runtime.authz),
         ],
         lifespan=lifespan,
-        middleware=[Middleware(SecurityHeaders, production=settings.production)],
+        middleware=[Middleware(EdgeDispatch, graphql=edge, production=settings.production)],
     )
     app.state.runtime = runtime
     return app

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from sqlalchemy.exc import DBAPIError
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.responses import Response
 
 from server.edge import error_response
 from server.observability import note_code
@@ -23,46 +23,25 @@ SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
 RETRY_AFTER_SECONDS = 5
 
 
-class Failsafe:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def sending(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        except Exception as exc:
-            request_id = scope.get("state", {}).get("request_id", "-")
-            log.exception(
-                "request %s: failed outside GraphQL", request_id, extra={"request_id": request_id}
-            )
-            if started:
-                raise
-            headers = {"X-Request-Id": request_id}
-            code = SERVICE_UNAVAILABLE if isinstance(exc, DBAPIError) else "INTERNAL_SERVER_ERROR"
-            note_code(code)
-            if isinstance(exc, DBAPIError):
-                response = error_response(
-                    f"The service cannot reach its database (request {request_id}); retry shortly.",
-                    SERVICE_UNAVAILABLE,
-                    503,
-                    headers={**headers, "Retry-After": str(RETRY_AFTER_SECONDS)},
-                )
-            else:
-                response = error_response(
-                    f"Unexpected error (request {request_id}).",
-                    "INTERNAL_SERVER_ERROR",
-                    500,
-                    headers=headers,
-                )
-            await response(scope, receive, sending)
+def failure_answer(exc: Exception, request_id: str) -> Response:
+    """Logs a request that failed outside GraphQL (call it in the `except` block, so the log
+    carries the exception) and returns its answer."""
+    log.exception(
+        "request %s: failed outside GraphQL", request_id, extra={"request_id": request_id}
+    )
+    headers = {"X-Request-Id": request_id}
+    if isinstance(exc, DBAPIError):
+        note_code(SERVICE_UNAVAILABLE)
+        return error_response(
+            f"The service cannot reach its database (request {request_id}); retry shortly.",
+            SERVICE_UNAVAILABLE,
+            503,
+            headers={**headers, "Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    note_code("INTERNAL_SERVER_ERROR")
+    return error_response(
+        f"Unexpected error (request {request_id}).",
+        "INTERNAL_SERVER_ERROR",
+        500,
+        headers=headers,
+    )

@@ -21,9 +21,8 @@ import asyncio
 import hmac
 import logging
 import re
-import time
 from collections.abc import AsyncIterator, Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
 from typing import IO, Any
 from weakref import WeakSet
@@ -36,7 +35,6 @@ from sqlalchemy import Engine, event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.extensions import SchemaExtension
 
 from db import migrate
@@ -201,6 +199,8 @@ class Metrics:
             registry=self.registry,
         )
         self._operations: set[str] = set()
+        # The labelled latency series by label: `labels()` takes a lock and builds a key.
+        self._latency_by_label: dict[str, Any] = {}
 
     def operation_label(self, name: str | None) -> str:
         if not name:
@@ -214,7 +214,11 @@ class Metrics:
         return name
 
     def observe(self, stats: RequestStats, seconds: float, status: int) -> None:
-        self.latency.labels(self.operation_label(stats.operation)).observe(seconds)
+        label = self.operation_label(stats.operation)
+        series = self._latency_by_label.get(label)
+        if series is None:
+            series = self._latency_by_label[label] = self.latency.labels(label)
+        series.observe(seconds)
         self.sql.observe(stats.sql_statements)
         for code in stats.codes:
             self.errors.labels(code).inc()
@@ -222,52 +226,42 @@ class Metrics:
             self.rate_limited.inc()
 
 
-class ObservedRequests:
-    """ASGI middleware around /graphql: times the request, counts its SQL, and logs and measures
-    it when the answer is sent."""
+def begin_request() -> tuple[RequestStats, Token[RequestStats | None]]:
+    """The statistics of the /graphql request about to run (its SQL statements, operation, cost
+    and codes are noted into them while it runs)."""
+    stats = RequestStats()
+    return stats, _STATS.set(stats)
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app = app
-        self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        stats = RequestStats()
-        token = _STATS.set(stats)
-        status = 500
-        start = time.perf_counter()
-
-        async def sending(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = int(message["status"])
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            _STATS.reset(token)
-            seconds = time.perf_counter() - start
-            if not stats.codes and status >= 400:
-                stats.codes.append(CODES_BY_STATUS.get(status) or code_for_status(status))
-            self.metrics.observe(stats, seconds, status)
-            state = scope.get("state", {})
-            viewer = state.get("viewer")
-            log.info(
-                "request",
-                extra={
-                    "request_id": state.get("request_id"),
-                    "viewer_id": getattr(viewer, "user_id", None),
-                    "operation": stats.operation,
-                    "status": status,
-                    "duration_ms": round(seconds * 1000, 1),
-                    "sql_statements": stats.sql_statements,
-                    "cost": stats.cost,
-                    "codes": stats.codes or None,
-                },
-            )
+def finish_request(
+    metrics: Metrics,
+    stats: RequestStats,
+    token: Token[RequestStats | None],
+    state: dict[str, Any],
+    seconds: float,
+    status: int,
+) -> None:
+    """Measures the request and logs its line, once its answer is sent (server/request_edge.py)."""
+    _STATS.reset(token)
+    if not stats.codes and status >= 400:
+        stats.codes.append(CODES_BY_STATUS.get(status) or code_for_status(status))
+    metrics.observe(stats, seconds, status)
+    # The line's fields are only gathered when it is written.
+    if log.isEnabledFor(logging.INFO):
+        viewer = state.get("viewer")
+        log.info(
+            "request",
+            extra={
+                "request_id": state.get("request_id"),
+                "viewer_id": getattr(viewer, "user_id", None),
+                "operation": stats.operation,
+                "status": status,
+                "duration_ms": round(seconds * 1000, 1),
+                "sql_statements": stats.sql_statements,
+                "cost": stats.cost,
+                "codes": stats.codes or None,
+            },
+        )
 
 
 def metrics_endpoint(

@@ -22,7 +22,7 @@ import math
 import time
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -30,7 +30,7 @@ from graphql import ExecutionResult as GraphQLExecutionResult
 from graphql import GraphQLError, GraphQLSchema
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 from strawberry.extensions import SchemaExtension
 
 from schema.cost import CostModel
@@ -234,36 +234,13 @@ def rate_limit_extensions(buckets: Buckets | None) -> list[Callable[[], SchemaEx
     return [] if buckets is None else [rate_limit_extension(buckets)]
 
 
-class RateLimitHeaders:
-    """ASGI middleware around /graphql: gives the request its shared state, then puts the
-    decision into the answer's headers (and 429 when the operation was refused)."""
+def enter_rate_state(scope: Scope) -> tuple[RateState, Token[RateState | None]]:
+    """Gives a /graphql request the state its schema extension records the decision in (the
+    HTTP edge, server/request_edge.py, puts the decision into the answer's headers)."""
+    client = scope.get("client")
+    state = RateState(address=client[0] if client else "unknown")
+    return state, _STATE.set(state)
 
-    def __init__(self, app: ASGIApp, on_refusal: Callable[[], None] | None = None) -> None:
-        self.app = app
-        self.on_refusal = on_refusal
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        client = scope.get("client")
-        state = RateState(address=client[0] if client else "unknown")
-        token = _STATE.set(state)
-
-        async def sending(message: Message) -> None:
-            decision = state.decision
-            if message["type"] == "http.response.start" and decision is not None:
-                message = {
-                    **message,
-                    "headers": [*message.get("headers", []), *decision.headers()],
-                }
-                if not decision.allowed:
-                    message["status"] = 429
-                    if self.on_refusal is not None:
-                        self.on_refusal()
-            await send(message)
-
-        try:
-            await self.app(scope, receive, sending)
-        finally:
-            _STATE.reset(token)
+def leave_rate_state(token: Token[RateState | None]) -> None:
+    _STATE.reset(token)

@@ -34,7 +34,15 @@ def security_headers(production: bool) -> list[tuple[bytes, bytes]]:
     return headers
 
 
+def add_missing(headers: list[tuple[bytes, bytes]], defaults: list[tuple[bytes, bytes]]) -> None:
+    """Appends to `headers` each default whose name the answer did not set itself."""
+    present = {bytes(name).lower() for name, _ in headers}
+    headers.extend(item for item in defaults if item[0] not in present)
+
+
 class SecurityHeaders:
+    """Every answer but /graphql's (server/request_edge.py adds them to those itself)."""
+
     def __init__(self, app: ASGIApp, *, production: bool) -> None:
         self.app = app
         self.defaults = security_headers(production)
@@ -43,12 +51,12 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        defaults = self.defaults
 
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                present = {bytes(name).lower() for name, _ in headers}
-                headers.extend((k, v) for k, v in self.defaults if k not in present)
+                add_missing(headers, defaults)
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -11,10 +11,9 @@ before retrying."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.responses import Response
 
 from server.edge import error_response
 from server.observability import note_code
@@ -24,41 +23,19 @@ TIMEOUT = "TIMEOUT"
 log = logging.getLogger(__name__)
 
 
-class ExecutionTimeout:
-    def __init__(self, app: ASGIApp, seconds: float) -> None:
-        self.app = app
-        self.seconds = seconds
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or self.seconds <= 0:
-            await self.app(scope, receive, send)
-            return
-        started = False
-
-        async def sending(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            async with asyncio.timeout(self.seconds):
-                await self.app(scope, receive, sending)
-        except TimeoutError:
-            request_id = scope.get("state", {}).get("request_id", "-")
-            log.warning(
-                "request %s: cancelled after %s s",
-                request_id,
-                self.seconds,
-                extra={"request_id": request_id},
-            )
-            note_code(TIMEOUT)
-            if started:  # the answer was under way: nothing else can be said
-                return
-            response = error_response(
-                f"The request took longer than {self.seconds:g} s and was stopped.",
-                TIMEOUT,
-                503,
-                headers={"X-Request-Id": request_id},
-            )
-            await response(scope, receive, sending)
+def timeout_answer(request_id: str, seconds: float) -> Response:
+    """Logs a request cancelled after `seconds` and returns its 503 answer (server/request_edge.py
+    runs the request under `asyncio.timeout` and sends it unless the answer was under way)."""
+    log.warning(
+        "request %s: cancelled after %s s",
+        request_id,
+        seconds,
+        extra={"request_id": request_id},
+    )
+    note_code(TIMEOUT)
+    return error_response(
+        f"The request took longer than {seconds:g} s and was stopped.",
+        TIMEOUT,
+        503,
+        headers={"X-Request-Id": request_id},
+    )

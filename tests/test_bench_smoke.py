@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SCENARIOS = {"a", "b", "c", "d", "e", "f", "g", "h"}
+SCENARIOS = {"a", "b", "c", "d", "e", "f", "g", "h", "i"}
 REQUESTS = 5
 
 
@@ -35,6 +35,10 @@ def test_bench_quick_run_reports_every_scenario(tmp_path: Path) -> None:
         "1",
         "--sql-requests",
         "2",
+        "--big-partner-clients",
+        "7",
+        "--throughput-clients",
+        "1,3",
         "--output",
         str(output),
     ]
@@ -50,7 +54,8 @@ def test_bench_quick_run_reports_every_scenario(tmp_path: Path) -> None:
 
     results = json.loads(output.read_text())
     assert results["failures"] == 0
-    assert results["dataset"]["clients"] == 10
+    assert results["dataset"]["clients"] == 12  # the first partner has 7, the other 5
+    assert results["dataset"]["big_partner_clients"] == 7
     scenarios = {s["key"]: s for s in results["scenarios"]}
     assert set(scenarios) == SCENARIOS
     for key, scenario in scenarios.items():
@@ -66,9 +71,20 @@ def test_bench_quick_run_reports_every_scenario(tmp_path: Path) -> None:
         assert scenario["title"] in done.stdout
     assert scenarios["e"]["sql"]["by_kind"].get("INSERT", 0) >= 1  # the mutation wrote
     # The read scenarios with a hand-written floor report our latency as a multiple of it.
-    for key in ("a", "g", "h"):
+    for key in ("a", "i", "g", "h"):
         assert scenarios[key]["floor"]["p50"] > 0, key
         assert scenarios[key]["floor_multiple"]["p50"] > 0, key
+    # The page shows the first partner's clients (all 7 of them, its owner signed in).
+    assert scenarios["i"]["http"]["items"] == 7
+    # Requests/s for every (workers, clients) pair, each with good answers only.
+    runs = {(t["workers"], t["concurrency"]): t for t in results["throughput"]}
+    assert set(runs) == {(1, 1), (1, 3), (2, 1), (2, 3)}
+    for pair, run in runs.items():
+        assert run["failures"] == 0, (pair, run["first_error"])
+        assert run["requests"] >= 1, pair
+        assert run["rps"] > 0, pair
+    assert set(results["throughput_scaling"]) == {"c1", "c3"}
+    assert "Throughput" in done.stdout
     policy = results["policy_filters"]
     assert {t["viewer"] for t in policy["by_viewer"]} == {
         "owner",
