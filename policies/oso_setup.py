@@ -32,8 +32,8 @@ from db.money import (
     SubscriptionCharge,
 )
 from db.payouts import Payout, PayoutMinimum
-from policies.jobs_setup import register_jobs
 from policies.bulk_setup import register_bulk
+from policies.jobs_setup import register_jobs
 from policies.relationship_setup import register_relationship
 from policies.reports_setup import register_reports
 from policies.sql_filter import SqlFilterAdapter
