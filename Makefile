@@ -57,6 +57,7 @@ policy-table: install
 
 bench: install
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench --earnings
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
