@@ -90,6 +90,12 @@ def configure_logging(fmt: str, level: int = logging.INFO, stream: IO[str] | Non
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).handlers = []
         logging.getLogger(name).propagate = True
+    # procrastinate logs each job's start and end at INFO: with jobs every few seconds that
+    # drowns the request lines. Its warnings and errors (retries, failed jobs) still show, and
+    # at DEBUG everything does.
+    logging.getLogger("procrastinate").setLevel(
+        max(level, logging.WARNING) if level > logging.DEBUG else level
+    )
 
 
 # --- per-request statistics ---------------------------------------------------------------------

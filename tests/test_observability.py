@@ -105,6 +105,23 @@ def test_json_log_lines() -> None:
     assert "timestamp" in line
 
 
+def test_job_engine_routine_lines_are_quiet_but_its_warnings_show() -> None:
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    engine = logging.getLogger("procrastinate")
+    engine_level = engine.level
+    stream = io.StringIO()
+    try:
+        configure_logging("json", stream=stream)
+        logging.getLogger("procrastinate.worker").info("Starting job webhooks.dispatch")
+        logging.getLogger("procrastinate.worker").warning("Job mail.send failed; retrying")
+    finally:
+        root.handlers, root.level = handlers, level
+        engine.setLevel(engine_level)
+    events = [json.loads(line)["event"] for line in stream.getvalue().strip().splitlines()]
+    assert events == ["Job mail.send failed; retrying"]
+
+
 # --- metrics ------------------------------------------------------------------------------------
 
 
