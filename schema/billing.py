@@ -9,7 +9,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry.types.enum import StrawberryEnumDefinition
 
 from db import money as tables
 from db.money import BillingCycle, InvoiceKind, InvoiceStatus
@@ -19,6 +18,7 @@ from resolvers.billing_rules import BASIS_POINTS, THOUSANDTHS
 from resolvers.billing_rules import overdue as is_overdue
 from resolvers.mutations import Outcome
 from resolvers.task_queries import today
+from schema.enums import register_enums
 from schema.errors import UserError, user_errors
 from schema.info import Info
 from schema.inputs import changes_of
@@ -60,11 +60,7 @@ ENUMS: dict[type[StrEnum], tuple[str, dict[str, str]]] = {
     ),
 }
 
-for _vocabulary, (_description, _values) in ENUMS.items():
-    strawberry.enum(_vocabulary, description=_description)
-    _definition: StrawberryEnumDefinition = _vocabulary.__strawberry_definition__  # type: ignore[attr-defined]  # set by strawberry.enum
-    for _value in _definition.values:
-        _value.description = _values.get(_value.value)
+register_enums(ENUMS)
 
 
 @node(get_billing_terms)

@@ -9,7 +9,6 @@ from enum import StrEnum
 from typing import Annotated, Any
 
 import strawberry
-from strawberry.types.enum import StrawberryEnumDefinition
 
 from db import bulk as tables
 from db.bulk import MAX_ITEMS, BulkKind, BulkStatus
@@ -19,7 +18,7 @@ from resolvers.pagination import PageArgs
 from resolvers.problems import ErrorCode, Problem
 from schema.client_filters import ClientFilterInput
 from schema.connections import Connection, connection, to_connection
-from schema.enums import AssignmentRole, TaskStatus
+from schema.enums import AssignmentRole, TaskStatus, register_enums
 from schema.errors import UserError, user_errors
 from schema.info import Info
 from schema.inputs import changes_of, clears, node_id
@@ -46,11 +45,7 @@ ENUMS: dict[type[StrEnum], tuple[str, dict[str, str]]] = {
     ),
 }
 
-for _vocabulary, (_description, _values) in ENUMS.items():
-    strawberry.enum(_vocabulary, description=_description)
-    _definition: StrawberryEnumDefinition = _vocabulary.__strawberry_definition__  # type: ignore[attr-defined]  # set by strawberry.enum
-    for _value in _definition.values:
-        _value.description = _values.get(_value.value)
+register_enums(ENUMS)
 
 # The type of the ids an operation's items name.
 SUBJECT_TYPE = {

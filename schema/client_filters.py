@@ -8,7 +8,6 @@ from datetime import datetime
 from enum import StrEnum
 
 import strawberry
-from strawberry.types.enum import StrawberryEnumDefinition
 
 from resolvers.client_filters import (
     ClientFilter,
@@ -18,7 +17,7 @@ from resolvers.client_filters import (
     SetUpSection,
     TimeRange,
 )
-from schema.enums import ClientStatus
+from schema.enums import ClientStatus, register_enums
 from schema.relay import id_of
 
 ENUMS: dict[type[StrEnum], tuple[str, dict[str, str]]] = {
@@ -53,11 +52,7 @@ ENUMS: dict[type[StrEnum], tuple[str, dict[str, str]]] = {
         },
     ),
 }
-for _vocabulary, (_description, _values) in ENUMS.items():
-    strawberry.enum(_vocabulary, description=_description)
-    _definition: StrawberryEnumDefinition = _vocabulary.__strawberry_definition__  # type: ignore[attr-defined]  # set by strawberry.enum
-    for _value in _definition.values:
-        _value.description = _values[_value.value]
+register_enums(ENUMS)
 
 
 @strawberry.input(description="A span of time: from `from` (included) to `before` (excluded).")

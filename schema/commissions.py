@@ -9,7 +9,6 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry.types.enum import StrawberryEnumDefinition
 
 from db import money as tables
 from db.money import ChargeKind, CommissionStatus, NoCommissionReason
@@ -18,7 +17,7 @@ from resolvers.billing import Amount
 from resolvers.billing_rules import BASIS_POINTS
 from resolvers.commission_queries import get_charge, get_commission, get_commission_terms
 from resolvers.commissions import ChargeOutcome
-from schema.enums import PartnerTier
+from schema.enums import PartnerTier, register_enums
 from schema.errors import UserError, user_errors
 from schema.info import Info
 from schema.money import Money, MoneyInput
@@ -74,11 +73,7 @@ ENUMS: dict[type[StrEnum], tuple[str, dict[str, str]]] = {
     ),
 }
 
-for _vocabulary, (_description, _values) in ENUMS.items():
-    strawberry.enum(_vocabulary, description=_description)
-    _definition: StrawberryEnumDefinition = _vocabulary.__strawberry_definition__  # type: ignore[attr-defined]  # set by strawberry.enum
-    for _value in _definition.values:
-        _value.description = _values.get(_value.value)
+register_enums(ENUMS)
 
 
 def _rate(bp: int) -> Decimal:

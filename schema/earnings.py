@@ -9,12 +9,12 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry.types.enum import StrawberryEnumDefinition
 
 from db.money import ChargeKind, CommissionStatus
 from resolvers import earnings
 from resolvers.earnings import EarningsGroup
 from resolvers.profitability import ProfitabilityQuery, ProfitabilityRow, ProfitabilitySort
+from schema.enums import register_enums
 from schema.info import Info
 from schema.money import CurrencyCode, Money
 from schema.relay import LazyNode, to_global_id
@@ -56,11 +56,7 @@ ENUMS: dict[type[StrEnum], tuple[str, dict[str, str]]] = {
     ),
 }
 
-for _vocabulary, (_description, _values) in ENUMS.items():
-    strawberry.enum(_vocabulary, description=_description)
-    _definition: StrawberryEnumDefinition = _vocabulary.__strawberry_definition__  # type: ignore[attr-defined]  # set by strawberry.enum
-    for _value in _definition.values:
-        _value.description = _values.get(_value.value)
+register_enums(ENUMS)
 
 
 @strawberry.type(

@@ -2,6 +2,7 @@
 the classes themselves, so the schema annotates fields with these very classes. The descriptions
 live here, not in db/ (which knows nothing of GraphQL), and are set on the registered values."""
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 import strawberry
@@ -345,6 +346,16 @@ def _register(vocabulary: type[StrEnum], name: str | None = None) -> None:
     definition: StrawberryEnumDefinition = vocabulary.__strawberry_definition__  # type: ignore[attr-defined]  # set by strawberry.enum
     for value in definition.values:
         value.description = values.get(value.value)
+
+
+def register_enums(enums: Mapping[type[StrEnum], tuple[str, dict[str, str]]]) -> None:
+    """Registers a domain module's own vocabularies: each with its description and one per
+    value (a value without one fails at import, before the schema is built)."""
+    for vocabulary, (description, values) in enums.items():
+        strawberry.enum(vocabulary, description=description)
+        definition: StrawberryEnumDefinition = vocabulary.__strawberry_definition__  # type: ignore[attr-defined]  # set by strawberry.enum
+        for value in definition.values:
+            value.description = values[value.value]
 
 
 # Every vocabulary of the models; those no field uses stay out of the SDL.

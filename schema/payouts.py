@@ -8,13 +8,13 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from strawberry.types.enum import StrawberryEnumDefinition
 
 from db import payouts as tables
 from db.payouts import PayoutStatus
 from resolvers import payouts as service
 from resolvers.billing import Amount
 from resolvers.payout_queries import PayoutFilter, get_payout
+from schema.enums import register_enums
 from schema.errors import UserError, user_errors
 from schema.info import Info
 from schema.money import CurrencyCode, Money, MoneyInput
@@ -37,11 +37,7 @@ ENUMS: dict[type[StrEnum], tuple[str, dict[str, str]]] = {
     ),
 }
 
-for _vocabulary, (_description, _values) in ENUMS.items():
-    strawberry.enum(_vocabulary, description=_description)
-    _definition: StrawberryEnumDefinition = _vocabulary.__strawberry_definition__  # type: ignore[attr-defined]  # set by strawberry.enum
-    for _value in _definition.values:
-        _value.description = _values.get(_value.value)
+register_enums(ENUMS)
 
 
 @node(get_payout)
