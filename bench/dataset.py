@@ -47,6 +47,7 @@ from db.models import (
     Task,
     User,
 )
+from db.statistics import analyze
 
 SPECIALISTS_PER_PARTNER = 5
 REVOKED_EVERY = 5  # every fifth client has an older, revoked access of another partner
@@ -232,6 +233,8 @@ async def generate(
     async with engine.begin() as conn:
         ins = _Inserter(conn, say)
         world = await _fill(ins, partners, clients_per_partner, big, now)
+    # As after any bulk load: the planner learns the new sizes before the first measurement.
+    await analyze(engine)
     world.rows = ins.rows
     world.seconds = time.perf_counter() - started
     say(f"dataset ready: {sum(ins.rows.values()):,} rows in {world.seconds:.2f} s")

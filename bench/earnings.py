@@ -44,6 +44,7 @@ from db.money import (
     SubscriptionCharge,
 )
 from db.relationship import TimeEntry
+from db.statistics import analyze
 from schema.relay import to_global_id
 from server.tokens import issue_token
 
@@ -224,9 +225,7 @@ async def generate(engine: AsyncEngine, clients: int, months: int) -> Book:
         await ins.insert(Commission, commissions)
         await ins.insert(Invoice, invoices)
         await ins.insert(TimeEntry, entries)
-    if engine.dialect.name == "postgresql":
-        async with engine.connect() as conn:
-            await conn.execute(text("ANALYZE"))
+    await analyze(engine)
     return Book(
         partner_id, owner_id, email, clients, months, ins.rows, time.perf_counter() - started
     )

@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from db.statistics import analyze_on
+
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -24,6 +26,8 @@ def alembic_config(connection: Connection | None = None) -> Config:
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
     async with engine.begin() as conn:
         await conn.run_sync(lambda c: command.upgrade(alembic_config(c), revision))
+        # New tables and indexes get planner statistics at once (db/statistics.py).
+        await analyze_on(conn)
 
 
 async def downgrade(engine: AsyncEngine, revision: str) -> None:

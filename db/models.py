@@ -150,11 +150,15 @@ class PartnerAccess(Timestamps, Base):
             sqlite_where=text("status = 'active'"),
             postgresql_where=text("status = 'active'"),
         ),
+        # The policy's "is this client's access the viewer's partner's" lookup matches both
+        # columns; with one index per column SQLite without statistics may pick partner_id's
+        # and scan all of a partner's accesses per client (db/statistics.py).
+        Index("ix_partner_accesses_client_id_partner_id", "client_id", "partner_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
     status: Mapped[AccessStatus] = mapped_column(str_enum(AccessStatus))
     # An AccessScope value: what the partner may do (the policy reads it, policies/*.polar).
     scope: Mapped[str] = mapped_column(String(32), default="full")
@@ -185,11 +189,15 @@ class PartnerAccess(Timestamps, Base):
 
 class Assignment(Timestamps, Base):
     __tablename__ = "assignments"
-    __table_args__ = (UniqueConstraint("client_id", "member_id"),)
+    __table_args__ = (
+        UniqueConstraint("client_id", "member_id"),
+        # As PartnerAccess's: the policy looks assignments up by client and partner together.
+        Index("ix_assignments_client_id_partner_id", "client_id", "partner_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id"), index=True)
-    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("partner_members.id"), index=True)
     # The member's user, copied (a membership never changes user) so a merchant can see who works
     # on their store without being able to read the partner's team.

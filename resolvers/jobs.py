@@ -18,6 +18,7 @@ from datetime import datetime
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.statistics import analyze_if_sqlite
 from policies import Authorizer
 from resolvers import scheduled
 from resolvers.bulk_jobs import run_bulk_operations
@@ -92,6 +93,11 @@ async def _digests(env: JobEnv, now: datetime) -> int:
     return 0 if env.mail is None else len(await send_daily_digests(env.sessions, env.mail, now))
 
 
+async def _analyze(env: JobEnv) -> bool:
+    async with env.sessions.begin() as session:
+        return await analyze_if_sqlite(session)
+
+
 JOBS: tuple[Job, ...] = (
     Job(
         "webhooks.dispatch",
@@ -146,6 +152,12 @@ JOBS: tuple[Job, ...] = (
         lambda env, now: scheduled.generate_recurring_invoices(env.sessions, env.authz, now=now),
         daily(hour=0, minute=20),
         "Each partner's recurring invoices are drafted (generateRecurringInvoices).",
+    ),
+    Job(
+        "database.analyze",
+        lambda env, now: _analyze(env),
+        daily(hour=3, minute=30),
+        "SQLite's planner statistics are refreshed (ANALYZE); PostgreSQL's autovacuum does this.",
     ),
     Job(
         "payouts.run",

@@ -16,6 +16,7 @@ from db.demo import DEMO_EMAILS, seed_demo, wipe
 from db.engine import create_engine, create_session_factory
 from db.enums import UserStatus
 from db.models import User
+from db.statistics import analyze
 from server import documents_cli, jobs_cli, mail_cli, payouts_cli
 from server.settings import Settings, SettingsError, load_settings
 from server.tokens import MAX_LIFETIME_SECONDS, SERVICES, issue_service_token, issue_token
@@ -65,6 +66,8 @@ async def _demo(settings: Settings, ttl: int, reset: bool) -> list[tuple[str, st
             if reset:
                 deleted = await wipe(session)
             seeded = await seed_demo(session)
+        if seeded or reset:
+            await analyze(engine)  # the planner sees the seeded tables (db/statistics.py)
         took = time.perf_counter() - started
         if deleted is not None:
             _say(f"deleted all data, the demo's and anything added since ({deleted} rows)")
