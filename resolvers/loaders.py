@@ -9,7 +9,6 @@ from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -122,7 +121,7 @@ class Loaders:
         self.members_by_partner = self._many(PartnerMember, PartnerMember.partner_id, action="list")
         # Users hold no tenant data of their own and are only reached through a member, an
         # assignment or the viewer itself, each of which the policy has already let through.
-        self.user: DataLoader[int, User] = SharedLoader(
+        self.user: SharedLoader[int, User] = SharedLoader(
             self._batch(User, User.id, None, _one_per_key(User.id))
         )
         self.task = self._one(Task, Task.id)
@@ -164,7 +163,7 @@ class Loaders:
         by_client = {t.client_id: t for t in rows}
         return [by_client.get(k) for k in client_ids]
 
-    def _permitted(self, model: type[Any], action: Action) -> DataLoader[int, bool]:
+    def _permitted(self, model: type[Any], action: Action) -> SharedLoader[int, bool]:
         """Per id: does the viewer hold `action` on that row? One statement per batch."""
         stmt = _permitted_ids(model)(self._authz.filter(self._viewer, action, model))
 
@@ -175,13 +174,13 @@ class Loaders:
 
         return SharedLoader(load)
 
-    def _one(self, model: type[Any], key: InstrumentedAttribute[Any]) -> DataLoader[Any, Any]:
+    def _one(self, model: type[Any], key: InstrumentedAttribute[Any]) -> SharedLoader[Any, Any]:
         policy = self._authz.filter(self._viewer, "read", model)
         return SharedLoader(self._batch(model, key, policy, _one_per_key(key)))
 
     def _many(
         self, model: type[Any], key: InstrumentedAttribute[Any], action: Action = "read"
-    ) -> DataLoader[Any, Any]:
+    ) -> SharedLoader[Any, Any]:
         policy = self._authz.filter(self._viewer, action, model)
         return SharedLoader(self._batch(model, key, policy, _many_per_key(key)))
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from asyncio import Future
+from collections.abc import Iterable
 from typing import TypeVar
 
 from aiodataloader import DataLoader
@@ -24,3 +25,22 @@ class SharedLoader(DataLoader[K, V]):
 
     def load(self, key: K) -> Future[V]:
         return asyncio.shield(super().load(key))
+
+    def answered(self, key: K) -> Future[V] | None:
+        """The key's settled answer when a batch has already brought it, else None (not asked
+        yet, still loading, or failed: `load` then gives the caller the wait or the error)."""
+        if not self.cache:
+            return None
+        found = self._cache.get(self.get_cache_key(key))
+        if found is None or not found.done() or found.cancelled() or found.exception():
+            return None
+        return found
+
+    async def prime_many(self, keys: Iterable[K]) -> None:
+        """Loads `keys` in one batch now, so that the fields asking for them later find their
+        answers settled (`answered`). Shielded as `load` is: a cancelled primer does not cancel
+        the answers other fields share."""
+        futures = [DataLoader.load(self, key) for key in keys]
+        if futures:
+            # A failed batch fails the fields that ask for its keys (by `load`), as before.
+            await asyncio.shield(asyncio.gather(*futures, return_exceptions=True))

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
 
@@ -21,11 +22,12 @@ from schema.client_relationship import ClientRelationship
 from schema.connections import Connection, connection, to_connection
 from schema.enums import AssignmentRole, ClientStatus
 from schema.info import Info
+from schema.lookahead import children, item_fields, loaded, selected
 from schema.readiness import LaunchReadiness
 from schema.relay import LazyNode, Node, RowType, node
 from schema.stores import Store
 from schema.tasks import Task, TaskFilterInput, TaskOrderInput
-from schema.users import PartnerMember, User, load_user
+from schema.users import PartnerMember, User
 
 if TYPE_CHECKING:
     from schema.partners import Partner
@@ -41,12 +43,60 @@ class Assignment(RowType, Node):
     _row: strawberry.Private[models.Assignment]
 
     @strawberry.field(description="Who is assigned.")
-    async def user(self, info: Info) -> User:
-        return await load_user(info, self._row.user_id)
+    def user(self, info: Info) -> User:
+        return loaded(info.context.loaders.user, self._row.user_id, User.of)
 
     @strawberry.field(description="The membership; null unless the viewer may see the team.")
-    async def member(self, info: Info) -> PartnerMember | None:
-        return PartnerMember.maybe(await info.context.loaders.member.load(self._row.member_id))
+    def member(self, info: Info) -> PartnerMember | None:
+        return loaded(info.context.loaders.member, self._row.member_id, PartnerMember.maybe)
+
+
+def _assignees(rows: list[models.Assignment]) -> list[Assignment]:
+    ordered = sorted(rows, key=lambda r: (r.role != AssignmentRole.LEAD, r.id))
+    return [Assignment.of(r) for r in ordered]
+
+
+# What a page of clients loads ahead for the fields its items select: one batch per loader,
+# the same statements the fields would run by themselves.
+_AHEAD: dict[str, tuple[str, ...]] = {
+    "store": ("store_by_client",),
+    "launchReadiness": ("store_by_client", "open_blocking_count"),
+    "assignees": ("assignments_by_client",),
+    "openTaskCount": ("open_task_count",),
+    "nextDueTask": ("next_due_task",),
+}
+
+
+async def prime_clients(info: Info, rows: list[models.Client]) -> None:
+    """Loads the batches the page's selected client fields need before the page is answered,
+    so those fields answer at once (schema/lookahead.py). Assignees' users follow their
+    assignments when selected."""
+    items = item_fields(info)
+    wanted = selected(info, items)
+    loaders = info.context.loaders
+    ids = [row.id for row in rows]
+    if not ids:
+        return
+    names = {name for field in wanted & _AHEAD.keys() for name in _AHEAD[field]}
+    primes = [getattr(loaders, name).prime_many(ids) for name in sorted(names)]
+    if "partner" in wanted:
+        partner_ids = {row.partner_id for row in rows if row.partner_id is not None}
+        primes.append(loaders.partner.prime_many(sorted(partner_ids)))
+    await asyncio.gather(*primes)
+    below = selected(info, children(info, items, "assignees")) & {"user", "member"}
+    if below:
+        assignments = [
+            assignment
+            for client_id in ids
+            if (done := loaders.assignments_by_client.answered(client_id)) is not None
+            for assignment in done.result()
+        ]
+        users = sorted({a.user_id for a in assignments})
+        members = sorted({a.member_id for a in assignments})
+        await asyncio.gather(
+            *([loaders.user.prime_many(users)] if "user" in below else []),
+            *([loaders.member.prime_many(members)] if "member" in below else []),
+        )
 
 
 @node(queries.get_client)
@@ -78,17 +128,17 @@ class Client(RowType, Node, ClientRelationship):
     )
     _row: strawberry.Private[models.Client]
 
+    # The fields below answer at once when the page primed their loaders (`prime_clients`),
+    # else load by themselves (schema/lookahead.py).
     @strawberry.field(description="The client's one store; null if the viewer may not see it.")
-    async def store(self, info: Info) -> Store | None:
-        return Store.maybe(await info.context.loaders.store_by_client.load(self._row.id))
+    def store(self, info: Info) -> Store | None:
+        return loaded(info.context.loaders.store_by_client, self._row.id, Store.maybe)
 
     @strawberry.field(description="The partner the client currently works with, if visible.")
-    async def partner(
-        self, info: Info
-    ) -> Annotated[Partner, strawberry.lazy("schema.partners")] | None:
+    def partner(self, info: Info) -> Annotated[Partner, strawberry.lazy("schema.partners")] | None:
         if self._row.partner_id is None:
             return None
-        return PARTNER.maybe(await info.context.loaders.partner.load(self._row.partner_id))
+        return loaded(info.context.loaders.partner, self._row.partner_id, PARTNER.maybe)
 
     @connection("The client's tasks the viewer may see, in checklist order unless `orderBy` says.")
     async def tasks(
@@ -109,25 +159,30 @@ class Client(RowType, Node, ClientRelationship):
         return to_connection(rows, Task.of)
 
     @strawberry.field(description="Open tasks the viewer may see.")
-    async def open_task_count(self, info: Info) -> int:
-        count: int = await info.context.loaders.open_task_count.load(self._row.id)
-        return count
+    def open_task_count(self, info: Info) -> int:
+        return loaded(info.context.loaders.open_task_count, self._row.id, int)
 
     @strawberry.field(description="The open task due soonest, among those the viewer may see.")
-    async def next_due_task(self, info: Info) -> Task | None:
-        return Task.maybe(await info.context.loaders.next_due_task.load(self._row.id))
+    def next_due_task(self, info: Info) -> Task | None:
+        return loaded(info.context.loaders.next_due_task, self._row.id, Task.maybe)
 
     @strawberry.field(description="Whether the store can launch, and what blocks it.")
-    async def launch_readiness(self, info: Info) -> LaunchReadiness:
+    def launch_readiness(self, info: Info) -> LaunchReadiness:
+        loaders = info.context.loaders
+        store = loaders.store_by_client.answered(self._row.id)
+        blocking = loaders.open_blocking_count.answered(self._row.id)
+        if store is not None and blocking is not None:
+            return LaunchReadiness.of(launch_rules.readiness(store.result(), blocking.result()))
+        return cast(LaunchReadiness, self._launch_readiness(info))
+
+    async def _launch_readiness(self, info: Info) -> LaunchReadiness:
         store = await info.context.loaders.store_by_client.load(self._row.id)
         blocking = await info.context.loaders.open_blocking_count.load(self._row.id)
         return LaunchReadiness.of(launch_rules.readiness(store, blocking))
 
     @strawberry.field(description="Partner members assigned to this client (leads first).")
-    async def assignees(self, info: Info) -> list[Assignment]:
-        rows = await info.context.loaders.assignments_by_client.load(self._row.id)
-        ordered = sorted(rows, key=lambda r: (r.role != AssignmentRole.LEAD, r.id))
-        return [Assignment.of(r) for r in ordered]
+    def assignees(self, info: Info) -> list[Assignment]:
+        return loaded(info.context.loaders.assignments_by_client, self._row.id, _assignees)
 
     @connection(
         "Who changed what here, newest first: owners and admins see their partner's events "

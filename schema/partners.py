@@ -26,7 +26,7 @@ from resolvers.webhooks import endpoints_page
 from schema.audit import AuditEvent, AuditEventFilterInput
 from schema.billing import Invoice, InvoiceFilterInput
 from schema.client_filters import ClientFilterInput, ClientOrderInput
-from schema.clients import Client
+from schema.clients import Client, prime_clients
 from schema.commissions import Commission, CommissionTerms
 from schema.connections import Connection, connection, to_connection
 from schema.dashboard import PartnerDashboard
@@ -82,6 +82,7 @@ class Partner(RowType, Node):
         rows = await queries.clients_page(
             info.context, page, flt, partner_id=self._row.id, order=order
         )
+        await prime_clients(info, rows.items)
         return to_connection(rows, Client.of)
 
     @strawberry.field(

@@ -13,7 +13,7 @@ from resolvers.pagination import PageArgs
 from resolvers.task_queries import SOONEST_DUE, tasks_page
 from schema.bulk import BulkQuery
 from schema.client_filters import ClientFilterInput, ClientOrderInput
-from schema.clients import Client
+from schema.clients import Client, prime_clients
 from schema.connections import Connection, connection, to_connection
 from schema.info import Info
 from schema.jobs import JobQuery
@@ -72,6 +72,7 @@ class Query(ReportQuery, WebhookQuery, JobQuery, BulkQuery):
         flt = filter.to_filter() if filter else None
         order = order_by.to_order() if order_by else DEFAULT_ORDER
         rows = await queries.clients_page(info.context, page, flt, order=order)
+        await prime_clients(info, rows.items)
         return to_connection(rows, Client.of)
 
     @connection(
