@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
 
 from resolvers.pagination import (
+    LazyCursors,
     Order,
     Page,
     PageArgs,
     cursor_params,
-    make_cursor,
     selected_keys,
     sql_keys,
 )
@@ -177,7 +177,7 @@ def _page(
 
     return Page(
         items=[r for r, _ in found],
-        cursors=[make_cursor(r, values, order) for r, values in found],
+        cursors=LazyCursors(found, order),
         has_next_page=has_more if not backwards else args.before is not None,
         has_previous_page=has_more if backwards else args.after is not None,
         count=count,

@@ -9,7 +9,7 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from sqlalchemy import ColumnElement, Select, func, literal, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -79,10 +79,41 @@ def selected_keys(order: Order) -> list[ColumnElement[Any]]:
     return [k.expression.label(f"sort_key_{i}") for i, k in enumerate(keys)]
 
 
+class LazyCursors(Sequence[str]):
+    """The cursors of a page's rows, each encoded when first read: a page answered without
+    `edges { cursor }` or `pageInfo`'s cursors (a nested list's `nodes`, say) encodes none."""
+
+    __slots__ = ("_found", "_made", "_order")
+
+    def __init__(self, found: Sequence[tuple[Any, tuple[Any, ...]]], order: Order) -> None:
+        self._found = found
+        self._order = order
+        self._made: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self._found)
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        position = range(len(self._found))[index]  # IndexError as a list's
+        made = self._made.get(position)
+        if made is None:
+            row, values = self._found[position]
+            made = self._made[position] = make_cursor(row, values, self._order)
+        return made
+
+
 @dataclass(slots=True)
 class Page(Generic[T]):
     items: list[T]
-    cursors: list[str]
+    cursors: Sequence[str]
     has_next_page: bool
     has_previous_page: bool
     count: Callable[[], Awaitable[int]]
@@ -144,7 +175,7 @@ async def paginate(
     if backwards:
         found.reverse()
     rows = [r for r, _ in found]
-    cursors = [make_cursor(r, values, order) for r, values in found]
+    cursors = LazyCursors(found, order)
 
     async def count() -> int:
         count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())

@@ -3,7 +3,7 @@ connection field), and one typed way to turn a page of rows into a connection.""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -18,18 +18,41 @@ N = TypeVar("N")
 R = TypeVar("R")
 
 
+# Cursors are encoded when a field asks for one (`LazyCursors`), not for every row of a page.
+# The resolvers take `self` so that graphql-core calls them directly (schema/build.py).
+def _start_cursor(self: PageInfo) -> str | None:
+    return self._cursors[0] if self._cursors else None
+
+
+def _end_cursor(self: PageInfo) -> str | None:
+    return self._cursors[-1] if self._cursors else None
+
+
 @strawberry.type(description="Where a page sits in its list.")
 class PageInfo:
     has_next_page: bool = strawberry.field(description="More items follow this page.")
     has_previous_page: bool = strawberry.field(description="More items precede this page.")
-    start_cursor: str | None = strawberry.field(description="Cursor of the first item.")
-    end_cursor: str | None = strawberry.field(description="Cursor of the last item.")
+    start_cursor: str | None = strawberry.field(
+        resolver=_start_cursor, description="Cursor of the first item."
+    )
+    end_cursor: str | None = strawberry.field(
+        resolver=_end_cursor, description="Cursor of the last item."
+    )
+    _cursors: strawberry.Private[Sequence[str]]
+
+
+def _edge_cursor(self: Edge[Any]) -> str:
+    return self._cursors[self._index]
 
 
 @strawberry.type(description="An item of a list with its cursor.")
 class Edge(Generic[N]):
-    cursor: str = strawberry.field(description="Pass as `after` or `before` to page from here.")
+    cursor: str = strawberry.field(
+        resolver=_edge_cursor, description="Pass as `after` or `before` to page from here."
+    )
     node: N = strawberry.field(description="The item.")
+    _cursors: strawberry.Private[Sequence[str]]
+    _index: strawberry.Private[int]
 
 
 @strawberry.type(description="A page of a list, with the list's size.")
@@ -46,14 +69,16 @@ class Connection(Generic[N]):
 
 def to_connection(page: Page[R], wrap: Callable[[R], N]) -> Connection[N]:
     nodes = [wrap(item) for item in page.items]
+    cursors = page.cursors
+    if len(cursors) != len(nodes):
+        raise ValueError("a page needs one cursor per item")
     return Connection(
-        edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, nodes, strict=True)],
+        edges=[Edge(node=n, _cursors=cursors, _index=i) for i, n in enumerate(nodes)],
         nodes=nodes,
         page_info=PageInfo(
             has_next_page=page.has_next_page,
             has_previous_page=page.has_previous_page,
-            start_cursor=page.cursors[0] if page.cursors else None,
-            end_cursor=page.cursors[-1] if page.cursors else None,
+            _cursors=cursors,
         ),
         _count=page.count,
     )
