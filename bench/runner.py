@@ -58,6 +58,8 @@ OTHER_FILTERS: tuple[tuple[Action, type[Any]], ...] = (
     ("read_members", Partner),
     ("onboard_client", Partner),
 )
+# Seconds between two throughput clients' first connections.
+ARRIVAL_GAP = 0.02
 
 Say = Callable[[str], None]
 
@@ -435,6 +437,9 @@ async def measure_throughput(
         async with asyncio.TaskGroup() as group:
             for _ in range(concurrency):
                 group.create_task(warm())
+                # Clients arrive one after another, as users do, not in the same instant: a
+                # burst of connections to an idle server goes to whichever worker wakes first.
+                await asyncio.sleep(ARRIVAL_GAP)
         deadline = time.perf_counter() + seconds
 
         async def worker() -> None:
