@@ -15,7 +15,6 @@ from collections.abc import Callable, Hashable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
-from aiodataloader import DataLoader
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute, aliased
@@ -49,8 +48,8 @@ class NestedPages:
 
     def __init__(self, reading: Reading) -> None:
         self._reading = reading
-        self._pages: dict[Hashable, DataLoader[Any, Page[Any]]] = {}
-        self._counts: dict[Hashable, DataLoader[Any, int]] = {}
+        self._pages: dict[Hashable, SharedLoader[Any, Page[Any]]] = {}
+        self._counts: dict[Hashable, SharedLoader[Any, int]] = {}
 
     async def page(
         self,
@@ -70,6 +69,37 @@ class NestedPages:
         `paginate`). A list always passes the same `descending`: it is part of its order.
         `stmt` may be a function that builds it: only the first parent of a batch needs it,
         so a page of 100 parents builds one statement instead of 100."""
+        loader = self._loader(list_name, stmt, parent, order, args, variant, descending)
+        page: Page[T] = await loader.load(parent_id)
+        return page
+
+    async def prime(
+        self,
+        list_name: str,
+        stmt: Select[T] | Callable[[], Select[T]],
+        parent: Parent,
+        parent_ids: list[Any],
+        order: Order,
+        args: PageArgs,
+        variant: Hashable = None,
+        *,
+        descending: bool = False,
+    ) -> None:
+        """Loads the pages `page` would give these parents, in one batch, so that `answered`
+        has them. Raises what `page` would raise for the arguments."""
+        loader = self._loader(list_name, stmt, parent, order, args, variant, descending)
+        await loader.prime_many(parent_ids)
+
+    def _loader(
+        self,
+        list_name: str,
+        stmt: Select[T] | Callable[[], Select[T]],
+        parent: Parent,
+        order: Order,
+        args: PageArgs,
+        variant: Hashable,
+        descending: bool,
+    ) -> SharedLoader[Any, Page[Any]]:
         args = args.validated()
         key = (list_name, variant, args)
         loader = self._pages.get(key)
@@ -81,8 +111,21 @@ class NestedPages:
                 _page_batch(self._reading, stmt, parent, order, args, counts, descending)
             )
             self._pages[key] = loader
-        page: Page[T] = await loader.load(parent_id)
-        return page
+        return loader
+
+    def answered(
+        self, list_name: str, variant: Hashable, parent_id: Any, args: PageArgs
+    ) -> Page[Any] | None:
+        """The page `page` would return when a batch has already brought it, else None."""
+        loader = self._pages.get((list_name, variant, args))
+        done = loader.answered(parent_id) if loader is not None else None
+        return done.result() if done is not None else None
+
+    async def prime_counts(self, list_name: str, variant: Hashable, parent_ids: list[Any]) -> None:
+        """Loads the total counts of a list whose pages were asked for, in one batch."""
+        loader = self._counts.get((list_name, variant))
+        if loader is not None:
+            await loader.prime_many(parent_ids)
 
     def _count_loader(
         self,
@@ -90,7 +133,7 @@ class NestedPages:
         variant: Hashable,
         stmt: Select[Any],
         parent: Parent,
-    ) -> DataLoader[Any, int]:
+    ) -> SharedLoader[Any, int]:
         key = (list_name, variant)
         loader = self._counts.get(key)
         if loader is None:
@@ -105,7 +148,7 @@ def _page_batch(
     parent: Parent,
     order: Order,
     args: PageArgs,
-    counts: DataLoader[Any, int],
+    counts: SharedLoader[Any, int],
     descending: bool,
 ) -> Callable[[list[Any]], Any]:
     columns = sql_keys(order)
@@ -162,7 +205,7 @@ def _page(
     order: Order,
     args: PageArgs,
     size: int,
-    counts: DataLoader[Any, int],
+    counts: SharedLoader[Any, int],
 ) -> Page[Any]:
     """`found`: the parent's rows, each with the values of the order's selected keys."""
     backwards = args.last is not None
@@ -175,12 +218,17 @@ def _page(
         total: int = await counts.load(parent_id)
         return total
 
+    def counted() -> int | None:
+        done = counts.answered(parent_id)
+        return done.result() if done is not None else None
+
     return Page(
         items=[r for r, _ in found],
         cursors=LazyCursors(found, order),
         has_next_page=has_more if not backwards else args.before is not None,
         has_previous_page=has_more if backwards else args.after is not None,
         count=count,
+        counted=counted,
     )
 
 

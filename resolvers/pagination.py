@@ -117,6 +117,8 @@ class Page(Generic[T]):
     has_next_page: bool
     has_previous_page: bool
     count: Callable[[], Awaitable[int]]
+    # The count when it is already known without waiting (a batch brought it), else None.
+    counted: Callable[[], int | None] = lambda: None
 
 
 def encode_cursor(values: Sequence[Any]) -> str:

@@ -130,6 +130,10 @@ def _tasks_stmt(ctx: Context, flt: TaskFilter | None) -> Select[Task]:
     return stmt
 
 
+# The name of `client.tasks` among the nested lists (resolvers/nested_pages.py).
+TASKS = "Client.tasks"
+
+
 async def client_tasks_page(
     ctx: Context,
     client_id: int,
@@ -138,7 +142,7 @@ async def client_tasks_page(
     order: TaskOrder = CHECKLIST,
 ) -> Page[Task]:
     return await ctx.loaders.pages.page(
-        "Client.tasks",
+        TASKS,
         lambda: _tasks_stmt(ctx, flt),
         Task.client_id,
         client_id,
@@ -146,6 +150,20 @@ async def client_tasks_page(
         args,
         (flt, order),
         descending=order.descending,
+    )
+
+
+async def prime_client_tasks_pages(ctx: Context, client_ids: list[int], args: PageArgs) -> None:
+    """Loads `client_tasks_page` (no filter, checklist order) for these clients in one batch."""
+    await ctx.loaders.pages.prime(
+        TASKS,
+        lambda: _tasks_stmt(ctx, None),
+        Task.client_id,
+        client_ids,
+        CHECKLIST.keys(),
+        args,
+        (None, CHECKLIST),
+        descending=CHECKLIST.descending,
     )
 
 

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, cast
 
 import strawberry
+from graphql import FieldNode
 
 from db import models
 from resolvers import access_queries, queries
@@ -14,7 +15,8 @@ from resolvers import readiness as launch_rules
 from resolvers.audit_queries import audit_page
 from resolvers.billing_queries import client_invoices_page, client_terms_page
 from resolvers.pagination import PageArgs
-from resolvers.task_queries import CHECKLIST, client_tasks_page
+from resolvers.problems import InputError
+from resolvers.task_queries import CHECKLIST, TASKS, client_tasks_page, prime_client_tasks_pages
 from schema.access_types import MerchantUser, PartnerAccess
 from schema.audit import AuditEvent, AuditEventFilterInput
 from schema.billing import BillingTerms, Invoice, InvoiceFilterInput
@@ -22,7 +24,7 @@ from schema.client_relationship import ClientRelationship
 from schema.connections import Connection, connection, to_connection
 from schema.enums import AssignmentRole, ClientStatus
 from schema.info import Info
-from schema.lookahead import children, item_fields, loaded, selected
+from schema.lookahead import arguments, children, item_fields, loaded, selected
 from schema.readiness import LaunchReadiness
 from schema.relay import LazyNode, Node, RowType, node
 from schema.stores import Store
@@ -82,6 +84,9 @@ async def prime_clients(info: Info, rows: list[models.Client]) -> None:
     if "partner" in wanted:
         partner_ids = {row.partner_id for row in rows if row.partner_id is not None}
         primes.append(loaders.partner.prime_many(sorted(partner_ids)))
+    tasks = _plain_task_pages(info, items)
+    if tasks is not None:
+        primes.append(_prime_task_pages(info, ids, tasks))
     await asyncio.gather(*primes)
     below = selected(info, children(info, items, "assignees")) & {"user", "member"}
     if below:
@@ -97,6 +102,38 @@ async def prime_clients(info: Info, rows: list[models.Client]) -> None:
             *([loaders.user.prime_many(users)] if "user" in below else []),
             *([loaders.member.prime_many(members)] if "member" in below else []),
         )
+
+
+PAGING = frozenset({"first", "after", "last", "before"})
+
+
+def _plain_task_pages(info: Info, items: list[FieldNode]) -> tuple[PageArgs, bool] | None:
+    """The paging arguments of the items' one `tasks` list, if it has neither filter nor order
+    (with whether it asks for totalCount); None otherwise (those load by themselves)."""
+    fields = children(info, items, "tasks")
+    if len(fields) != 1:
+        return None
+    args = arguments(info, fields[0])
+    if args.keys() - PAGING or args.get("filter") is not None or args.get("orderBy") is not None:
+        return None
+    values = {name: args.get(name) for name in PAGING}
+    if not all(isinstance(v, int | None) for k, v in values.items() if k in ("first", "last")):
+        return None
+    if not all(isinstance(v, str | None) for k, v in values.items() if k in ("after", "before")):
+        return None
+    paging = PageArgs(**values)
+    return paging, "totalCount" in selected(info, fields)
+
+
+async def _prime_task_pages(info: Info, ids: list[int], tasks: tuple[PageArgs, bool]) -> None:
+    paging, counted = tasks
+    ctx = info.context
+    try:
+        await prime_client_tasks_pages(ctx, ids, paging)
+    except InputError:
+        return  # bad paging arguments or cursor: each field reports it
+    if counted:
+        await ctx.loaders.pages.prime_counts(TASKS, (None, CHECKLIST), ids)
 
 
 @node(queries.get_client)
@@ -141,7 +178,7 @@ class Client(RowType, Node, ClientRelationship):
         return loaded(info.context.loaders.partner, self._row.partner_id, PARTNER.maybe)
 
     @connection("The client's tasks the viewer may see, in checklist order unless `orderBy` says.")
-    async def tasks(
+    def tasks(
         self,
         info: Info,
         page: PageArgs,
@@ -152,6 +189,20 @@ class Client(RowType, Node, ClientRelationship):
             TaskOrderInput | None,
             strawberry.argument(description="The order; the checklist's if not given."),
         ] = None,
+    ) -> Connection[Task]:
+        if filter is None and order_by is None:
+            # At once when the page of clients loaded these pages (`prime_clients`).
+            done = info.context.loaders.pages.answered(TASKS, (None, CHECKLIST), self._row.id, page)
+            if done is not None:
+                return to_connection(done, Task.of)
+        return cast(Connection[Task], self._tasks(info, page, filter, order_by))
+
+    async def _tasks(
+        self,
+        info: Info,
+        page: PageArgs,
+        filter: TaskFilterInput | None,
+        order_by: TaskOrderInput | None,
     ) -> Connection[Task]:
         flt = filter.to_filter() if filter else None
         order = order_by.to_order() if order_by else CHECKLIST

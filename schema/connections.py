@@ -4,11 +4,15 @@ connection field), and one typed way to turn a page of rows into a connection.""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 import strawberry
 from strawberry.annotation import StrawberryAnnotation
-from strawberry.extensions.field_extension import AsyncExtensionResolver, FieldExtension
+from strawberry.extensions.field_extension import (
+    AsyncExtensionResolver,
+    FieldExtension,
+    SyncExtensionResolver,
+)
 from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.field import StrawberryField
 
@@ -61,10 +65,13 @@ class Connection(Generic[N]):
     nodes: list[N] = strawberry.field(description="The items alone.")
     page_info: PageInfo = strawberry.field(description="Where this page sits in the list.")
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
+    _counted: strawberry.Private[Callable[[], int | None]]
 
     @strawberry.field(description="All items of the list that the viewer may see.")
-    async def total_count(self) -> int:
-        return await self._count()
+    def total_count(self) -> int:
+        # At once when a batch already counted this list (a primed page), else awaited.
+        counted = self._counted()
+        return counted if counted is not None else cast(int, self._count())
 
 
 def to_connection(page: Page[R], wrap: Callable[[R], N]) -> Connection[N]:
@@ -81,6 +88,7 @@ def to_connection(page: Page[R], wrap: Callable[[R], N]) -> Connection[N]:
             _cursors=cursors,
         ),
         _count=page.count,
+        _counted=page.counted,
     )
 
 
@@ -108,6 +116,22 @@ class Paged(FieldExtension):
     def apply(self, field: StrawberryField) -> None:
         own = [a for a in field.arguments if a.python_name != "page"]
         field.arguments = [_argument(*spec) for spec in PAGE_ARGUMENTS] + own
+
+    def resolve(
+        self,
+        next_: SyncExtensionResolver,
+        source: Any,
+        info: strawberry.Info,
+        *,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        # A resolver that answers at once when its page is loaded (or returns an awaitable).
+        page = PageArgs(first=first, after=after, last=last, before=before)
+        return next_(source, info, page=page, **kwargs)
 
     async def resolve_async(
         self,

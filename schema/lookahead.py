@@ -18,6 +18,9 @@ from graphql import (
     InlineFragmentNode,
     SelectionSetNode,
 )
+from graphql.execution.values import VariableValues
+from graphql.pyutils import Undefined
+from graphql.utilities import value_from_ast_untyped
 
 from resolvers.shared_loader import SharedLoader
 from schema.info import Info
@@ -76,6 +79,20 @@ def selected(info: Info, nodes: Sequence[FieldNode]) -> set[str]:
         for field in _fields(node.selection_set, _raw(info).fragments)
         if not field.directives
     }
+
+
+def arguments(info: Info, field: FieldNode) -> dict[str, Any]:
+    """The arguments given to `field`, by their GraphQL names, variables replaced by their
+    values; not coerced to the argument types (a caller reads plain scalars only)."""
+    given: Any = _raw(info).variable_values
+    # graphql-core declares its own container; the executor hands resolvers the plain dict.
+    variables: dict[str, Any] = given.coerced if isinstance(given, VariableValues) else given
+    given_values = {
+        argument.name.value: value_from_ast_untyped(argument.value, variables)
+        for argument in field.arguments or ()
+    }
+    # A variable the request left out is as an argument not given.
+    return {name: value for name, value in given_values.items() if value is not Undefined}
 
 
 def loaded(loader: SharedLoader[K, V], key: K, wrap: Callable[[V], R]) -> R:

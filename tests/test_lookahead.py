@@ -104,3 +104,80 @@ async def test_a_primed_pages_fields_wait_for_nothing(
     assert asked == []
     await gql(OWNER, ONE, id=body["data"]["clients"]["edges"][0]["node"]["id"])
     assert asked
+
+
+TASKS = """
+fragment Work on Client {
+  id tasks(first: $n, after: $after) {
+    totalCount nodes { title status } edges { cursor } pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+TASK_PAGE = "query($n: Int!, $after: String) { clients(first: 50) { nodes { ...Work } } }" + TASKS
+TASK_ONE = "query($id: ID!, $n: Int!, $after: String) { client(id: $id) { ...Work } }" + TASKS
+
+
+@pytest.mark.parametrize("email", [OWNER, SPECIALIST, MERCHANT])
+async def test_primed_task_pages_answer_as_each_clients_own(
+    gql: GraphQL, world: World, email: str
+) -> None:
+    body = await gql(email, TASK_PAGE, n=2)
+    assert "errors" not in body, body
+    nodes = body["data"]["clients"]["nodes"]
+    assert any(node["tasks"]["nodes"] for node in nodes)
+    for node in nodes:
+        alone = await gql(email, TASK_ONE, id=node["id"], n=2)
+        assert alone == {"data": {"client": node}}
+        cursor = node["tasks"]["pageInfo"]["endCursor"]
+        if cursor is None:
+            continue
+        # The next page, primed from the cursor, is the client's own next page too.
+        body_next = await gql(email, TASK_PAGE, n=2, after=cursor)
+        mine = [n for n in body_next["data"]["clients"]["nodes"] if n["id"] == node["id"]]
+        alone_next = await gql(email, TASK_ONE, id=node["id"], n=2, after=cursor)
+        assert mine == [alone_next["data"]["client"]]
+
+
+async def test_primed_task_pages_and_counts_wait_for_nothing(
+    gql: GraphQL, world: World, monkeypatch: pytest.MonkeyPatch, statements: list[str]
+) -> None:
+    asked: list[object] = []
+    original = SharedLoader.load
+
+    def load(self: SharedLoader[Any, Any], key: Any) -> Any:
+        asked.append(key)
+        return original(self, key)
+
+    monkeypatch.setattr(SharedLoader, "load", load)
+    body = await gql(OWNER, TASK_PAGE, n=2)
+    assert len(body["data"]["clients"]["nodes"]) > 1
+    assert asked == []
+    # One statement for every client's task page, one for every client's count.
+    assert sum(" FROM tasks" in s or "\nFROM tasks" in s for s in statements) == 2
+
+
+async def test_a_bad_task_page_argument_is_each_fields_error_as_before(
+    gql: GraphQL, world: World
+) -> None:
+    body = await gql(OWNER, TASK_PAGE, n=2, after="not-a-cursor")
+    errors = body["errors"]
+    assert errors
+    assert {e["extensions"]["code"] for e in errors} == {"BAD_USER_INPUT"}
+    assert {tuple(e["path"][-1:]) for e in errors} == {("tasks",)}
+    too_many = await gql(OWNER, TASK_PAGE, n=10_000)
+    assert {e["extensions"]["code"] for e in too_many["errors"]} == {"BAD_USER_INPUT"}
+
+
+async def test_filtered_task_pages_still_answer_as_each_clients_own(
+    gql: GraphQL, world: World
+) -> None:
+    fragment = """fragment Open on Client { id tasks(first: 3, filter: { status: [TODO] }) {
+      totalCount nodes { title status } } }"""
+    body = await gql(OWNER, "query { clients(first: 50) { nodes { ...Open } } }" + fragment)
+    assert "errors" not in body, body
+    for node in body["data"]["clients"]["nodes"]:
+        assert {t["status"] for t in node["tasks"]["nodes"]} <= {"TODO"}
+        alone = await gql(
+            OWNER, "query($id: ID!) { client(id: $id) { ...Open } }" + fragment, id=node["id"]
+        )
+        assert alone == {"data": {"client": node}}
