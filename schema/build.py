@@ -131,7 +131,8 @@ def direct_resolvers(schema: strawberry.Schema) -> int:
     one more coroutine frame for an async resolver); a field with none of those (no arguments,
     no extensions, no `root`/`parent` parameter) only needs its function called with the source
     object and, when it asks for one, an `Info`: what the chain ends up doing. Fields with
-    arguments or extensions (connections, root fields, audit's action names) keep the chain."""
+    arguments or extensions (connections, root fields, audit's action names) keep the chain.
+    Plain attribute fields get the configured default resolver called directly as well."""
     info_class = schema.config.info_class
     replaced = 0
     for gql_type in schema._schema.type_map.values():
@@ -141,7 +142,14 @@ def direct_resolvers(schema: strawberry.Schema) -> int:
             continue
         for gql_field in gql_type.fields.values():
             field = (gql_field.extensions or {}).get(DEFINITION_BACKREF)
-            if not isinstance(field, StrawberryField) or field.base_resolver is None:
+            if not isinstance(field, StrawberryField):
+                continue
+            if field.base_resolver is None:
+                # A plain attribute: Strawberry's default resolver (marked `_is_default`) reads
+                # it with the configured `default_resolver`, through two frames of its own.
+                if getattr(gql_field.resolve, "_is_default", False) and not field.extensions:
+                    gql_field.resolve = _attribute(field.python_name, schema.config)
+                    replaced += 1
                 continue
             resolver = field.base_resolver
             if (
@@ -160,6 +168,15 @@ def direct_resolvers(schema: strawberry.Schema) -> int:
             gql_field.resolve = _direct(function, info.name if info else None, info_class, field)
             replaced += 1
     return replaced
+
+
+def _attribute(name: str, config: StrawberryConfig) -> Callable[..., Any]:
+    read = config.default_resolver
+
+    def attribute(source: Any, _info: Any) -> Any:
+        return read(source, name)
+
+    return attribute
 
 
 def _direct(
