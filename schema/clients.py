@@ -114,7 +114,7 @@ def _plain_task_pages(info: Info, items: list[FieldNode]) -> tuple[PageArgs, boo
     if len(fields) != 1:
         return None
     args = arguments(info, fields[0])
-    if args.keys() - PAGING or args.get("filter") is not None or args.get("orderBy") is not None:
+    if args.keys() - PAGING:  # a filter or an order (even null): the field loads it
         return None
     values = {name: args.get(name) for name in PAGING}
     if not all(isinstance(v, int | None) for k, v in values.items() if k in ("first", "last")):
