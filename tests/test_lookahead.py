@@ -86,19 +86,25 @@ async def test_a_partners_page_is_primed_as_the_root_list(
     assert nested == root["data"]["clients"]["nodes"]
 
 
-async def test_a_primed_pages_fields_wait_for_nothing(
-    gql: GraphQL, world: World, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every client field of the page finds its answer loaded: none asks its loader (and waits)
-    by itself. `client(id:)`, which primes nothing, asks for each."""
-    asked: list[object] = []
+@pytest.fixture
+def asked(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The keys fields ask their loaders for by themselves (`SharedLoader.load`), in order."""
+    keys: list[object] = []
     original = SharedLoader.load
 
     def load(self: SharedLoader[Any, Any], key: Any) -> Any:
-        asked.append(key)
+        keys.append(key)
         return original(self, key)
 
     monkeypatch.setattr(SharedLoader, "load", load)
+    return keys
+
+
+async def test_a_primed_pages_fields_wait_for_nothing(
+    gql: GraphQL, world: World, asked: list[object]
+) -> None:
+    """Every client field of the page finds its answer loaded: none asks its loader (and waits)
+    by itself. `client(id:)`, which primes nothing, asks for each."""
     body = await gql(OWNER, PAGE)
     assert len(body["data"]["clients"]["edges"]) > 1
     assert asked == []
@@ -139,16 +145,8 @@ async def test_primed_task_pages_answer_as_each_clients_own(
 
 
 async def test_primed_task_pages_and_counts_wait_for_nothing(
-    gql: GraphQL, world: World, monkeypatch: pytest.MonkeyPatch, statements: list[str]
+    gql: GraphQL, world: World, asked: list[object], statements: list[str]
 ) -> None:
-    asked: list[object] = []
-    original = SharedLoader.load
-
-    def load(self: SharedLoader[Any, Any], key: Any) -> Any:
-        asked.append(key)
-        return original(self, key)
-
-    monkeypatch.setattr(SharedLoader, "load", load)
     body = await gql(OWNER, TASK_PAGE, n=2)
     assert len(body["data"]["clients"]["nodes"]) > 1
     assert asked == []
