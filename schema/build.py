@@ -18,6 +18,7 @@ from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
 
 from schema.audit import audit_mutations
+from schema.execution import PartnerExecutionContext, Read, leaf_reads
 from schema.limits import DEFAULT_LIMITS, Limits, limit_extensions, mask_errors
 from schema.money import SCALARS
 from schema.mutation import Mutation
@@ -82,10 +83,13 @@ def build_schema(
         types=node_types(),
         extensions=extensions,
         config=StrawberryConfig(scalar_map=SCALARS),
+        execution_context_class=PartnerExecutionContext,
     )
     built.append(schema)
-    direct_resolvers(schema)
+    attributes: dict[int, Read] = {}
+    direct_resolvers(schema, attributes)
     enum_names_by_value(schema)
+    leaf_reads(schema._schema, attributes)
     return schema
 
 
@@ -124,7 +128,7 @@ def _named(
     return coerce_output_value
 
 
-def direct_resolvers(schema: strawberry.Schema) -> int:
+def direct_resolvers(schema: strawberry.Schema, attributes: dict[int, Read] | None = None) -> int:
     """Lets graphql-core call the resolvers that need nothing of Strawberry's per-field wrapper
     directly; returns how many. Strawberry wraps every resolver field in a chain built for
     arguments, field extensions and exception handlers (about ten Python calls per field and
@@ -132,7 +136,8 @@ def direct_resolvers(schema: strawberry.Schema) -> int:
     no extensions, no `root`/`parent` parameter) only needs its function called with the source
     object and, when it asks for one, an `Info`: what the chain ends up doing. Fields with
     arguments or extensions (connections, root fields, audit's action names) keep the chain.
-    Plain attribute fields get the configured default resolver called directly as well."""
+    Plain attribute fields get the configured default resolver called directly as well; each
+    one's reader of the source alone goes into `attributes` under the resolver's id."""
     info_class = schema.config.info_class
     replaced = 0
     for gql_type in schema._schema.type_map.values():
@@ -149,6 +154,10 @@ def direct_resolvers(schema: strawberry.Schema) -> int:
                 # it with the configured `default_resolver`, through two frames of its own.
                 if getattr(gql_field.resolve, "_is_default", False) and not field.extensions:
                     gql_field.resolve = _attribute(field.python_name, schema.config)
+                    if attributes is not None:
+                        attributes[id(gql_field.resolve)] = _reader(
+                            field.python_name, schema.config
+                        )
                     replaced += 1
                 continue
             resolver = field.base_resolver
@@ -168,6 +177,15 @@ def direct_resolvers(schema: strawberry.Schema) -> int:
             gql_field.resolve = _direct(function, info.name if info else None, info_class, field)
             replaced += 1
     return replaced
+
+
+def _reader(name: str, config: StrawberryConfig) -> Read:
+    read = config.default_resolver
+
+    def reader(source: Any) -> Any:
+        return read(source, name)
+
+    return reader
 
 
 def _attribute(name: str, config: StrawberryConfig) -> Callable[..., Any]:
