@@ -16,8 +16,10 @@ from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types import ExecutionContext
 from strawberry.types.base import get_object_definition
 from strawberry.types.field import StrawberryField
+from strawberry.types.fields.resolver import StrawberryResolver
 
 from schema.audit import audit_mutations
+from schema.connections import direct_paged, only_paged
 from schema.execution import PartnerExecutionContext, Read, leaf_reads
 from schema.limits import DEFAULT_LIMITS, Limits, limit_extensions, mask_errors
 from schema.money import SCALARS
@@ -134,8 +136,9 @@ def direct_resolvers(schema: strawberry.Schema, attributes: dict[int, Read] | No
     arguments, field extensions and exception handlers (about ten Python calls per field and
     one more coroutine frame for an async resolver); a field with none of those (no arguments,
     no extensions, no `root`/`parent` parameter) only needs its function called with the source
-    object and, when it asks for one, an `Info`: what the chain ends up doing. Fields with
-    arguments or extensions (connections, root fields, audit's action names) keep the chain.
+    object and, when it asks for one, an `Info`: what the chain ends up doing. A connection whose
+    one extension is `Paged` gets `direct_paged`. Other fields with arguments or extensions (root
+    fields, audit's action names) keep the chain.
     Plain attribute fields get the configured default resolver called directly as well; each
     one's reader of the source alone goes into `attributes` under the resolver's id."""
     info_class = schema.config.info_class
@@ -161,22 +164,30 @@ def direct_resolvers(schema: strawberry.Schema, attributes: dict[int, Read] | No
                     replaced += 1
                 continue
             resolver = field.base_resolver
-            if (
-                field.extensions
-                or field.arguments
-                or gql_field.args
-                or resolver.parent_parameter is not None
-                or resolver.root_parameter is not None
-                or resolver.self_parameter is None
-            ):
-                continue
-            function = resolver.wrapped_func
-            if isinstance(function, staticmethod | classmethod):
-                continue
             info = resolver.info_parameter
+            function = resolver.wrapped_func
+            if isinstance(function, staticmethod | classmethod) or not _plain_method(resolver):
+                continue
+            if only_paged(field) and info is not None:
+                gql_field.resolve = direct_paged(
+                    function, info.name, info_class, field, gql_field.resolve
+                )
+                replaced += 1
+                continue
+            if field.extensions or field.arguments or gql_field.args:
+                continue
             gql_field.resolve = _direct(function, info.name if info else None, info_class, field)
             replaced += 1
     return replaced
+
+
+def _plain_method(resolver: StrawberryResolver[Any]) -> bool:
+    """A method called with the source object as `self` and nothing else of Strawberry's."""
+    return (
+        resolver.parent_parameter is None
+        and resolver.root_parameter is None
+        and resolver.self_parameter is not None
+    )
 
 
 def _reader(name: str, config: StrawberryConfig) -> Read:

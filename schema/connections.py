@@ -149,6 +149,45 @@ class Paged(FieldExtension):
         return await next_(source, info, page=page, **kwargs)
 
 
+def direct_paged(
+    function: Callable[..., Any],
+    info_name: str,
+    info_class: type[strawberry.Info],
+    field: StrawberryField,
+    fallback: Callable[..., Any],
+) -> Callable[..., Any]:
+    """What Strawberry's resolver chain does for a field whose one extension is `Paged`, for a
+    call with the paging arguments alone: the page's arguments need no conversion (plain ints
+    and strings), so the resolver is called with them at once. A nested connection is resolved
+    once per parent (`client.tasks` a hundred times on a client page), and the chain converts its
+    arguments each time. Any other argument given (a filter, an order) takes the chain
+    (`fallback`), which converts input objects and names."""
+
+    def paged(
+        source: Any,
+        info: Any,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+        **others: Any,
+    ) -> Any:
+        for value in others.values():
+            if value is not None:
+                return fallback(
+                    source, info, first=first, after=after, last=last, before=before, **others
+                )
+        page = PageArgs(first=first, after=after, last=last, before=before)
+        return function(source, **{info_name: info_class(_raw_info=info, _field=field)}, page=page)
+
+    return paged
+
+
+def only_paged(field: StrawberryField) -> bool:
+    """The field's one extension is `Paged`."""
+    return len(field.extensions) == 1 and isinstance(field.extensions[0], Paged)
+
+
 def connection(description: str) -> Any:
     """Decorates a connection resolver that takes `page: PageArgs`."""
     return strawberry.field(description=description, extensions=[Paged()])
