@@ -66,6 +66,12 @@ class Context:
                 self._session = (self.reads or self.sessions)()
             yield self._session
 
+    async def end(self) -> None:
+        """The request is answered: close the read session and empty the loaders (what they
+        loaded is freed at once: `Loaders.release`)."""
+        await self.end_reading()
+        self.loaders.release()
+
     async def end_reading(self) -> None:
         """Close the read session; the next read starts a fresh transaction (so reads after a
         mutation see what it committed, even on SQLite's snapshot isolation)."""

@@ -34,7 +34,7 @@ from resolvers.grouped_counts import KEYS, StatementCache, batch_keys, cached_co
 from resolvers.nested_pages import NestedPages
 from resolvers.readiness import open_blocking_tasks_stmt
 from resolvers.relationship_loaders import RelationshipLoaders
-from resolvers.shared_loader import SharedLoader
+from resolvers.shared_loader import SharedLoader, clear_loaders
 from resolvers.webhook_loaders import WebhookLoaders
 
 Arrange = Callable[[Sequence[Any], Sequence[Any]], list[Any]]
@@ -140,6 +140,14 @@ class Loaders:
         self.webhooks = WebhookLoaders(viewer, authz, reading)
         # Nested connections: one statement per list level however many parents it has.
         self.pages = NestedPages(reading)
+
+    def release(self) -> None:
+        """Empties every loader of the request once it is answered. The loaders refer back to the
+        context (their batches read through its `reading`) and to themselves (bound methods), so
+        what they loaded, pages of tasks say, sat in a reference cycle until the cyclic garbage
+        collector's next pass, which then took tens of milliseconds in the middle of a later
+        request. Emptied, the rows are freed at once."""
+        clear_loaders(self)
 
     async def _counts(self, stmt: Select[Any], keys: list[int]) -> list[int]:
         async with self._sessions() as session:

@@ -113,6 +113,13 @@ class NestedPages:
             self._pages[key] = loader
         return loader
 
+    def release(self) -> None:
+        """Lets go of every page and count at the end of the request (`Loaders.release`)."""
+        for loaders in (self._pages, self._counts):
+            for loader in loaders.values():
+                loader.clear_all()
+            loaders.clear()
+
     def answered(
         self, list_name: str, variant: Hashable, parent_id: Any, args: PageArgs
     ) -> Page[Any] | None:

@@ -25,7 +25,7 @@ from db.relationship import (
     TimeEntry,
 )
 from policies import Authorizer, Viewer
-from resolvers.shared_loader import SharedLoader
+from resolvers.shared_loader import SharedLoader, clear_loaders
 from resolvers.support_usage import Usage, month_bounds, usage_stmt
 
 Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
@@ -64,6 +64,10 @@ class RelationshipLoaders:
         self.unread_shared = SharedLoader(self._unread_shared)
         # Keyed by (client id, first day of the month).
         self.usage: DataLoader[tuple[int, date], Usage | None] = SharedLoader(self._usage)
+
+    def release(self) -> None:
+        """Empties its loaders at the end of the request (`Loaders.release`)."""
+        clear_loaders(self)
 
     def _rows(
         self,

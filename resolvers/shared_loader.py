@@ -44,3 +44,14 @@ class SharedLoader(DataLoader[K, V]):
         if futures:
             # A failed batch fails the fields that ask for its keys (by `load`), as before.
             await asyncio.shield(asyncio.gather(*futures, return_exceptions=True))
+
+
+def clear_loaders(holder: object) -> None:
+    """Empties every `SharedLoader` that `holder` keeps in an attribute, and those of the loader
+    holders it keeps (anything with a `release` method). At the end of a request: see
+    `Loaders.release`."""
+    for value in vars(holder).values():
+        if isinstance(value, DataLoader):
+            value.clear_all()
+        elif callable(getattr(value, "release", None)):
+            value.release()

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.events import OutboxEvent
 from db.webhooks import WebhookDelivery, WebhookEndpoint
 from policies import Authorizer, Viewer
-from resolvers.shared_loader import SharedLoader
+from resolvers.shared_loader import SharedLoader, clear_loaders
 
 Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
@@ -25,6 +25,10 @@ class WebhookLoaders:
         self.endpoint: SharedLoader[int, WebhookEndpoint | None] = SharedLoader(self._endpoints)
         # Per delivery id: the type of the event it sends.
         self.event_type: SharedLoader[int, str | None] = SharedLoader(self._event_types)
+
+    def release(self) -> None:
+        """Empties its loaders at the end of the request (`Loaders.release`)."""
+        clear_loaders(self)
 
     async def _endpoints(self, ids: list[int]) -> list[WebhookEndpoint | None]:
         stmt = self._authz.readable(self._viewer, WebhookEndpoint).where(

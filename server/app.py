@@ -239,7 +239,7 @@ class GraphQLEndpoint:
         finally:
             context: Context | None = state.get("context")
             if context is not None:
-                await context.end_reading()
+                await context.end()
             # Refused before the context took it.
             session: AsyncSession | None = state.pop("read_session", None)
             if session is not None:

@@ -142,7 +142,7 @@ class ReportCsv:
             values = {**(report.variables or {}), **variables}
             data, errors = await self._page(context, report, values)
         finally:
-            await context.end_reading()
+            await context.end()
         if errors or data is None:
             body = {"errors": errors or [{"message": "The report returned no data."}]}
             return Response(json.dumps(body), status_code=422, media_type="application/json")
@@ -181,7 +181,7 @@ class ReportCsv:
             try:
                 data, errors = await self._page(context, report, {**values, AFTER: cursor})
             finally:
-                await context.end_reading()
+                await context.end()
             if errors or data is None:
                 log.error("report %s: a later page failed: %s", report.id, errors)
                 return
