@@ -16,8 +16,9 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import InstrumentedAttribute, aliased
+from sqlalchemy.orm import InstrumentedAttribute
 
 from resolvers.pagination import (
     LazyCursors,
@@ -37,6 +38,7 @@ Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 # of the tier).
 Parent = InstrumentedAttribute[Any] | ColumnElement[Any]
 RANK = "page_rank"
+ROW = "page_row"
 PARENT = "page_parent"
 
 
@@ -183,16 +185,20 @@ def _page_batch(
         .label(RANK)
     )
     model = stmt.column_descriptions[0]["entity"]
+    (key,) = sa_inspect(model).primary_key
 
     async def load(parent_ids: list[Any]) -> list[Page[Any]]:
+        # The rows are numbered in a narrow subquery (key, rank, parent, sort values) and only
+        # the page's rows are read whole, by key: numbering the lists' whole rows had the
+        # database sort every column of every row (a task's description included).
         ranked = (
             scoped.where(parent.in_(parent_ids))
-            .add_columns(rank, parent.label(PARENT), *extra)
+            .with_only_columns(key.label(ROW), rank, parent.label(PARENT), *extra)
             .subquery()
         )
-        row = aliased(model, ranked)
         page_stmt = (
-            select(row, ranked.c[PARENT], *(ranked.c[e.name] for e in extra))
+            select(model, ranked.c[PARENT], *(ranked.c[e.name] for e in extra))
+            .join(ranked, key == ranked.c[ROW])
             .where(ranked.c[RANK] <= size + 1)
             .order_by(ranked.c[PARENT], ranked.c[RANK])
         )
