@@ -39,6 +39,7 @@ Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 Parent = InstrumentedAttribute[Any] | ColumnElement[Any]
 RANK = "page_rank"
 ROW = "page_row"
+TOTAL = "page_total"
 PARENT = "page_parent"
 
 
@@ -184,6 +185,11 @@ def _page_batch(
         )
         .label(RANK)
     )
+    # Without a cursor the window sees each parent's whole list, so it counts it as well: the
+    # list's `totalCount` then needs no statement of its own. After a cursor it sees only the
+    # rest, and the count loader counts.
+    whole = args.after is None and args.before is None
+    total = func.count().over(partition_by=parent).label(TOTAL)
     model = stmt.column_descriptions[0]["entity"]
     (key,) = sa_inspect(model).primary_key
 
@@ -193,11 +199,11 @@ def _page_batch(
         # database sort every column of every row (a task's description included).
         ranked = (
             scoped.where(parent.in_(parent_ids))
-            .with_only_columns(key.label(ROW), rank, parent.label(PARENT), *extra)
+            .with_only_columns(key.label(ROW), rank, parent.label(PARENT), total, *extra)
             .subquery()
         )
         page_stmt = (
-            select(model, ranked.c[PARENT], *(ranked.c[e.name] for e in extra))
+            select(model, ranked.c[PARENT], ranked.c[TOTAL], *(ranked.c[e.name] for e in extra))
             .join(ranked, key == ranked.c[ROW])
             .where(ranked.c[RANK] <= size + 1)
             .order_by(ranked.c[PARENT], ranked.c[RANK])
@@ -205,8 +211,13 @@ def _page_batch(
         async with reading() as session:
             rows = (await session.execute(page_stmt)).all()
         groups: dict[Any, list[tuple[Any, tuple[Any, ...]]]] = defaultdict(list)
-        for item, parent_id, *values in rows:
+        totals: dict[Any, int] = {}
+        for item, parent_id, size_of_list, *values in rows:
             groups[parent_id].append((item, tuple(values)))
+            totals[parent_id] = size_of_list
+        if whole:
+            for pid in parent_ids:
+                counts.prime(pid, int(totals.get(pid, 0)))
         return [_page(groups.get(pid, []), pid, order, args, size, counts) for pid in parent_ids]
 
     return load
