@@ -8,6 +8,7 @@ for those the whole of that comes down to reading the attribute and coercing it.
 finds such fields once per schema; `PartnerExecutionContext` answers them in one call and gives
 every other field, and any leaf whose value is null, awaitable, an error or refused by its type,
 to graphql-core's own path, which then answers exactly as it would have (including the error).
+An object whose selected fields are all such leaves is answered in one pass over them.
 """
 
 from __future__ import annotations
@@ -76,6 +77,13 @@ def _read(attribute: Read, leaf: GraphQLLeafType) -> Read:
     return read
 
 
+def _typename(name: str) -> Read:
+    def typename(_source: Any) -> str:
+        return name
+
+    return typename
+
+
 class PartnerExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context with the short way for plain leaf fields. With a
     middleware in place (a schema extension that wraps each resolver), every field takes the
@@ -86,6 +94,57 @@ class PartnerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         manager = self.middleware_manager
         plain = manager is None or manager._middleware_resolvers is None
         self._leaf_reads: Reads = self.schema.extensions.get(LEAF_READS, {}) if plain else {}
+        # Per selection of an object type (graphql-core memoises each and keeps it alive for
+        # the execution, so its id is stable): the reads of its fields when all are plain
+        # leaves, else None. The selection itself is kept with it, as graphql-core does.
+        self._all_leaves: dict[int, tuple[Any, list[tuple[str, Read]] | None]] = {}
+
+    def execute_fields(
+        self,
+        parent_type: GraphQLObjectType,
+        source_value: Any,
+        path: Any,
+        grouped_field_set: Any,
+        position_context: Any,
+    ) -> Any:
+        # An object whose selected fields are all plain leaves (a task's title, status and due
+        # date) is answered in one pass, without a response path or a call per field; any
+        # value the short way cannot answer sends the whole object down graphql-core's path.
+        fields = self._leaf_reads.get(parent_type)
+        if fields is not None and position_context is None:
+            found = self._all_leaves.get(id(grouped_field_set))
+            reads = found[1] if found else self._reads_of(parent_type, fields, grouped_field_set)
+            if reads is not None:
+                results: dict[str, Any] = {}
+                for name, read in reads:
+                    value = read(source_value)
+                    if value is None:
+                        break
+                    results[name] = value
+                else:
+                    return results
+        return super().execute_fields(
+            parent_type, source_value, path, grouped_field_set, position_context
+        )
+
+    def _reads_of(
+        self, parent_type: GraphQLObjectType, fields: dict[str, Read], grouped_field_set: Any
+    ) -> list[tuple[str, Read]] | None:
+        reads: list[tuple[str, Read]] = []
+        for name, field_details_list in grouped_field_set.items():
+            field_name = field_details_list[0].node.name.value
+            if field_name == "__typename":
+                read: Read | None = _typename(parent_type.name)
+            else:
+                read = fields.get(field_name)
+            if read is None:
+                break
+            reads.append((name, read))
+        else:
+            self._all_leaves[id(grouped_field_set)] = (grouped_field_set, reads)
+            return reads
+        self._all_leaves[id(grouped_field_set)] = (grouped_field_set, None)
+        return None
 
     def execute_field(
         self,

@@ -48,7 +48,10 @@ class Query:
         return ROWS
 
 
+# Mixed: a computed field beside the leaves (each leaf answered on its own). Leaves only: each
+# item answered in one pass.
 DOCUMENT = "{ items { name count ratio kind note flag shout again: name } }"
+LEAVES = "{ items { __typename name count ratio kind note flag again: name } }"
 
 
 def _schema(*, short: bool, extensions: list[Any] | None = None) -> strawberry.Schema:
@@ -76,9 +79,11 @@ class Row:
         self.__dict__.update(values)
 
 
-def _answer(schema: strawberry.Schema, rows: list[Row]) -> tuple[Any, list[Any]]:
+def _answer(
+    schema: strawberry.Schema, rows: list[Row], document: str = DOCUMENT
+) -> tuple[Any, list[Any]]:
     ROWS[:] = rows
-    result = schema.execute_sync(DOCUMENT)
+    result = schema.execute_sync(document)
     errors = sorted((e.message, tuple(e.path or ())) for e in result.errors or [])
     return result.data, errors
 
@@ -98,7 +103,8 @@ FIELDS = ("name", "count", "ratio", "kind", "note", "flag")
 @given(st.lists(st.fixed_dictionaries({name: ANY for name in FIELDS}), max_size=4))
 def test_the_short_way_answers_as_graphql_core_for_any_value(values: list[dict[str, Any]]) -> None:
     rows = [Row(**row) for row in values]
-    assert _answer(SHORT, rows) == _answer(FULL, rows)
+    for document in (DOCUMENT, LEAVES):
+        assert _answer(SHORT, rows, document) == _answer(FULL, rows, document)
 
 
 def test_a_null_in_a_non_null_field_is_still_graphql_cores_error() -> None:
@@ -131,6 +137,35 @@ def test_only_computed_and_object_fields_build_a_resolve_info(
     built.clear()
     _answer(SHORT, [Row(name="a", count=1, ratio=None, kind=Kind.SHOP, note=None, flag=True)])
     assert sorted(built) == ["items", "note", "ratio", "shout"]
+    # An item of leaves only is answered in one pass: no info at all below the list.
+    built.clear()
+    data, errors = _answer(SHORT, rows, LEAVES)
+    assert not errors
+    assert data == {
+        "items": [
+            {
+                "__typename": "Item",
+                "name": "a",
+                "count": 1,
+                "ratio": 0.5,
+                "kind": "SHOP",
+                "note": "n",
+                "flag": False,
+                "again": "a",
+            }
+        ]
+        * 3
+    }
+    assert built == ["items"]
+    # A null in one of them sends that item down graphql-core's path (which answers it).
+    built.clear()
+    rows = [Row(name="a", count=1, ratio=None, kind=Kind.SHOP, note="n", flag=True)]
+    data, errors = _answer(SHORT, rows, LEAVES)
+    assert data is not None
+    assert data["items"][0]["ratio"] is None
+    # (`__typename` is graphql-core's own field there, and the short way of each leaf answers
+    # the others.)
+    assert sorted(built) == ["__typename", "items", "ratio"]
 
 
 class Seen(SchemaExtension):
