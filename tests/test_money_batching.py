@@ -50,19 +50,10 @@ query ClientMoney($first: Int!) {
   }
 }
 """
-# viewer (3) + clients + terms page and count + invoices page and count + the invoices' clients.
+# viewer (3) + clients + terms pages (counting them too) + invoices pages (likewise) + the
+# invoices' clients.
 CLIENT_MONEY_TABLES = sorted(
-    [
-        "users",
-        "partner_members",
-        "client_users",
-        "clients",
-        "billing_terms",
-        "billing_terms",
-        "invoices",
-        "invoices",
-        "clients",
-    ]
+    ["users", "partner_members", "client_users", "clients", "billing_terms", "invoices", "clients"]
 )
 
 PARTNER_MONEY = """
