@@ -148,6 +148,9 @@ class Loaders:
         collector's next pass, which then took tens of milliseconds in the middle of a later
         request. Emptied, the rows are freed at once."""
         clear_loaders(self)
+        self.relationship.release()
+        self.webhooks.release()
+        self.pages.release()
 
     async def _counts(self, stmt: Select[Any], keys: list[int]) -> list[int]:
         async with self._sessions() as session:

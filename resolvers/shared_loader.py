@@ -47,11 +47,8 @@ class SharedLoader(DataLoader[K, V]):
 
 
 def clear_loaders(holder: object) -> None:
-    """Empties every `SharedLoader` that `holder` keeps in an attribute, and those of the loader
-    holders it keeps (anything with a `release` method). At the end of a request: see
-    `Loaders.release`."""
+    """Empties every dataloader that `holder` keeps in an attribute. At the end of a request:
+    see `Loaders.release`."""
     for value in vars(holder).values():
         if isinstance(value, DataLoader):
             value.clear_all()
-        elif callable(getattr(value, "release", None)):
-            value.release()
