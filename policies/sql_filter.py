@@ -154,14 +154,71 @@ def _node(
 ) -> ColumnElement[bool]:
     clauses = [_condition(entity, cls, c) for c in by_type.get(cls, [])]
     for edge in plan.edges.get(cls, []):
-        if not _subtree_has_conditions(plan, edge.child, by_type):
-            continue
-        # An alias keeps the subquery's FROM its own even if the outer query joins the same table.
-        child = aliased(edge.child)
-        link = getattr(child, edge.other_field) == getattr(entity, edge.my_field)
-        inner = _node(plan, edge.child, child, by_type)
-        clauses.append(exists(select(1).select_from(child).where(link, inner)))
+        if _subtree_has_conditions(plan, edge.child, by_type):
+            clauses.append(_related(plan, edge, entity, by_type))
     return and_(true(), *clauses)
+
+
+def _related(
+    plan: _Plan,
+    edge: _Edge,
+    entity: type[Any] | AliasedClass[Any],
+    by_type: dict[type[Any], list[Condition]],
+) -> ColumnElement[bool]:
+    """EXISTS a related row (along `edge`) that meets its subtree's conditions."""
+    onward = _pass_through(plan, edge, by_type)
+    if onward is not None:
+        # The related row is only a hop to the next: ask the next rows directly (see below).
+        return and_(
+            *(
+                _related(plan, _Edge(step.child, edge.my_field, step.other_field), entity, by_type)
+                for step in onward
+            )
+        )
+    # An alias keeps the subquery's FROM its own even if the outer query joins the same table.
+    child = aliased(edge.child)
+    link = getattr(child, edge.other_field) == getattr(entity, edge.my_field)
+    inner = _node(plan, edge.child, child, by_type)
+    return exists(select(1).select_from(child).where(link, inner))
+
+
+def _pass_through(
+    plan: _Plan, edge: _Edge, by_type: dict[type[Any], list[Condition]]
+) -> list[_Edge] | None:
+    """The onward edges when the related row is a pure hop, else None.
+
+    "A task's client has an active access" compiles to EXISTS(client c WHERE c.id =
+    task.client_id AND EXISTS(access a WHERE a.client_id = c.id AND ...)). When the client has
+    no condition of its own and every onward relation leaves from the very column the task
+    links to, and that relation's column is a foreign key to it, the hop adds nothing: an access
+    with a.client_id = task.client_id has its client (the database enforces it), and that client
+    is the one c.id = task.client_id finds. Dropping it is the same predicate, and on PostgreSQL
+    it keeps the planner from building the set of every client a partner may see (scanning all
+    clients) in each statement that reads tasks, stores or assignments."""
+    if by_type.get(edge.child):
+        return None
+    onward = [
+        step
+        for step in plan.edges.get(edge.child, [])
+        if _subtree_has_conditions(plan, step.child, by_type)
+    ]
+    if not onward:
+        return None
+    for step in onward:
+        if step.my_field != edge.other_field or not _references(
+            step.child, step.other_field, edge.child, edge.other_field
+        ):
+            return None
+    return onward
+
+
+def _references(source: type[Any], field: str, target: type[Any], target_field: str) -> bool:
+    """Is `source.field` a foreign key to `target.target_field`?"""
+    column = inspect(source).columns.get(field)
+    referenced = inspect(target).columns.get(target_field)
+    if column is None or referenced is None:
+        return False
+    return any(key.column is referenced for key in column.foreign_keys)
 
 
 def _condition(entity: Any, cls: type[Any], cond: Condition) -> ColumnElement[bool]:

@@ -17,11 +17,22 @@ from typing import Any
 
 import pytest
 from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.demo import CLIENTS
 from db.enums import AccessStatus, AssignmentRole
-from db.models import Assignment, Client, Partner, PartnerAccess, PartnerMember, Store, User
+from db.models import (
+    Assignment,
+    Client,
+    ClientUser,
+    Partner,
+    PartnerAccess,
+    PartnerMember,
+    Store,
+    Task,
+    User,
+)
 from policies import ANONYMOUS, Authorizer, Membership, MerchantGrant, Viewer, load_viewer
 from policies.authorize import Action
 from tests.conftest import World
@@ -689,3 +700,20 @@ async def test_a_user_in_two_partners_never_mixes_one_partners_role_with_the_oth
                 select(Client.id).where(Client.id == tidal, authz.filter(both, "read", Client))
             )
         ).first() is not None
+
+
+# --- What the filters take from the schema -------------------------------------------------------
+
+
+@pytest.mark.parametrize("model", [PartnerAccess, Assignment, ClientUser, Store, Task])
+async def test_the_database_refuses_a_row_whose_client_does_not_exist(
+    world: World, sessions: async_sessionmaker[AsyncSession], model: type[Any]
+) -> None:
+    # A filter asks "an active access with access.client_id = task.client_id" without reading
+    # the client row in between (policies/sql_filter.py), which is sound only because no such
+    # row can name a client that does not exist.
+    async with sessions() as session:
+        row_id = (await session.execute(select(model.id).limit(1))).scalar_one()
+        pointing_nowhere = update(model).where(model.id == row_id).values(client_id=MISSING_ID)
+        with pytest.raises(IntegrityError):
+            await session.execute(pointing_nowhere)

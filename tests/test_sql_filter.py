@@ -7,6 +7,7 @@ Row layout (ids):
     pets    10 rex  owner 1, sitter 2, age 1, dog      11 tom  owner 1, age 3, cat
             12 ivy  owner 2, sitter 1, age 5, kind unset  13 max  owner 3, age 7, dog
     toys    100 red on rex   101 blue on ivy   102 red on max   103 blue on tom
+    collars 200 on rex   201 on ivy   202 on max   203 on tom;   cat's favourite pet is rex
 """
 
 from __future__ import annotations
@@ -80,6 +81,14 @@ class Toy(_Base):
     color: Mapped[str] = mapped_column(String(20))
 
 
+class Collar(_Base):
+    __tablename__ = "collars"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pet_id: Mapped[int] = mapped_column(ForeignKey("pets.id"))
+    size: Mapped[str] = mapped_column(String(20))
+
+
 ALL_OWNERS = [1, 2, 3, 4]
 ALL_PETS = [10, 11, 12, 13]
 AGES = {10: 1, 11: 3, 12: 5, 13: 7}
@@ -103,8 +112,16 @@ FIELDS: dict[type[Any], dict[str, Any]] = {
         "kind": str,
         "owner": _new_declared("one", "Owner", "owner_id", "id"),
         "toys": _new_declared("many", "Toy", "id", "pet_id"),
+        # Owners whose favourite this pet is: favourite_pet_id is no foreign key.
+        "fans": _new_declared("many", "Owner", "id", "favourite_pet_id"),
     },
     Toy: {"id": int, "pet_id": int, "color": str},
+    Collar: {
+        "id": int,
+        "pet_id": int,
+        "size": str,
+        "pet": _new_declared("one", "Pet", "pet_id", "id"),
+    },
 }
 
 
@@ -130,6 +147,8 @@ OWNER_PETS = rel(Owner, "pets", Pet)
 OWNER_FAVOURITE = rel(Owner, "favourite", Pet)
 PET_OWNER = rel(Pet, "owner", Owner)
 PET_TOYS = rel(Pet, "toys", Toy)
+PET_FANS = rel(Pet, "fans", Owner)
+COLLAR_PET = rel(Collar, "pet", Pet)
 
 
 def data_filter(
@@ -166,10 +185,10 @@ def db() -> Iterator[Connection]:
         conn.execute(
             insert(Owner),
             [
-                {"id": 1, "name": "ann", "rank": 1, "active": True},
-                {"id": 2, "name": "bob", "rank": 5, "active": False},
-                {"id": 3, "name": "cat", "rank": None, "active": True},
-                {"id": 4, "name": "dan", "rank": 9, "active": False},
+                {"id": 1, "name": "ann", "rank": 1, "active": True, "favourite_pet_id": None},
+                {"id": 2, "name": "bob", "rank": 5, "active": False, "favourite_pet_id": None},
+                {"id": 3, "name": "cat", "rank": None, "active": True, "favourite_pet_id": 10},
+                {"id": 4, "name": "dan", "rank": 9, "active": False, "favourite_pet_id": None},
             ],
         )
         conn.execute(
@@ -202,6 +221,15 @@ def db() -> Iterator[Connection]:
                 {"id": 101, "pet_id": 12, "color": "blue"},
                 {"id": 102, "pet_id": 13, "color": "red"},
                 {"id": 103, "pet_id": 11, "color": "blue"},
+            ],
+        )
+        conn.execute(
+            insert(Collar),
+            [
+                {"id": 200, "pet_id": 10, "size": "s"},
+                {"id": 201, "pet_id": 12, "size": "m"},
+                {"id": 202, "pet_id": 13, "size": "l"},
+                {"id": 203, "pet_id": 11, "size": "s"},
             ],
         )
     with engine.connect() as conn:
@@ -531,6 +559,57 @@ def test_relations_render_as_nested_exists_without_joins(dialect: str) -> None:
     assert "FROM pets AS pets_1" in two_hops
     assert "FROM toys AS toys_1" in two_hops
     assert "toys_1.pet_id = pets_1.id" in two_hops
+
+
+def test_a_bare_hop_is_left_out_when_the_next_key_is_a_foreign_key_to_it(db: Connection) -> None:
+    # "a collar whose pet has a red toy": the pet has no condition and toys.pet_id references
+    # pets.id, so the toy is asked for by the collar's pet_id directly.
+    filter_ = data_filter(Collar, one(cond(col(Toy, "color"), "Eq", "red")), [COLLAR_PET, PET_TOYS])
+    assert run(db, filter_) == [200, 202]
+    for dialect in DIALECTS:
+        text = sql_of(filter_, dialect)
+        assert "pets" not in text
+        assert "toys_1.pet_id = collars.pet_id" in text
+
+
+def test_a_left_out_hop_keeps_each_onward_relation_to_its_own_row(db: Connection) -> None:
+    # Two onward relations from the left-out pet: the pet has a red toy and a blue one. No pet
+    # has both, so no collar qualifies; each EXISTS still reads toys of the collar's own pet.
+    both = data_filter(
+        Collar,
+        [[cond(col(Toy, "color"), "Eq", "red"), cond(col(Toy, "color"), "Eq", "blue")]],
+        [COLLAR_PET, PET_TOYS],
+    )
+    assert run(db, both) == []
+
+
+def test_a_hop_with_a_condition_of_its_own_is_kept(db: Connection) -> None:
+    filter_ = data_filter(
+        Collar,
+        one(cond(col(Pet, "age"), "Gt", 2), cond(col(Toy, "color"), "Eq", "red")),
+        [COLLAR_PET, PET_TOYS],
+    )
+    assert run(db, filter_) == [202]
+    assert "FROM pets AS pets_1" in sql_of(filter_, "postgresql")
+
+
+def test_a_hop_is_kept_when_the_next_key_is_no_foreign_key(db: Connection) -> None:
+    # owners.favourite_pet_id references nothing: an owner may name a pet that does not exist,
+    # so only the pet row says the collar's pet is real.
+    filter_ = data_filter(
+        Collar, one(cond(col(Owner, "name"), "Eq", "cat")), [COLLAR_PET, PET_FANS]
+    )
+    assert run(db, filter_) == [200]
+    assert "FROM pets AS pets_1" in sql_of(filter_, "postgresql")
+
+
+def test_a_hop_is_kept_when_the_next_relation_leaves_from_another_column(db: Connection) -> None:
+    # The pet's owner is found by pets.owner_id, not by the pets.id the collar links to.
+    filter_ = data_filter(
+        Collar, one(cond(col(Owner, "name"), "Eq", "ann")), [COLLAR_PET, PET_OWNER]
+    )
+    assert run(db, filter_) == [200, 203]
+    assert "FROM pets AS pets_1" in sql_of(filter_, "postgresql")
 
 
 def test_a_relation_only_required_to_exist_is_not_dropped(db: Connection) -> None:
