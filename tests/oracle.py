@@ -717,8 +717,13 @@ def reads_row(email: str, table: str, key: object) -> bool:
         "idempotency_keys": frozenset(),
     }
     if table == "users":
-        assert isinstance(key, str)
-        return reads_user(email, key)
+        # (email, the rows that name the user: [(table, key), ...]): a user is read with any
+        # row the viewer may read that shows them (an entry's author, who acted, ...).
+        assert isinstance(key, tuple)
+        user_email, named_on = key
+        return reads_user(email, user_email) or any(
+            reads_row(email, named_table, named_key) for named_table, named_key in named_on
+        )
     judged: dict[str, Callable[[str, Any], bool]] = {
         "partner_accesses": reads_access,
         "client_users": reads_merchant_user,

@@ -141,6 +141,19 @@ def canary_columns() -> dict[str, list[str]]:
     return found
 
 
+# (table, column) of the rows that show a user with them.
+NAMED_USERS: tuple[tuple[str, Any], ...] = (
+    ("communications", Communication.author_user_id),
+    ("communication_revisions", CommunicationRevision.edited_by_user_id),
+    ("client_documents", ClientDocument.author_user_id),
+    ("client_documents", ClientDocument.acknowledged_by_user_id),
+    ("support_plans", SupportPlan.set_by_user_id),
+    ("time_entries", TimeEntry.user_id),
+    ("client_users", ClientUser.user_id),
+    ("audit_events", AuditEvent.actor_user_id),
+)
+
+
 async def row_keys(session: AsyncSession) -> RowKeys:
     """Each row's human-readable key, as the oracle names it, by table and database id."""
 
@@ -151,7 +164,7 @@ async def row_keys(session: AsyncSession) -> RowKeys:
         }
 
     template_partner = Partner.__table__.alias("template_partner")
-    return {
+    keys: RowKeys = {
         "clients": await pairs(select(Client.id, Client.business_name)),
         "stores": await pairs(
             select(Store.id, Client.business_name).join(Client, Store.client_id == Client.id)
@@ -258,6 +271,17 @@ async def row_keys(session: AsyncSession) -> RowKeys:
         },
         "failed_jobs": await pairs(select(FailedJob.id, FailedJob.job_name)),
     }
+    # A user is shown with the rows that name them (an entry's author, who logged the time, who
+    # acted): the oracle lets a viewer read such a user with any one of those rows.
+    named: dict[object, list[tuple[str, object]]] = {}
+    for table, column in NAMED_USERS:
+        for row_id, user_id in await session.execute(select(column.table.c.id, column)):
+            if user_id is not None:
+                named.setdefault(user_id, []).append((table, keys[table][row_id]))
+    keys["users"] = {
+        user_id: (email, tuple(named.get(user_id, ()))) for user_id, email in keys["users"].items()
+    }
+    return keys
 
 
 @pytest.fixture(scope="module", autouse=True)
