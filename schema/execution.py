@@ -8,7 +8,8 @@ for those the whole of that comes down to reading the attribute and coercing it.
 finds such fields once per schema; `PartnerExecutionContext` answers them in one call and gives
 every other field, and any leaf whose value is null, awaitable, an error or refused by its type,
 to graphql-core's own path, which then answers exactly as it would have (including the error).
-An object whose selected fields are all such leaves is answered in one pass over them.
+An object whose selected fields are all such leaves is answered in one pass over them, and a
+list of such objects (a page of tasks) in one pass over its items.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from graphql import (
     GraphQLLeafType,
     GraphQLNonNull,
     GraphQLObjectType,
+    GraphQLOutputType,
+    GraphQLResolveInfo,
     GraphQLSchema,
     is_leaf_type,
 )
@@ -126,6 +129,66 @@ class PartnerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         return super().execute_fields(
             parent_type, source_value, path, grouped_field_set, position_context
         )
+
+    def complete_iterable_value(
+        self,
+        item_type: GraphQLOutputType,
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        path: Any,
+        items: Any,
+        position_context: Any,
+    ) -> Any:
+        # A list of objects whose selected fields are all plain leaves (a page of tasks' title,
+        # status and due date): each item answered in one pass, without the response path and
+        # the completion calls graphql-core makes per item. Anything the short way cannot
+        # answer (a null, an awaitable, a type check that fails) sends the whole list down
+        # graphql-core's path, which reads the same attributes again and answers as it would.
+        object_type = item_type.of_type if isinstance(item_type, GraphQLNonNull) else item_type
+        if (
+            position_context is None
+            and isinstance(object_type, GraphQLObjectType)
+            and isinstance(items, list | tuple)
+        ):
+            fields = self._leaf_reads.get(object_type)
+            if fields is not None and not self.get_stream_usage(field_details_list, path):
+                completed = self._leaf_items(object_type, fields, field_details_list, info, items)
+                if completed is not None:
+                    return completed
+        return super().complete_iterable_value(
+            item_type, field_details_list, info, path, items, position_context
+        )
+
+    def _leaf_items(
+        self,
+        object_type: GraphQLObjectType,
+        fields: dict[str, Read],
+        field_details_list: Any,
+        info: GraphQLResolveInfo[Any],
+        items: Any,
+    ) -> list[dict[str, Any]] | None:
+        grouped_field_set, deferred, _forbidden = self.collect_subfields(
+            object_type, field_details_list
+        )
+        if deferred:
+            return None
+        found = self._all_leaves.get(id(grouped_field_set))
+        reads = found[1] if found else self._reads_of(object_type, fields, grouped_field_set)
+        if reads is None:
+            return None
+        is_type_of = object_type.is_type_of
+        completed: list[dict[str, Any]] = []
+        for item in items:
+            if is_type_of is not None and is_type_of(item, info) is not True:
+                return None
+            results: dict[str, Any] = {}
+            for name, read in reads:
+                value = read(item)
+                if value is None:
+                    return None
+                results[name] = value
+            completed.append(results)
+        return completed
 
     def _reads_of(
         self, parent_type: GraphQLObjectType, fields: dict[str, Read], grouped_field_set: Any

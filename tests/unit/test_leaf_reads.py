@@ -168,6 +168,35 @@ def test_only_computed_and_object_fields_build_a_resolve_info(
     assert sorted(built) == ["__typename", "items", "ratio"]
 
 
+def test_a_list_of_leaf_only_items_is_completed_in_one_pass(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    completed: list[str] = []
+    original = PartnerExecutionContext.complete_value
+
+    def counting(self: Any, return_type: Any, *args: Any) -> Any:
+        completed.append(str(return_type))
+        return original(self, return_type, *args)
+
+    monkeypatch.setattr(PartnerExecutionContext, "complete_value", counting)
+    row = Row(name="a", count=1, ratio=0.5, kind=Kind.SHOP, note="n", flag=False)
+    for size in (1, 50):
+        completed.clear()
+        data, errors = _answer(SHORT, [row] * size, LEAVES)
+        assert not errors
+        assert data is not None
+        assert len(data["items"]) == size
+        # The list field alone (non-null, then the list): nothing per item.
+        assert completed == ["[Item!]!", "[Item!]"]
+    # A null among them sends the whole list down graphql-core's path, item by item.
+    completed.clear()
+    odd = Row(name="b", count=2, ratio=None, kind=Kind.AGENCY, note=None, flag=True)
+    data, errors = _answer(SHORT, [row, odd, row], LEAVES)
+    assert data is not None
+    assert [item["ratio"] for item in data["items"]] == [0.5, None, 0.5]
+    assert completed.count("Item!") == 3
+
+
 class Seen(SchemaExtension):
     """A resolver middleware: it must see every field."""
 
