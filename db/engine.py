@@ -28,13 +28,10 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
         # recognised as a disconnect when it fails, and would stay in the pool failing every
         # request until recycled. Recycling keeps connections younger than idle timeouts.
         kwargs.update(pool_size=10, max_overflow=10, pool_recycle=1800, pool_pre_ping=True)
-        # asyncpg prepares every statement, and after five runs PostgreSQL may switch to a
-        # generic plan made without the parameters' values. For a loader's batch (`client_id
-        # IN ($4, ..., $103)`) that plan tests each row against the hundred parameters one by
-        # one instead of a hashed list of constants: the dashboard's assignments statement
-        # took 4-5 ms that way against 2 ms planned for its values. Planning each run costs
-        # well under a millisecond on these statements.
-        kwargs["connect_args"] = {"server_settings": {"plan_cache_mode": "force_custom_plan"}}
+        # No JIT compilation: these statements run in milliseconds, and the dashboard's
+        # aggregates over a large partner's tasks cost enough in the planner's estimate to be
+        # compiled first, 20-25 ms each time they were planned for their values.
+        kwargs["connect_args"] = {"server_settings": {"jit": "off"}}
     engine = create_async_engine(url, **kwargs)
     if is_sqlite(url):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
