@@ -87,6 +87,17 @@ def _typename(name: str) -> Read:
     return typename
 
 
+def _answer(reads: list[tuple[str, Read]], source: Any) -> dict[str, Any] | None:
+    """The object's answer from its leaf reads, or None when one of them cannot answer."""
+    results: dict[str, Any] = {}
+    for name, read in reads:
+        value = read(source)
+        if value is None:
+            return None
+        results[name] = value
+    return results
+
+
 class PartnerExecutionContext(StrawberryGraphQLCoreExecutionContext):
     """Strawberry's execution context with the short way for plain leaf fields. With a
     middleware in place (a schema extension that wraps each resolver), every field takes the
@@ -115,16 +126,10 @@ class PartnerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         # value the short way cannot answer sends the whole object down graphql-core's path.
         fields = self._leaf_reads.get(parent_type)
         if fields is not None and position_context is None:
-            found = self._all_leaves.get(id(grouped_field_set))
-            reads = found[1] if found else self._reads_of(parent_type, fields, grouped_field_set)
+            reads = self._reads_of(parent_type, fields, grouped_field_set)
             if reads is not None:
-                results: dict[str, Any] = {}
-                for name, read in reads:
-                    value = read(source_value)
-                    if value is None:
-                        break
-                    results[name] = value
-                else:
+                results = _answer(reads, source_value)
+                if results is not None:
                     return results
         return super().execute_fields(
             parent_type, source_value, path, grouped_field_set, position_context
@@ -172,8 +177,7 @@ class PartnerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         )
         if deferred:
             return None
-        found = self._all_leaves.get(id(grouped_field_set))
-        reads = found[1] if found else self._reads_of(object_type, fields, grouped_field_set)
+        reads = self._reads_of(object_type, fields, grouped_field_set)
         if reads is None:
             return None
         is_type_of = object_type.is_type_of
@@ -181,18 +185,18 @@ class PartnerExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for item in items:
             if is_type_of is not None and is_type_of(item, info) is not True:
                 return None
-            results: dict[str, Any] = {}
-            for name, read in reads:
-                value = read(item)
-                if value is None:
-                    return None
-                results[name] = value
+            results = _answer(reads, item)
+            if results is None:
+                return None
             completed.append(results)
         return completed
 
     def _reads_of(
         self, parent_type: GraphQLObjectType, fields: dict[str, Read], grouped_field_set: Any
     ) -> list[tuple[str, Read]] | None:
+        found = self._all_leaves.get(id(grouped_field_set))
+        if found is not None:
+            return found[1]
         reads: list[tuple[str, Read]] = []
         for name, field_details_list in grouped_field_set.items():
             field_name = field_details_list[0].node.name.value
