@@ -9,7 +9,8 @@ policy's EXISTS runs per group, not per task.
 Building that statement adapts the whole policy to the grouped rows (hundreds of Python calls),
 and SQLAlchemy then derives its cache key on every execution. `StatementCache` builds it once per
 policy (the Authorizer hands the same predicate object to every request of viewers with the same
-grants) with the keys as an expanding bind parameter, so a request only binds its keys."""
+grants) with the batch's keys as one bind parameter (resolvers/batch_keys.py), so a request only
+binds its keys."""
 
 from __future__ import annotations
 
@@ -17,24 +18,19 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from typing import Any, TypeAlias, cast
 
-from sqlalchemy import BindParameter, Column, ColumnElement, Select, Table, bindparam, func, select
+from sqlalchemy import Column, ColumnElement, Select, Table, func, select
 from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql import visitors
 from sqlalchemy.sql.util import ClauseAdapter
+
+from resolvers.batch_keys import BATCH, BatchKeys, in_keys
 
 # The grouped rows keep the table's name with a numeric suffix, as an alias would, so the
 # statement still reads as a filtered read of that table.
 GROUPED_SUFFIX = "_0"
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
-# The bind parameter that carries the keys of one batch into a cached statement.
-KEYS = "batch_keys"
 # Statements kept per cache: the Authorizer keeps 4,096 predicates; one per distinct grant set.
 CACHE_SIZE = 4096
-
-
-def batch_keys() -> BindParameter[Any]:
-    """The expanding parameter a cached statement's `IN` reads its keys from (bound as KEYS)."""
-    return bindparam(KEYS, expanding=True)
 
 
 class StatementCache:
@@ -76,19 +72,19 @@ def columns_read(predicate: ColumnElement[bool], table: Table) -> list[Column[An
 def count_per_key(
     model: type[Any],
     key_attribute: InstrumentedAttribute[Any],
-    keys: Sequence[Any] | BindParameter[Any],
+    keys: Sequence[Any] | BatchKeys,
     conditions: list[ColumnElement[bool]],
     policy: ColumnElement[bool],
 ) -> Select[Any]:
-    """(key, count) of the rows of `table` whose `key` is in `keys` (a list, or `batch_keys()`
-    for a statement bound per batch), that meet `conditions` (which must not use the policy)
+    """(key, count) of the rows of `table` whose `key` is in `keys` (a list, or BATCH for a
+    statement bound per batch), that meet `conditions` (which must not use the policy)
     and that the policy lets through."""
     table = cast(Table, model.__table__)
     key = table.c[key_attribute.key]
     group = [key, *(c for c in columns_read(policy, table) if c is not key)]
     grouped = (
         select(*group, func.count().label("rows_in_group"))
-        .where(key.in_(keys), *conditions)
+        .where(in_keys(key, keys), *conditions)
         .group_by(*group)
         .subquery(table.name + GROUPED_SUFFIX)
     )
@@ -105,5 +101,5 @@ def cached_count_per_key(
     """`count_per_key` for every batch of keys, built once per policy: execute the statement
     with `{KEYS: keys}`."""
     return StatementCache(
-        lambda policy: count_per_key(model, key_attribute, batch_keys(), conditions(), policy)
+        lambda policy: count_per_key(model, key_attribute, BATCH, conditions(), policy)
     )

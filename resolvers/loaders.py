@@ -30,7 +30,8 @@ from db.models import (
 from db.money import InvoiceLine
 from policies import Authorizer, Viewer
 from policies.authorize import Action
-from resolvers.grouped_counts import KEYS, StatementCache, batch_keys, cached_count_per_key
+from resolvers.batch_keys import BATCH, KEYS, in_keys
+from resolvers.grouped_counts import StatementCache, cached_count_per_key
 from resolvers.nested_pages import NestedPages
 from resolvers.readiness import open_blocking_tasks_stmt
 from resolvers.relationship_loaders import RelationshipLoaders
@@ -45,9 +46,7 @@ Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 _OPEN_TASK_COUNTS = cached_count_per_key(
     Task, Task.client_id, lambda: [Task.status != TaskStatus.DONE]
 )
-_OPEN_BLOCKING_COUNTS = StatementCache(
-    lambda policy: open_blocking_tasks_stmt(batch_keys()).where(policy)
-)
+_OPEN_BLOCKING_COUNTS = StatementCache(lambda policy: open_blocking_tasks_stmt(BATCH).where(policy))
 _BY_KEY: dict[tuple[type[Any], str], StatementCache] = {}
 _PERMITTED: dict[type[Any], StatementCache] = {}
 
@@ -61,7 +60,7 @@ def _next_due_stmt(policy: ColumnElement[bool]) -> Select[Any]:
     ranked = (
         select(Task.id, rank)
         .where(
-            Task.client_id.in_(batch_keys()),
+            in_keys(Task.client_id, BATCH),
             Task.status != TaskStatus.DONE,
             Task.due_date.is_not(None),
             policy,
@@ -79,7 +78,7 @@ def _rows_by_key(model: type[Any], key: InstrumentedAttribute[Any]) -> Statement
     if cache is None:
 
         def build(policy: ColumnElement[bool]) -> Select[Any]:
-            return select(model).where(key.in_(batch_keys()), policy).order_by(model.id)
+            return select(model).where(in_keys(key, BATCH), policy).order_by(model.id)
 
         cache = _BY_KEY.setdefault((model, key.key), StatementCache(build))
     return cache
@@ -90,7 +89,7 @@ def _permitted_ids(model: type[Any]) -> StatementCache:
     if cache is None:
 
         def build(policy: ColumnElement[bool]) -> Select[Any]:
-            return select(model.id).where(model.id.in_(batch_keys()), policy)
+            return select(model.id).where(in_keys(model.id, BATCH), policy)
 
         cache = _PERMITTED.setdefault(model, StatementCache(build))
     return cache
@@ -102,7 +101,7 @@ _UNFILTERED: dict[tuple[type[Any], str], Select[Any]] = {}
 def _unfiltered(model: type[Any], key: InstrumentedAttribute[Any]) -> Select[Any]:
     stmt = _UNFILTERED.get((model, key.key))
     if stmt is None:
-        stmt = select(model).where(key.in_(batch_keys())).order_by(model.id)
+        stmt = select(model).where(in_keys(key, BATCH)).order_by(model.id)
         _UNFILTERED[(model, key.key)] = stmt
     return stmt
 

@@ -6,9 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import BindParameter, Select, func, select
+from sqlalchemy import Select, func, select
 
 from db.enums import (
     CatalogStatus,
@@ -21,6 +20,7 @@ from db.enums import (
     TaxStatus,
 )
 from db.models import Client, Store, Task
+from resolvers.batch_keys import BatchKeys, in_keys
 
 
 class BlockerCode(StrEnum):
@@ -116,7 +116,7 @@ def readiness(store: Store | None, open_blocking_tasks: int) -> Readiness:
 
 
 def open_blocking_tasks_stmt(
-    client_ids: Sequence[int] | BindParameter[Any],
+    client_ids: Sequence[int] | BatchKeys,
 ) -> Select[int, int]:
     """Open launch-blocking tasks per client, counting the current partner's tasks (the team that
     will launch), whoever asks: the count is about the client's own launch. The tasks are counted
@@ -125,7 +125,7 @@ def open_blocking_tasks_stmt(
     per_partner = (
         select(Task.client_id, Task.partner_id, func.count().label("open_tasks"))
         .where(
-            Task.client_id.in_(client_ids),
+            in_keys(Task.client_id, client_ids),
             Task.blocks_launch.is_(True),
             Task.status != TaskStatus.DONE,
         )

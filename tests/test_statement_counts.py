@@ -755,6 +755,12 @@ def assert_list_scoped(statement: str, policy_sql: str) -> None:
             assert not absent, f"list without its policy ({absent}): {statement}"
 
 
+def keyed_by(column: str, statement: str) -> bool:
+    """The statement reads the rows of a batch of `column` values (a loader's batch: `IN (...)`,
+    on PostgreSQL one array, `= ANY (...)`)."""
+    return f"{column} IN (" in statement or f"{column} = ANY (" in statement
+
+
 def assert_filtered(statement: str, model: type[Any], policy_sql: str) -> None:
     """The statement's WHERE holds the policy predicate: every column the predicate compares,
     every comparison it makes (as often as it makes it) and each of its EXISTS subqueries, or,
@@ -836,7 +842,7 @@ async def test_every_tenant_read_carries_the_policy_filter(
             if model is None:
                 continue
             policy = policy_sql(authz, viewer, model, engine)
-            if model is PartnerMember and "partner_members.partner_id IN" in statement:
+            if model is PartnerMember and keyed_by("partner_members.partner_id", statement):
                 # A partner's roster carries the narrower "list" policy (no own-invitation row).
                 policy = policy_sql(authz, viewer, model, engine, action="list")
             assert_filtered(statement, model, policy)
