@@ -2,8 +2,9 @@
 statement, not 100. Every call for the same list with the same paging arguments, made while
 graphql-core resolves one level, lands in one dataloader batch; the batch runs the list's own
 (policy-filtered) statement for all parents at once, numbering each parent's rows with
-ROW_NUMBER() OVER (PARTITION BY parent ORDER BY the list's order) and keeping the first n+1 per
-parent, so each parent gets its own `first`/`after` page. Works alike on SQLite and PostgreSQL.
+ROW_NUMBER() OVER (PARTITION BY parent ORDER BY the list's order) and keeping the first n per
+parent, so each parent gets its own `first`/`after` page; COUNT(*) over the same partition
+tells whether more follow. Works alike on SQLite and PostgreSQL.
 
 A nested list opts in by scoping through `NestedPages.page` instead of adding
 `WHERE parent = :id` itself and calling `paginate` (README "Adding a field")."""
@@ -185,9 +186,10 @@ def _page_batch(
         )
         .label(RANK)
     )
-    # Without a cursor the window sees each parent's whole list, so it counts it as well: the
-    # list's `totalCount` then needs no statement of its own. After a cursor it sees only the
-    # rest, and the count loader counts.
+    # The window counts the rows it numbers: more follow the page when there are more than it
+    # keeps. Without a cursor it sees each parent's whole list, so that count is the list's
+    # `totalCount` too, which then needs no statement of its own; after a cursor it sees only
+    # the rest, and the count loader counts.
     whole = args.after is None and args.before is None
     total = func.count().over(partition_by=parent).label(TOTAL)
     model = stmt.column_descriptions[0]["entity"]
@@ -205,7 +207,8 @@ def _page_batch(
         page_stmt = (
             select(model, ranked.c[PARENT], ranked.c[TOTAL], *(ranked.c[e.name] for e in extra))
             .join(ranked, key == ranked.c[ROW])
-            .where(ranked.c[RANK] <= size + 1)
+            # A page of none still reads each parent's first row, for its count.
+            .where(ranked.c[RANK] <= max(size, 1))
             .order_by(ranked.c[PARENT], ranked.c[RANK])
         )
         async with reading() as session:
@@ -218,22 +221,27 @@ def _page_batch(
         if whole:
             for pid in parent_ids:
                 counts.prime(pid, int(totals.get(pid, 0)))
-        return [_page(groups.get(pid, []), pid, order, args, size, counts) for pid in parent_ids]
+        return [
+            _page(groups.get(pid, []), int(totals.get(pid, 0)), pid, order, args, size, counts)
+            for pid in parent_ids
+        ]
 
     return load
 
 
 def _page(
     found: list[tuple[Any, tuple[Any, ...]]],
+    rows: int,
     parent_id: Any,
     order: Order,
     args: PageArgs,
     size: int,
     counts: SharedLoader[Any, int],
 ) -> Page[Any]:
-    """`found`: the parent's rows, each with the values of the order's selected keys."""
+    """`found`: the parent's rows, each with the values of the order's selected keys; `rows`:
+    how many the parent has from the cursor on (the page's rows and those beyond it)."""
     backwards = args.last is not None
-    has_more = len(found) > size
+    has_more = rows > size
     found = found[:size]
     if backwards:
         found.reverse()
