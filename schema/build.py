@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import operator
 from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any
@@ -192,6 +193,8 @@ def _plain_method(resolver: StrawberryResolver[Any]) -> bool:
 
 def _reader(name: str, config: StrawberryConfig) -> Read:
     read = config.default_resolver
+    if read is getattr:  # Strawberry's default: read in C, without a frame of our own
+        return operator.attrgetter(name)
 
     def reader(source: Any) -> Any:
         return read(source, name)
