@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy import event
 
 from bench.dataset import BenchWorld
+from bench.http_client import Connection
 from bench.report import (
     FilterTiming,
     HttpResult,
@@ -84,6 +85,28 @@ def _answer(response: httpx.Response) -> tuple[int, str | None]:
         return check(response.json())
     except ValueError:
         return 0, "response is not JSON"
+
+
+class CheckedAnswers:
+    """Judges throughput answers as `_answer` does, decoding a body only when its bytes differ
+    from those of the last good answer: the same question gets the same bytes, and decoding
+    71 KB of JSON per request would spend the load generator's CPU, which the server shares."""
+
+    def __init__(self) -> None:
+        self._good: bytes | None = None
+
+    def problem(self, status: int, body: bytes) -> str | None:
+        if status == 200 and body == self._good:
+            return None
+        if status != 200:
+            return f"HTTP {status}: {body[:200].decode(errors='replace')}"
+        try:
+            _items, problem = check(json.loads(body))
+        except ValueError:
+            return "response is not JSON"
+        if problem is None:
+            self._good = body
+        return problem
 
 
 def bench_settings(url: str, secret: str, var_dir: Path) -> Settings:
@@ -405,52 +428,54 @@ async def measure_throughput(
     seconds: float,
     warmup: int,
 ) -> ThroughputResult:
-    """`concurrency` clients, each sending the scenario's request as soon as its last answer
-    came, for `seconds` after `warmup` requests per client (every worker process warms up)."""
+    """`concurrency` clients, each on its own keep-alive connection (bench/http_client.py)
+    sending the scenario's request as soon as its last answer came, for `seconds` after `warmup`
+    requests per client (every worker process warms up)."""
     headers = _headers(secret, scenario)
     body = _body(scenario, 0)
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     latencies: list[float] = []
     failures = 0
     first_error: str | None = None
+    checked = CheckedAnswers()
+    connections = [Connection(base_url, REQUEST_TIMEOUT) for _ in range(concurrency)]
 
-    async def send(client: httpx.AsyncClient, measured: bool) -> None:
+    async def send(connection: Connection, measured: bool) -> None:
         nonlocal failures, first_error
         started = time.perf_counter()
-        response = await client.post("/graphql", content=body, headers=headers)
+        status, answer = await connection.post("/graphql", body, headers)
         took = time.perf_counter() - started
-        _items, problem = _answer(response)
+        problem = checked.problem(status, answer)
         if problem is not None:
             failures += 1
             first_error = first_error or problem
         elif measured:
             latencies.append(took)
 
-    async with httpx.AsyncClient(
-        base_url=base_url, trust_env=False, limits=limits, timeout=httpx.Timeout(REQUEST_TIMEOUT)
-    ) as client:
+    async def warm(connection: Connection) -> None:
+        for _ in range(warmup):
+            await send(connection, False)
 
-        async def warm() -> None:
-            for _ in range(warmup):
-                await send(client, False)
-
+    try:
         async with asyncio.TaskGroup() as group:
-            for _ in range(concurrency):
-                group.create_task(warm())
+            for connection in connections:
+                group.create_task(warm(connection))
                 # Clients arrive one after another, as users do, not in the same instant: a
                 # burst of connections to an idle server goes to whichever worker wakes first.
                 await asyncio.sleep(ARRIVAL_GAP)
         deadline = time.perf_counter() + seconds
 
-        async def worker() -> None:
+        async def worker(connection: Connection) -> None:
             while time.perf_counter() < deadline:
-                await send(client, True)
+                await send(connection, True)
 
         started = time.perf_counter()
         async with asyncio.TaskGroup() as group:
-            for _ in range(concurrency):
-                group.create_task(worker())
+            for connection in connections:
+                group.create_task(worker(connection))
         elapsed = time.perf_counter() - started
+    finally:
+        for connection in connections:
+            await connection.close()
     return ThroughputResult(
         scenario=scenario.key,
         workers=workers,
