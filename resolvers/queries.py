@@ -25,9 +25,11 @@ async def clients_page(
     flt: ClientFilter | None,
     partner_id: int | None = None,
     order: ClientOrder = DEFAULT_ORDER,
+    count_too: bool = False,
 ) -> Page[Client]:
     """A page of the clients the viewer may read (of one partner: batched per level), narrowed
-    by `flt`, in `order` (ties by id)."""
+    by `flt`, in `order` (ties by id); `count_too`: counted in the same statement where it can
+    be (`paginate`)."""
     stmt = filtered(ctx, ctx.authz.readable(ctx.viewer, Client), flt)
     keys = client_order(ctx, order)
     if partner_id is not None:
@@ -41,7 +43,9 @@ async def clients_page(
             (flt, order),
             descending=order.descending,
         )
-    return await paginate(ctx.reading, stmt, keys, args, descending=order.descending)
+    return await paginate(
+        ctx.reading, stmt, keys, args, descending=order.descending, count_too=count_too
+    )
 
 
 async def merchant_clients(ctx: Context) -> list[Client]:
