@@ -21,7 +21,7 @@ from strawberry.types.fields.resolver import StrawberryResolver
 
 from schema.audit import audit_mutations
 from schema.connections import direct_paged, only_paged
-from schema.execution import PartnerExecutionContext, Read, leaf_reads
+from schema.execution import AT_ONCE, PartnerExecutionContext, Read, leaf_reads
 from schema.limits import DEFAULT_LIMITS, Limits, limit_extensions, mask_errors
 from schema.money import SCALARS
 from schema.mutation import Mutation
@@ -178,6 +178,9 @@ def direct_resolvers(schema: strawberry.Schema, attributes: dict[int, Read] | No
             if field.extensions or field.arguments or gql_field.args:
                 continue
             gql_field.resolve = _direct(function, info.name if info else None, info_class, field)
+            at_once = AT_ONCE.get(function)
+            if at_once is not None and attributes is not None:
+                attributes[id(gql_field.resolve)] = at_once
             replaced += 1
     return replaced
 

@@ -17,6 +17,7 @@ from strawberry.types.arguments import StrawberryArgument
 from strawberry.types.field import StrawberryField
 
 from resolvers.pagination import MAX_PAGE_SIZE, Page, PageArgs
+from schema.execution import answers_at_once
 
 N = TypeVar("N")
 R = TypeVar("R")
@@ -59,6 +60,10 @@ class Edge(Generic[N]):
     _index: strawberry.Private[int]
 
 
+def _known_total(connection: Connection[Any]) -> int | None:
+    return connection._counted()
+
+
 @strawberry.type(description="A page of a list, with the list's size.")
 class Connection(Generic[N]):
     edges: list[Edge[N]] = strawberry.field(description="The items with their cursors.")
@@ -68,6 +73,7 @@ class Connection(Generic[N]):
     _counted: strawberry.Private[Callable[[], int | None]]
 
     @strawberry.field(description="All items of the list that the viewer may see.")
+    @answers_at_once(_known_total)
     def total_count(self) -> int:
         # At once when a batch already counted this list (a primed page), else awaited.
         counted = self._counted()

@@ -35,6 +35,21 @@ LEAF_READS = "shopiq-leaf-reads"
 
 Read = Callable[[Any], Any]
 Reads = dict[GraphQLObjectType, dict[str, Read]]
+# Resolver functions whose answer can often be read at once, with the read that gives it (None
+# when it cannot: the resolver then runs as usual). `answers_at_once` fills it.
+AT_ONCE: dict[Callable[..., Any], Read] = {}
+
+
+def answers_at_once(read: Read) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Marks a resolver (taking the source alone) whose answer `read` gives when it is already
+    known, such as a count a batch brought: the field is then a leaf read like a plain
+    attribute (`direct_resolvers` records it)."""
+
+    def mark(function: Callable[..., Any]) -> Callable[..., Any]:
+        AT_ONCE[function] = read
+        return function
+
+    return mark
 
 
 def leaf_reads(schema: GraphQLSchema, attributes: dict[int, Read]) -> int:

@@ -14,8 +14,9 @@ from hypothesis import given, settings
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.config import StrawberryConfig
 
-from schema.build import direct_resolvers, enum_names_by_value
-from schema.execution import PartnerExecutionContext, Read, leaf_reads
+from schema.build import build_schema, direct_resolvers, enum_names_by_value
+from schema.connections import Connection, PageInfo
+from schema.execution import LEAF_READS, PartnerExecutionContext, Read, leaf_reads
 
 
 @strawberry.enum
@@ -230,3 +231,27 @@ def test_a_middleware_sees_every_field() -> None:
     assert sorted(Seen.fields) == sorted(
         ["items", "name", "count", "ratio", "kind", "note", "flag", "shout", "name"]
     )
+
+
+def test_a_total_count_a_batch_brought_is_read_at_once() -> None:
+    """`totalCount` is a leaf read when its page already knows it (a batch counted the list)
+    and takes its resolver, which awaits the count, when it does not."""
+    schema = build_schema()
+    reads = schema._schema.extensions[LEAF_READS]
+    total = reads[schema._schema.type_map["TaskConnection"]]["totalCount"]
+
+    async def never() -> int:
+        raise AssertionError("a known count is not counted again")
+
+    def page(counted: int | None) -> Connection[Any]:
+        return Connection(
+            edges=[],
+            nodes=[],
+            page_info=PageInfo(has_next_page=False, has_previous_page=False, _cursors=[]),
+            _count=never,
+            _counted=lambda: counted,
+        )
+
+    assert total(page(7)) == 7
+    assert total(page(0)) == 0
+    assert total(page(None)) is None  # graphql-core's path: the resolver awaits the count
