@@ -31,7 +31,7 @@ import uvicorn
 from bench import earnings
 from bench.database import Backend, DatabaseError, fresh_database, resolve_url
 from bench.dataset import SAMPLE_SIZE, generate
-from bench.floor import measure_floors
+from bench.floor import floor_runs
 from bench.report import BenchResults, ScenarioResult, ThroughputResult, render
 from bench.runner import (
     LOOPBACK,
@@ -266,25 +266,27 @@ async def run(options: Options, command: str) -> BenchResults:
             target.url, secret, build_scenarios(world, tag="sql"), options.sql_requests
         )
 
-        _say("the floor: minimal hand-written SQL plus the same JSON (in-process)")
-        floors = await measure_floors(target.url, world, options.requests)
-
-        _say("latency over HTTP")
+        _say(
+            "latency over HTTP; the floor (minimal hand-written SQL plus the same JSON, "
+            "in-process) runs between its scenario's requests"
+        )
         scenarios = build_scenarios(world, tag="http")
-        # Everything built so far leaves the cyclic collector's view, so the client's own
-        # collections do not land inside measured requests (the server does the same).
-        gc.collect()
-        gc.freeze()
-        async with serve(target.url, secret) as base_url:
-            http = await measure_http(
-                base_url,
-                secret,
-                scenarios,
-                requests=options.requests,
-                warmup=options.warmup,
-                concurrency=options.concurrency,
-                time_limit=options.time_limit,
-            )
+        async with floor_runs(target.url, world) as floors_to_run:
+            # Everything built so far leaves the cyclic collector's view, so the client's own
+            # collections do not land inside measured requests (the server does the same).
+            gc.collect()
+            gc.freeze()
+            async with serve(target.url, secret) as base_url:
+                http, floors = await measure_http(
+                    base_url,
+                    secret,
+                    scenarios,
+                    requests=options.requests,
+                    warmup=options.warmup,
+                    concurrency=options.concurrency,
+                    time_limit=options.time_limit,
+                    floors=floors_to_run,
+                )
         throughput = await _throughput(options, target.url, secret, scenarios)
         if options.keep_database:
             _say(f"database kept: {target.description}")

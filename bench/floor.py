@@ -6,10 +6,11 @@ active access), which is what the policy filter decides for an owner."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
-import time
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -17,12 +18,12 @@ from sqlalchemy import bindparam, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bench.dataset import BenchWorld
-from bench.report import Latency
 from db.engine import create_engine
 from resolvers.dashboard import month_starts
 from resolvers.readiness import readiness
 
 Floor = Callable[[AsyncConnection, int], Awaitable[str]]
+FloorRun = Callable[[], Awaitable[str]]
 
 VISIBLE = (
     "c.partner_id = :p AND EXISTS (SELECT 1 FROM partner_accesses a WHERE a.client_id = c.id "
@@ -331,10 +332,11 @@ FLOORS: dict[str, Floor] = {
 }
 
 
-async def measure_floors(url: str, world: BenchWorld, requests: int) -> dict[str, Latency]:
-    """Each floor `requests` times after a few warm-up runs, on one open connection."""
+@asynccontextmanager
+async def floor_runs(url: str, world: BenchWorld) -> AsyncIterator[dict[str, FloorRun]]:
+    """Each floor as a call without arguments, on one open connection, for the signed-in
+    owner's partner, after a few warm-up runs."""
     engine = create_engine(url)
-    results: dict[str, Latency] = {}
     try:
         async with engine.connect() as conn:
             partner = (
@@ -343,15 +345,12 @@ async def measure_floors(url: str, world: BenchWorld, requests: int) -> dict[str
                     {"u": world.owner.user_id},
                 )
             ).scalar_one()
-            for key, floor in FLOORS.items():
+            runs: dict[str, FloorRun] = {
+                key: functools.partial(floor, conn, partner) for key, floor in FLOORS.items()
+            }
+            for run in runs.values():
                 for _ in range(5):
-                    await floor(conn, partner)
-                times = []
-                for _ in range(requests):
-                    started = time.perf_counter()
-                    await floor(conn, partner)
-                    times.append(time.perf_counter() - started)
-                results[key] = Latency.of(times)
+                    await run()
+            yield runs
     finally:
         await engine.dispose()
-    return results

@@ -11,7 +11,7 @@ import signal
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ import httpx
 from sqlalchemy import event
 
 from bench.dataset import BenchWorld
+from bench.floor import FloorRun
 from bench.http_client import Connection
 from bench.report import (
     FilterTiming,
@@ -327,20 +328,41 @@ async def measure_http(
     warmup: int,
     concurrency: int,
     time_limit: float,
+    floors: Mapping[str, FloorRun] | None = None,
     say: Say = _say,
-) -> dict[str, HttpResult]:
+) -> tuple[dict[str, HttpResult], dict[str, Latency]]:
     """For each scenario in order: `warmup` requests one at a time, then `requests` requests from
-    `concurrency` clients; a scenario stops early once `time_limit` seconds have passed."""
+    `concurrency` clients; a scenario stops early once `time_limit` seconds have passed. A
+    scenario with a floor in `floors` runs it once after each of its requests (one client) or
+    as many times right after them (several), and the floor's latencies come back beside the
+    scenarios': the two are measured side by side, so a machine whose speed drifts over the
+    run (a shared one) moves both alike, not only the one measured at the time."""
     results: dict[str, HttpResult] = {}
+    floor_latencies: dict[str, Latency] = {}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     timeout = httpx.Timeout(REQUEST_TIMEOUT)
     async with httpx.AsyncClient(
         base_url=base_url, trust_env=False, limits=limits, timeout=timeout
     ) as client:
         for scenario in scenarios:
+            floor = (floors or {}).get(scenario.key)
+            floor_times: list[float] = []
             result = await _scenario(
-                client, secret, scenario, requests, warmup, concurrency, time_limit
+                client,
+                secret,
+                scenario,
+                requests,
+                warmup,
+                concurrency,
+                time_limit,
+                floor=floor if concurrency == 1 else None,
+                floor_times=floor_times,
             )
+            if floor is not None and concurrency != 1:
+                for _ in range(result.requests):
+                    floor_times.append(await _timed(floor))
+            if floor_times:
+                floor_latencies[scenario.key] = Latency.of(floor_times)
             results[scenario.key] = result
             lat = result.latency
             say(
@@ -348,7 +370,13 @@ async def measure_http(
                 f"p50 {lat.p50 if lat else float('nan'):7.2f} ms  "
                 f"n {result.requests}  errors {result.failures}"
             )
-    return results
+    return results, floor_latencies
+
+
+async def _timed(run: FloorRun) -> float:
+    started = time.perf_counter()
+    await run()
+    return time.perf_counter() - started
 
 
 async def _scenario(
@@ -359,7 +387,11 @@ async def _scenario(
     warmup: int,
     concurrency: int,
     time_limit: float,
+    *,
+    floor: FloorRun | None = None,
+    floor_times: list[float],
 ) -> HttpResult:
+    """`floor`: run once after each measured request, its time added to `floor_times`."""
     headers = _headers(secret, scenario)
     deadline = time.perf_counter() + time_limit
     result = HttpResult(
@@ -404,6 +436,8 @@ async def _scenario(
             response = await client.post("/graphql", content=body, headers=headers)
             latencies.append(time.perf_counter() - started)
             note(response)
+            if floor is not None:
+                floor_times.append(await _timed(floor))
 
     started = time.perf_counter()
     async with asyncio.TaskGroup() as group:
