@@ -60,6 +60,8 @@ OTHER_FILTERS: tuple[tuple[Action, type[Any]], ...] = (
     ("read_members", Partner),
     ("onboard_client", Partner),
 )
+# Floor runs in a row between as many requests of their scenario (bench/floor.py).
+FLOOR_BLOCK = 10
 # Seconds between two throughput clients' first connections.
 ARRIVAL_GAP = 0.02
 
@@ -333,10 +335,11 @@ async def measure_http(
 ) -> tuple[dict[str, HttpResult], dict[str, Latency]]:
     """For each scenario in order: `warmup` requests one at a time, then `requests` requests from
     `concurrency` clients; a scenario stops early once `time_limit` seconds have passed. A
-    scenario with a floor in `floors` runs it once after each of its requests (one client) or
-    as many times right after them (several), and the floor's latencies come back beside the
-    scenarios': the two are measured side by side, so a machine whose speed drifts over the
-    run (a shared one) moves both alike, not only the one measured at the time."""
+    scenario with a floor in `floors` runs it as often as it sent requests, in blocks of
+    FLOOR_BLOCK between blocks of its requests (one client), or right after them (several), and
+    the floor's latencies come back beside the scenarios': the two are measured side by side,
+    so a machine whose speed drifts over the run (a shared one) moves both alike, while each
+    still runs several times in a row, as it would in a loop of its own."""
     results: dict[str, HttpResult] = {}
     floor_latencies: dict[str, Latency] = {}
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
@@ -373,6 +376,11 @@ async def measure_http(
     return results, floor_latencies
 
 
+async def _floor_block(run: FloorRun, times: list[float], count: int) -> None:
+    for _ in range(count):
+        times.append(await _timed(run))
+
+
 async def _timed(run: FloorRun) -> float:
     started = time.perf_counter()
     await run()
@@ -391,7 +399,8 @@ async def _scenario(
     floor: FloorRun | None = None,
     floor_times: list[float],
 ) -> HttpResult:
-    """`floor`: run once after each measured request, its time added to `floor_times`."""
+    """`floor`: run FLOOR_BLOCK times after every FLOOR_BLOCK measured requests (and after the
+    last), as many runs as requests, its times added to `floor_times`."""
     headers = _headers(secret, scenario)
     deadline = time.perf_counter() + time_limit
     result = HttpResult(
@@ -436,14 +445,17 @@ async def _scenario(
             response = await client.post("/graphql", content=body, headers=headers)
             latencies.append(time.perf_counter() - started)
             note(response)
-            if floor is not None:
-                floor_times.append(await _timed(floor))
+            if floor is not None and len(latencies) % FLOOR_BLOCK == 0:
+                await _floor_block(floor, floor_times, FLOOR_BLOCK)
 
     started = time.perf_counter()
     async with asyncio.TaskGroup() as group:
         for _ in range(concurrency):
             group.create_task(worker())
-    result.seconds = time.perf_counter() - started
+    # The requests' own time: the floor's blocks between them are left out.
+    result.seconds = time.perf_counter() - started - sum(floor_times)
+    if floor is not None:
+        await _floor_block(floor, floor_times, len(latencies) - len(floor_times))
     result.requests = len(latencies)
     result.latency = Latency.of(latencies) if latencies else None
     return result
