@@ -21,6 +21,7 @@ import secrets
 import shlex
 import sys
 from collections.abc import Sequence
+from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -35,6 +36,7 @@ from bench.floor import floor_runs
 from bench.report import BenchResults, ScenarioResult, ThroughputResult, render
 from bench.runner import (
     LOOPBACK,
+    combined,
     count_statements,
     measure_http,
     measure_throughput,
@@ -46,6 +48,8 @@ from db.engine import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "bench" / "results" / "latest.json"
+# Turns each server takes per number of clients in the throughput runs.
+THROUGHPUT_ROUNDS = 2
 
 FULL: dict[str, Any] = {
     "partners": 50,
@@ -364,7 +368,9 @@ async def _throughput(
     options: Options, url: str, secret: str, scenarios: Sequence[Scenario]
 ) -> list[ThroughputResult]:
     """Requests/s of one scenario for every (workers, clients) pair, one server per worker
-    count."""
+    count, all serving at once: for each number of clients the servers take turns, in
+    THROUGHPUT_ROUNDS slices each, so a machine whose speed drifts over the run (a shared one)
+    moves every worker count alike; an idle server costs nothing."""
     if options.throughput_seconds <= 0:
         return []
     scenario = next((s for s in scenarios if s.key == options.throughput_scenario), None)
@@ -372,22 +378,33 @@ async def _throughput(
         raise ValueError(f"--throughput-scenario: no scenario {options.throughput_scenario!r}")
     results: list[ThroughputResult] = []
     _say(f"throughput over HTTP: scenario {scenario.key}")
-    for workers in options.throughput_workers:
-        async with serve(url, secret, workers=workers) as base_url:
-            for clients in options.throughput_clients:
-                result = await measure_throughput(
-                    base_url,
-                    secret,
-                    scenario,
-                    workers=workers,
-                    concurrency=clients,
-                    seconds=options.throughput_seconds,
-                    warmup=2,
-                )
+    async with AsyncExitStack() as stack:
+        servers = {
+            workers: await stack.enter_async_context(serve(url, secret, workers=workers))
+            for workers in options.throughput_workers
+        }
+        for clients in options.throughput_clients:
+            parts: dict[int, list[ThroughputResult]] = {w: [] for w in servers}
+            latencies: dict[int, list[float]] = {w: [] for w in servers}
+            for _ in range(THROUGHPUT_ROUNDS):
+                for workers, base_url in servers.items():
+                    part = await measure_throughput(
+                        base_url,
+                        secret,
+                        scenario,
+                        workers=workers,
+                        concurrency=clients,
+                        seconds=options.throughput_seconds / THROUGHPUT_ROUNDS,
+                        warmup=2,
+                        latencies=latencies[workers],
+                    )
+                    parts[workers].append(part)
+            for workers in servers:
+                result = combined(parts[workers], latencies[workers])
                 results.append(result)
                 rps = result.rps or 0.0
                 _say(f"  {workers} worker(s), {clients:>2} clients: {rps:7.1f} req/s")
-    return results
+    return sorted(results, key=lambda r: (r.workers, r.concurrency))
 
 
 def main(argv: Sequence[str] | None = None) -> int:

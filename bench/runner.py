@@ -473,13 +473,16 @@ async def measure_throughput(
     concurrency: int,
     seconds: float,
     warmup: int,
+    latencies: list[float] | None = None,
 ) -> ThroughputResult:
     """`concurrency` clients, each on its own keep-alive connection (bench/http_client.py)
     sending the scenario's request as soon as its last answer came, for `seconds` after `warmup`
-    requests per client (every worker process warms up)."""
+    requests per client (every worker process warms up). `latencies` collects the good
+    answers' latencies, for `combined`."""
     headers = _headers(secret, scenario)
     body = _body(scenario, 0)
-    latencies: list[float] = []
+    latencies = [] if latencies is None else latencies
+    before = len(latencies)
     failures = 0
     first_error: str | None = None
     checked = CheckedAnswers()
@@ -522,13 +525,30 @@ async def measure_throughput(
     finally:
         for connection in connections:
             await connection.close()
+    mine = latencies[before:]
     return ThroughputResult(
         scenario=scenario.key,
         workers=workers,
         concurrency=concurrency,
-        requests=len(latencies),
+        requests=len(mine),
         seconds=elapsed,
         failures=failures,
-        latency=Latency.of(latencies) if latencies else None,
+        latency=Latency.of(mine) if mine else None,
         first_error=first_error,
+    )
+
+
+def combined(parts: Sequence[ThroughputResult], latencies: list[float]) -> ThroughputResult:
+    """One result of several runs of the same (scenario, workers, clients), whose good answers'
+    latencies are `latencies`: requests and seconds add up."""
+    first = parts[0]
+    return ThroughputResult(
+        scenario=first.scenario,
+        workers=first.workers,
+        concurrency=first.concurrency,
+        requests=sum(p.requests for p in parts),
+        seconds=sum(p.seconds for p in parts),
+        failures=sum(p.failures for p in parts),
+        latency=Latency.of(latencies) if latencies else None,
+        first_error=next((p.first_error for p in parts if p.first_error), None),
     )
