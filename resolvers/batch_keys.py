@@ -15,7 +15,10 @@ from typing import Any, Final, final
 from sqlalchemy import ARRAY, Boolean, ColumnElement, any_, bindparam
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import QueryableAttribute
+from sqlalchemy.sql import operators
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import Grouping, UnaryExpression
+from sqlalchemy.sql.operators import OperatorType
 from sqlalchemy.sql.visitors import InternalTraversal
 
 # The bind parameter that carries the keys of one batch into a cached statement.
@@ -45,6 +48,14 @@ class InBatch(ColumnElement[bool]):
 
     def __init__(self, column: ColumnElement[Any]) -> None:
         self.column = column
+
+    def self_group(self, against: OperatorType | None = None) -> ColumnElement[Any]:
+        # A predicate already, as a comparison is: a boolean-typed element beside another
+        # condition is otherwise wrapped as `(...) = 1` on SQLite, which no index serves.
+        return self
+
+    def _negate(self) -> ColumnElement[bool]:
+        return UnaryExpression(Grouping(self), operator=operators.inv, type_=Boolean())
 
 
 def in_keys(

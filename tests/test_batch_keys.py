@@ -4,12 +4,15 @@ one array parameter, so one statement text (and one prepared statement) serves e
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from db.models import Client, Store
+from db.enums import TaskStatus
+from db.models import Client, Store, Task
 from resolvers.batch_keys import BATCH, KEYS, in_keys
 from tests.conftest import World
 
@@ -53,6 +56,47 @@ async def test_on_postgresql_every_batch_size_sends_the_same_statement(
     else:
         assert "clients.id IN (" in sent[0]
         assert len(set(sent)) == 3  # one placeholder per key
+
+
+BESIDE = select(Task.id).where(in_keys(Task.client_id, BATCH), Task.status != TaskStatus.DONE)
+
+
+def test_beside_another_condition_it_is_a_plain_predicate() -> None:
+    """Not `(...) = 1` (SQLite) or `= true`: the database must see a comparison it can serve
+    from the key's index."""
+    lite = str(BESIDE.compile(dialect=sqlite.dialect()))
+    pg = str(BESIDE.compile(dialect=postgresql.dialect()))
+    assert f"WHERE tasks.client_id IN (__[POSTCOMPILE_{KEYS}]) AND tasks.status != ?" in lite
+    assert f"WHERE tasks.client_id = ANY (%({KEYS})s::INTEGER[]) AND tasks.status !=" in pg
+    negated = select(Task.id).where(~in_keys(Task.client_id, BATCH))
+    assert f"WHERE NOT (tasks.client_id IN (__[POSTCOMPILE_{KEYS}]))" in str(
+        negated.compile(dialect=sqlite.dialect())
+    )
+
+
+async def test_sqlite_finds_a_batchs_rows_through_the_keys_index(
+    backend: str, world: World, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    if backend != "sqlite":
+        pytest.skip("SQLite's query plan")
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((statement, parameters))
+
+    async with sessions() as session:
+        bind = (await session.connection()).sync_connection
+        assert bind is not None
+        event.listen(bind, "before_cursor_execute", record)
+        try:
+            await session.execute(BESIDE, {KEYS: sorted(world.clients.values())[:3]})
+        finally:
+            event.remove(bind, "before_cursor_execute", record)
+        (statement, parameters), *_ = sent
+        conn = await session.connection()
+        plan = (await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)).all()
+    details = [str(row[-1]) for row in plan]
+    assert any("SEARCH tasks USING INDEX" in d and "client_id" in d for d in details), details
 
 
 def test_each_dialect_renders_its_form() -> None:
