@@ -146,21 +146,15 @@ async def paginate(
     args: PageArgs,
     *,
     descending: bool = False,
-    count_too: bool = False,
 ) -> Page[T]:
     """One page of `stmt` (already filtered by policy) in `order`, which must end in a unique
     column (`descending`: the list runs from the largest key down, e.g. newest first). The total
-    count is a separate lazily run query, paid only when asked for; `count_too` (the caller
-    knows `totalCount` is selected) counts the list in the page's own statement instead when
-    no cursor narrows it (COUNT(*) OVER (): every row is numbered before LIMIT). `stmt` must
-    then give each row once (no DISTINCT), as the count's subquery would."""
+    count is a separate lazily run query, paid only when asked for."""
     args = args.validated()
     columns = sql_keys(order)
     keys = tuple_(*columns)
     extra = selected_keys(order)
-    counting = count_too and args.after is None and args.before is None
-    added = [*extra, func.count().over().label("page_total")] if counting else extra
-    page_stmt = stmt.add_columns(*added) if added else stmt
+    page_stmt = stmt.add_columns(*extra) if extra else stmt
     if args.after is not None:
         after = tuple_(*cursor_params(args.after, order))
         page_stmt = page_stmt.where(keys < after if descending else keys > after)
@@ -173,16 +167,10 @@ async def paginate(
     ascending = backwards == descending
     page_stmt = page_stmt.order_by(*(c.asc() if ascending else c.desc() for c in columns))
     page_stmt = page_stmt.limit(size + 1)
-    total: int | None = None
     async with sessions() as session:
         result = await session.execute(page_stmt)
-        if counting:
-            rows_read = result.all()
-            found = [(r[0], tuple(r[1:-1])) for r in rows_read]
-            total = int(rows_read[0][-1]) if rows_read else 0
-        elif extra:
-            found = [(r[0], tuple(r[1:])) for r in result.all()]
-        else:
+        found = [(r[0], tuple(r[1:])) for r in result.all()] if extra else None
+        if found is None:
             found = [(r, ()) for r in result.scalars().all()]
     has_more = len(found) > size
     found = found[:size]
@@ -192,8 +180,6 @@ async def paginate(
     cursors = LazyCursors(found, order)
 
     async def count() -> int:
-        if total is not None:
-            return total
         count_stmt = select(func.count()).select_from(stmt.order_by(None).subquery())
         async with sessions() as session:
             return int((await session.execute(count_stmt)).scalar_one())
@@ -204,7 +190,6 @@ async def paginate(
         has_next_page=has_more if not backwards else args.before is not None,
         has_previous_page=has_more if backwards else args.after is not None,
         count=count,
-        counted=lambda: total,
     )
 
 

@@ -25,11 +25,9 @@ async def clients_page(
     flt: ClientFilter | None,
     partner_id: int | None = None,
     order: ClientOrder = DEFAULT_ORDER,
-    count_too: bool = False,
 ) -> Page[Client]:
     """A page of the clients the viewer may read (of one partner: batched per level), narrowed
-    by `flt`, in `order` (ties by id); `count_too`: counted in the same statement where it can
-    be (`paginate`)."""
+    by `flt`, in `order` (ties by id)."""
     stmt = filtered(ctx, ctx.authz.readable(ctx.viewer, Client), flt)
     keys = client_order(ctx, order)
     if partner_id is not None:
@@ -43,9 +41,7 @@ async def clients_page(
             (flt, order),
             descending=order.descending,
         )
-    return await paginate(
-        ctx.reading, stmt, keys, args, descending=order.descending, count_too=count_too
-    )
+    return await paginate(ctx.reading, stmt, keys, args, descending=order.descending)
 
 
 async def merchant_clients(ctx: Context) -> list[Client]:

@@ -168,17 +168,8 @@ async def prime_client_tasks_pages(ctx: Context, client_ids: list[int], args: Pa
 
 
 async def tasks_page(
-    ctx: Context,
-    args: PageArgs,
-    flt: TaskFilter | None,
-    order: TaskOrder = SOONEST_DUE,
-    count_too: bool = False,
+    ctx: Context, args: PageArgs, flt: TaskFilter | None, order: TaskOrder = SOONEST_DUE
 ) -> Page[Task]:
     return await paginate(
-        ctx.reading,
-        _tasks_stmt(ctx, flt),
-        order.keys(),
-        args,
-        descending=order.descending,
-        count_too=count_too,
+        ctx.reading, _tasks_stmt(ctx, flt), order.keys(), args, descending=order.descending
     )

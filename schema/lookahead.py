@@ -71,11 +71,6 @@ def item_fields(info: Info) -> list[FieldNode]:
     return [*children(info, children(info, own, "edges"), "node"), *children(info, own, "nodes")]
 
 
-def counts_total(info: Info) -> bool:
-    """The connection being resolved selects its `totalCount` (not under @skip/@include)."""
-    return "totalCount" in selected(info, _raw(info).field_nodes)
-
-
 def selected(info: Info, nodes: Sequence[FieldNode]) -> set[str]:
     """The names of the fields selected under `nodes` (those under @skip/@include left out)."""
     return {

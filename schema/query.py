@@ -17,7 +17,6 @@ from schema.clients import Client, prime_clients
 from schema.connections import Connection, connection, to_connection
 from schema.info import Info
 from schema.jobs import JobQuery
-from schema.lookahead import counts_total
 from schema.partners import Partner
 from schema.relay import NODES, Node, from_global_id, id_of
 from schema.reports import ReportQuery
@@ -72,9 +71,7 @@ class Query(ReportQuery, WebhookQuery, JobQuery, BulkQuery):
     ) -> Connection[Client]:
         flt = filter.to_filter() if filter else None
         order = order_by.to_order() if order_by else DEFAULT_ORDER
-        rows = await queries.clients_page(
-            info.context, page, flt, order=order, count_too=counts_total(info)
-        )
+        rows = await queries.clients_page(info.context, page, flt, order=order)
         await prime_clients(info, rows.items)
         return to_connection(rows, Client.of)
 
@@ -96,8 +93,7 @@ class Query(ReportQuery, WebhookQuery, JobQuery, BulkQuery):
     ) -> Connection[Task]:
         flt = filter.to_filter() if filter else None
         order = order_by.to_order() if order_by else SOONEST_DUE
-        found = await tasks_page(info.context, page, flt, order, count_too=counts_total(info))
-        return to_connection(found, Task.of)
+        return to_connection(await tasks_page(info.context, page, flt, order), Task.of)
 
     @strawberry.field(description="A client; null when it does not exist or is not visible.")
     async def client(

@@ -419,27 +419,6 @@ async def test_a_zero_sized_page_is_empty_but_counts(
     assert connection["totalCount"] == len(expected)
 
 
-async def test_a_first_page_counts_its_list_in_its_own_statement(
-    gql: GraphQL, sessions: Sessions, extra: World, statements: list[str]
-) -> None:
-    """Without a cursor the page's statement counts the whole list as well (COUNT(*) OVER ());
-    after one it sees only the rest, and the list is counted by a statement of its own."""
-    expected = await visible(sessions, extra, OWNER)
-    statements.clear()
-    first = await page(gql, extra, OWNER, "root", first=2)
-    on_first = [s for s in statements if "FROM clients" in s]
-    statements.clear()
-    after = await page(gql, extra, OWNER, "root", first=2, after=first["pageInfo"]["endCursor"])
-    on_after = [s for s in statements if "FROM clients" in s]
-    assert first["totalCount"] == after["totalCount"] == len(expected)
-    assert len(on_first) == 1
-    assert "count(*) OVER ()" in on_first[0]
-    assert len(on_after) == 2
-    none = await page(gql, extra, OWNER, "root", first=2, filter={"search": "no such client"})
-    assert none["edges"] == []
-    assert none["totalCount"] == 0
-
-
 # --- filters --------------------------------------------------------------------------------
 
 
