@@ -362,8 +362,7 @@ async def measure_http(
                 floor_times=floor_times,
             )
             if floor is not None and concurrency != 1:
-                for _ in range(result.requests):
-                    floor_times.append(await _timed(floor))
+                await _floor_block(floor, floor_times, result.requests)
             if floor_times:
                 floor_latencies[scenario.key] = Latency.of(floor_times)
             results[scenario.key] = result
