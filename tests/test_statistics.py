@@ -46,11 +46,15 @@ async def test_the_read_filter_looks_accesses_up_by_client_and_partner(
     async with sessions() as session:
         if await _has_stats(session):  # as on a database nobody analyzed (rolled back)
             await session.execute(text("DELETE FROM sqlite_stat1"))
-        for table in ("partner_accesses", "assignments"):
-            # The partner_id index last in the schema: the order that lost (rolled back).
-            await session.execute(text(f"DROP INDEX ix_{table}_partner_id"))
+        for table, columns in (
+            ("partner_accesses", "partner_id"),
+            ("assignments", "partner_id_client_id"),
+        ):
+            # The index led by partner_id last in the schema: the order that lost (rolled back).
+            index = f"ix_{table}_{columns}"
+            await session.execute(text(f"DROP INDEX {index}"))
             await session.execute(
-                text(f"CREATE INDEX ix_{table}_partner_id ON {table} (partner_id)")
+                text(f"CREATE INDEX {index} ON {table} ({columns.replace('_id_', '_id, ')})")
             )
         viewer = await load_viewer(session, world.users[email])
         assert viewer is not None

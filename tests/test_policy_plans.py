@@ -1,0 +1,112 @@
+"""What PostgreSQL runs for the policy's lookups once a statement is prepared. asyncpg prepares
+every statement, and after five runs PostgreSQL plans it once for any parameter values (a
+generic plan): a status bound as a parameter could be any status, so the partial indexes on
+active accesses were out of its reach. The policy compares the status as a literal
+(db/models.py `PartnerAccess.live`), and a batch's tasks of the viewer's partner are one range
+of (client_id, partner_id). The pool keeps the connections it opens under load (db/engine.py)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select, text
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from db.engine import create_engine
+from db.models import Client, Task
+from policies import Authorizer, load_viewer
+from resolvers.batch_keys import BATCH, KEYS, in_keys
+from tests.conftest import World
+
+OWNER = "owner@northwind.test"
+
+
+async def test_the_access_status_is_compared_as_a_literal(
+    world: World, sessions: async_sessionmaker[AsyncSession], authz: Authorizer
+) -> None:
+    async with sessions() as session:
+        viewer = await load_viewer(session, world.users[OWNER])
+    assert viewer is not None
+    for model in (Client, Task):
+        stmt = select(model.id).where(authz.filter(viewer, "read", model))
+        for dialect in (postgresql.dialect(), sqlite.dialect()):  # type: ignore[no-untyped-call]
+            compiled = stmt.compile(dialect=dialect)
+            assert ".status = 'active'" in str(compiled), str(compiled)
+            assert "active" not in compiled.params.values()
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, list):
+        return "ARRAY[" + ",".join(str(int(v)) for v in value) + "]::integer[]"
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    return str(int(value))
+
+
+async def test_a_generic_plan_reads_accesses_in_force_and_the_partners_tasks_by_index(
+    backend: str, world: World, sessions: async_sessionmaker[AsyncSession], authz: Authorizer
+) -> None:
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL's prepared statements")
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((statement, parameters))
+
+    async with sessions() as session:
+        viewer = await load_viewer(session, world.users[OWNER])
+        assert viewer is not None
+        batch = select(Task.id).where(
+            in_keys(Task.client_id, BATCH), authz.filter(viewer, "read", Task)
+        )
+        bind = (await session.connection()).sync_connection
+        assert bind is not None
+        event.listen(bind, "before_cursor_execute", record)
+        try:
+            await session.execute(batch, {KEYS: sorted(world.clients.values())})
+        finally:
+            event.remove(bind, "before_cursor_execute", record)
+        (statement, parameters), *_ = sent
+        conn = await session.connection()
+        # The tables are small here: without this the planner would read them whole, whatever
+        # indexes it may use.
+        await conn.execute(text("SET LOCAL enable_seqscan = off"))
+        await conn.execute(text("SET LOCAL plan_cache_mode = force_generic_plan"))
+        await conn.exec_driver_sql(f"PREPARE policy_batch AS {statement}")
+        try:
+            args = ", ".join(_literal(v) for v in parameters)
+            rows = (await conn.exec_driver_sql(f"EXPLAIN EXECUTE policy_batch({args})")).all()
+        finally:
+            await conn.exec_driver_sql("DEALLOCATE policy_batch")
+    plan = "\n".join(str(row[0]) for row in rows)
+    assert "$1" in plan, plan  # generic: the keys are still a parameter
+    assert "ix_partner_accesses_live" in plan, plan
+    assert "ix_tasks_client_id_partner_id" in plan, plan
+
+
+async def test_the_pool_keeps_the_connections_a_busy_worker_opens(
+    backend: str, database_url: str
+) -> None:
+    """Sixteen requests at once, three times over: the same backends serve every round. With
+    ten kept and the rest closed on return, each round opened six new ones."""
+    if backend != "postgresql":
+        pytest.skip("PostgreSQL's connection pool")
+    engine = create_engine(database_url)
+
+    async def backend_pid() -> int:
+        async with engine.connect() as conn:
+            pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            await asyncio.sleep(0.05)  # held as a request would, so all sixteen overlap
+            return int(pid)
+
+    try:
+        pids: list[set[int]] = []
+        for _ in range(3):
+            pids.append(set(await asyncio.gather(*(backend_pid() for _ in range(16)))))
+    finally:
+        await engine.dispose()
+    assert all(len(round_) == 16 for round_ in pids)
+    assert pids[0] == pids[1] == pids[2]
