@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Coroutine, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, select
@@ -31,46 +32,55 @@ from db.money import InvoiceLine
 from policies import Authorizer, Viewer
 from policies.authorize import Action
 from resolvers.batch_keys import BATCH, KEYS, in_keys
-from resolvers.grouped_counts import StatementCache, cached_count_per_key
 from resolvers.nested_pages import NestedPages
 from resolvers.readiness import open_blocking_tasks_stmt
 from resolvers.relationship_loaders import RelationshipLoaders
 from resolvers.shared_loader import SharedLoader, clear_loaders
+from resolvers.statement_cache import StatementCache
 from resolvers.webhook_loaders import WebhookLoaders
 
 Arrange = Callable[[Sequence[Any], Sequence[Any]], list[Any]]
 Reading = Callable[[], AbstractAsyncContextManager[AsyncSession]]
 
-# The batch statements, built once per policy predicate (resolvers/grouped_counts.py): a batch
+# The batch statements, built once per policy predicate (resolvers/statement_cache.py): a batch
 # binds its keys to a statement whose cache key SQLAlchemy has already derived.
-_OPEN_TASK_COUNTS = cached_count_per_key(
-    Task, Task.client_id, lambda: [Task.status != TaskStatus.DONE]
-)
 _OPEN_BLOCKING_COUNTS = StatementCache(lambda policy: open_blocking_tasks_stmt(BATCH).where(policy))
 _BY_KEY: dict[tuple[type[Any], str], StatementCache] = {}
 _PERMITTED: dict[type[Any], StatementCache] = {}
 
 
-def _next_due_stmt(policy: ColumnElement[bool]) -> Select[Any]:
-    rank = (
-        func.row_number()
-        .over(partition_by=Task.client_id, order_by=(Task.due_date, Task.id))
-        .label("rank")
-    )
+@dataclass(frozen=True, slots=True)
+class OpenTasks:
+    """A client's open tasks that the viewer may see: how many, and the one due soonest."""
+
+    count: int
+    next_due: Task | None
+
+
+NO_OPEN_TASKS = OpenTasks(0, None)
+
+
+def _open_tasks_stmt(policy: ColumnElement[bool]) -> Select[Any]:
+    """Per client, its first open task (due soonest; undated ones last) with the number of open
+    tasks beside it: the count and the next due task of a page's clients in one statement."""
+    soonest = (Task.due_date.is_(None), Task.due_date, Task.id)
     ranked = (
-        select(Task.id, rank)
-        .where(
-            in_keys(Task.client_id, BATCH),
-            Task.status != TaskStatus.DONE,
-            Task.due_date.is_not(None),
-            policy,
+        select(
+            Task.id,
+            func.row_number().over(partition_by=Task.client_id, order_by=soonest).label("rank"),
+            func.count().over(partition_by=Task.client_id).label("open_tasks"),
         )
+        .where(in_keys(Task.client_id, BATCH), Task.status != TaskStatus.DONE, policy)
         .subquery()
     )
-    return select(Task).join(ranked, ranked.c.id == Task.id).where(ranked.c.rank == 1)
+    return (
+        select(Task, ranked.c.open_tasks)
+        .join(ranked, ranked.c.id == Task.id)
+        .where(ranked.c.rank == 1)
+    )
 
 
-_NEXT_DUE = StatementCache(_next_due_stmt)
+_OPEN_TASKS = StatementCache(_open_tasks_stmt)
 
 
 def _rows_by_key(model: type[Any], key: InstrumentedAttribute[Any]) -> StatementCache:
@@ -128,9 +138,8 @@ class Loaders:
         self.template = self._one(WorkflowTemplate, WorkflowTemplate.id)
         self.template_items = self._many(WorkflowTemplateItem, WorkflowTemplateItem.template_id)
         self.invoice_lines = self._many(InvoiceLine, InvoiceLine.invoice_id)
-        self.open_task_count = SharedLoader(self._count_open_tasks)
+        self.open_tasks = SharedLoader(self._open_tasks)
         self.open_blocking_count = SharedLoader(self._count_open_blocking)
-        self.next_due_task = SharedLoader(self._next_due_tasks)
         # Per audit event: may the viewer see its before/after values?
         self.audit_values = self._permitted(AuditEvent, "read_values")
         # Communication, support and documents (resolvers/relationship_loaders.py).
@@ -156,22 +165,20 @@ class Loaders:
             found = dict((await session.execute(stmt, {KEYS: keys})).all())
         return [int(found.get(k, 0)) for k in keys]
 
-    async def _count_open_tasks(self, client_ids: list[int]) -> list[int]:
-        """Open tasks the viewer can see (a merchant counts only the shared ones)."""
-        policy = self._authz.filter(self._viewer, "read", Task)
-        return await self._counts(_OPEN_TASK_COUNTS(policy), client_ids)
-
     async def _count_open_blocking(self, client_ids: list[int]) -> list[int]:
         policy = self._authz.filter(self._viewer, "read", Client)
         return await self._counts(_OPEN_BLOCKING_COUNTS(policy), client_ids)
 
-    async def _next_due_tasks(self, client_ids: list[int]) -> list[Task | None]:
-        """Per client, the visible open task due soonest: one windowed statement for all."""
-        stmt = _NEXT_DUE(self._authz.filter(self._viewer, "read", Task))
+    async def _open_tasks(self, client_ids: list[int]) -> list[OpenTasks]:
+        """Open tasks the viewer can see (a merchant: only the shared ones), per client."""
+        stmt = _OPEN_TASKS(self._authz.filter(self._viewer, "read", Task))
         async with self._sessions() as session:
-            rows = (await session.execute(stmt, {KEYS: client_ids})).scalars().all()
-        by_client = {t.client_id: t for t in rows}
-        return [by_client.get(k) for k in client_ids]
+            rows = (await session.execute(stmt, {KEYS: client_ids})).all()
+        found = {
+            task.client_id: OpenTasks(int(count), task if task.due_date is not None else None)
+            for task, count in rows
+        }
+        return [found.get(k, NO_OPEN_TASKS) for k in client_ids]
 
     def _permitted(self, model: type[Any], action: Action) -> SharedLoader[int, bool]:
         """Per id: does the viewer hold `action` on that row? One statement per batch."""

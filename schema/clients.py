@@ -14,6 +14,7 @@ from resolvers import access_queries, queries
 from resolvers import readiness as launch_rules
 from resolvers.audit_queries import audit_page
 from resolvers.billing_queries import client_invoices_page, client_terms_page
+from resolvers.loaders import OpenTasks
 from resolvers.pagination import PageArgs
 from resolvers.problems import InputError
 from resolvers.task_queries import CHECKLIST, TASKS, client_tasks_page, prime_client_tasks_pages
@@ -64,9 +65,17 @@ _AHEAD: dict[str, tuple[str, ...]] = {
     "store": ("store_by_client",),
     "launchReadiness": ("store_by_client", "open_blocking_count"),
     "assignees": ("assignments_by_client",),
-    "openTaskCount": ("open_task_count",),
-    "nextDueTask": ("next_due_task",),
+    "openTaskCount": ("open_tasks",),
+    "nextDueTask": ("open_tasks",),
 }
+
+
+def _open_count(found: OpenTasks) -> int:
+    return found.count
+
+
+def _next_due(found: OpenTasks) -> Task | None:
+    return Task.maybe(found.next_due)
 
 
 async def prime_clients(info: Info, rows: list[models.Client]) -> None:
@@ -211,11 +220,11 @@ class Client(RowType, Node, ClientRelationship):
 
     @strawberry.field(description="Open tasks the viewer may see.")
     def open_task_count(self, info: Info) -> int:
-        return loaded(info.context.loaders.open_task_count, self._row.id, int)
+        return loaded(info.context.loaders.open_tasks, self._row.id, _open_count)
 
     @strawberry.field(description="The open task due soonest, among those the viewer may see.")
     def next_due_task(self, info: Info) -> Task | None:
-        return loaded(info.context.loaders.next_due_task, self._row.id, Task.maybe)
+        return loaded(info.context.loaders.open_tasks, self._row.id, _next_due)
 
     @strawberry.field(description="Whether the store can launch, and what blocks it.")
     def launch_readiness(self, info: Info) -> LaunchReadiness:
