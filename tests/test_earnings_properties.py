@@ -332,7 +332,9 @@ async def test_the_reports_equal_the_ledger_under_any_stream(
             if c.currency == currency and c.status != CommissionStatus.REVERSED
         )
         assert pending + approved + paid == standing >= 0
-        assert approved >= in_payout
+        # A DUE payout holds a positive amount; what is approved beside it may be negative: the
+        # approved reversal of a commission already paid waits to net in the next payout.
+        assert in_payout >= 0
 
     profitability = report["profitability"]
     assert profitability["totalCount"] == len(profitability["nodes"]) > 0
