@@ -101,8 +101,10 @@ class PartnerMember(Timestamps, Base):
 
 
 class Client(Timestamps, Base):
-    """One merchant business = one ShopIQ account. partner_id is the current partner, kept for
-    listing a partner's book; whether that partner may see the client is PartnerAccess's call."""
+    """One merchant business = one ShopIQ account. partner_id is the current partner: set when an
+    access is activated, cleared when it ends (resolvers/access.py). Whether that partner may
+    see the client is PartnerAccess's call; the policy compares both, so that a partner's list
+    of clients is read from its own rows (policies/authorization.polar "partner_book")."""
 
     __tablename__ = "clients"
 

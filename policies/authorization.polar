@@ -109,11 +109,11 @@ has_permission(viewer: Viewer, "read", partner: Partner) if
 resource Client {
   permissions = ["read", "manage_tasks", "update_store", "launch", "assign",
                  "manage_merchants", "create_access_code"];
-  roles = ["partner_staff", "partner_manager", "implementer", "implementation_manager",
-           "merchant_owner", "merchant_staff", "platform_staff"];
+  roles = ["partner_staff", "partner_book", "partner_manager", "implementer",
+           "implementation_manager", "merchant_owner", "merchant_staff", "platform_staff"];
 
   # Whoever works on the client for its partner sees it, whatever the access's scope.
-  "read" if "partner_staff";
+  "read" if "partner_book";
   # The implementation work needs a scope that covers it (FULL or IMPLEMENTATION).
   "manage_tasks" if "implementer";
   "update_store" if "implementer";
@@ -129,6 +129,16 @@ resource Client {
 # Partner staff: owners, admins and managers of a partner serving the client, assigned specialists.
 has_role(viewer: Viewer, "partner_staff", client: Client) if
   membership in viewer.memberships and
+  works_on(membership, client);
+
+# The same staff, reading the client itself. A client's current partner is its access's partner
+# whenever that access is active (activating an access sets it, ending one clears it), so
+# comparing it too changes no answer: it lets a list of clients start from its partner's own
+# instead of every client. Rows reached through a client (its store) ask "partner_staff", which
+# a filter turns into a lookup of the access by their client_id alone.
+has_role(viewer: Viewer, "partner_book", client: Client) if
+  membership in viewer.memberships and
+  client.partner_id = membership.partner_id and
   works_on(membership, client);
 
 # Partner managers: owners, admins and managers of a partner serving the client.
@@ -163,7 +173,9 @@ resource Store {
   permissions = ["read", "update"];
   relations = { client: Client };
   # Whoever sees a client sees its store; whoever may update the store works on the client.
-  "read" if "read" on "client";
+  "read" if "partner_staff" on "client";
+  "read" if "merchant_staff" on "client";
+  "read" if "platform_staff" on "client";
   "update" if "update_store" on "client";
 }
 

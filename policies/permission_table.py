@@ -226,7 +226,12 @@ async def _seed(session: AsyncSession) -> World:
         partner = bluefin if seated == "outsider" else northwind
         client = await add(
             models.Client(
-                business_name=name, contact_email="x@example.test", country="US", currency="USD"
+                # The current partner is the one whose access is active (resolvers/access.py).
+                partner_id=partner.id if access == AccessStatus.ACTIVE else None,
+                business_name=name,
+                contact_email="x@example.test",
+                country="US",
+                currency="USD",
             )
         )
         access_row = await add(

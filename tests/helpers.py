@@ -6,8 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import inspect
+from sqlalchemy import func, inspect, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from db.enums import AccessStatus
+from db.models import Client, PartnerAccess
 from resolvers.dns_check import DnsLookupError
 from schema.relay import from_global_id, to_global_id
 
@@ -73,3 +76,22 @@ class FakeDns:
         self.hosts.clear()
         self.failure = None
         self.asked.clear()
+
+
+async def assert_current_partners_follow_accesses(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    """Every client with an active access names that access's partner as its current partner:
+    the policy compares both when a partner's staff read a client (policies/authorization.polar
+    "partner_book")."""
+    async with sessions() as session:
+        astray = await session.scalar(
+            select(func.count())
+            .select_from(PartnerAccess)
+            .join(Client, Client.id == PartnerAccess.client_id)
+            .where(
+                PartnerAccess.status == AccessStatus.ACTIVE,
+                Client.partner_id.is_distinct_from(PartnerAccess.partner_id),
+            )
+        )
+    assert astray == 0

@@ -15,7 +15,7 @@ from db.base import utcnow
 from db.enums import AccessScope, AccessStatus, ClientUserStatus
 from db.models import ClientUser, PartnerAccess, Task, User
 from tests.conftest import GraphQL, World
-from tests.helpers import codes, db_id, gid
+from tests.helpers import assert_current_partners_follow_accesses, codes, db_id, gid
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -393,6 +393,7 @@ async def test_request_approve_flow(gql: GraphQL, sessions: Sessions, world: Wor
         gql, LUMEN_OWNER, COMPLETE, id=gid("Task", open_shared.id), v=open_shared.version
     )
     assert codes(tick["completeTask"]) == [(["input", "taskId"], "FORBIDDEN")]
+    await assert_current_partners_follow_accesses(sessions)
 
 
 async def test_decline(gql: GraphQL, sessions: Sessions, world: World) -> None:
@@ -504,6 +505,7 @@ async def test_access_code_is_one_time_hashed_and_scoped(
         accessCode=code,
     )
     assert codes(again) == [(["input", "accessCode"], "INVALID")]
+    await assert_current_partners_follow_accesses(sessions)
 
 
 async def test_an_expired_code_is_refused(gql: GraphQL, sessions: Sessions, world: World) -> None:
@@ -534,6 +536,7 @@ async def test_the_partner_ends_its_own_access(
     assert ended["access"]["status"] == "ENDED"
     tasks = await lumen_tasks(sessions, world)
     assert (await probe(gql, world, NW_SPECIALIST, tasks[0].id))["client"] is None
+    await assert_current_partners_follow_accesses(sessions)
 
 
 # --- Onboarding an existing account -------------------------------------------------------------
@@ -591,6 +594,7 @@ async def test_onboarding_an_existing_account_waits_for_its_acceptance(
     assert "Harbor Coffee Roasters" in {n["businessName"] for n in clients["clients"]["nodes"]}
     twice = await mutate(gql, HARBOR_OWNER, ACCEPT, merchantUserId=pending["invitation"]["id"])
     assert codes(twice) == [(["input", "merchantUserId"], "FORBIDDEN")]
+    await assert_current_partners_follow_accesses(sessions)
 
 
 # --- Merchant staff -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Column, Connection, MetaData, String, inspect
+from sqlalchemy import Column, Connection, MetaData, String, inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from db import (
@@ -182,3 +182,50 @@ def test_token_for_a_known_email_is_valid(cli_db: Path, capsys: pytest.CaptureFi
     assert main(["token", "Owner@Northwind.test", "--ttl", "60"]) == 0
     token = capsys.readouterr().out.strip()
     assert read_token(dev_secret(cli_db), token)[0] == user_ids(cli_db)["owner@northwind.test"]
+
+
+async def test_the_repair_names_each_clients_active_partner_as_its_current_one(
+    tmp_path: Path,
+) -> None:
+    """0021: a client whose access is active but whose current partner is missing or another
+    gets the access's partner (and a new version); a client whose access ended keeps its own."""
+    eng = create_engine(f"sqlite+aiosqlite:///{tmp_path / 'repair.db'}")
+    now = "2026-01-01 00:00:00"
+    try:
+        await migrate.upgrade(eng, "0020_live_access_task_indexes")
+        async with eng.begin() as conn:
+            for pid in (1, 2):
+                await conn.execute(
+                    text(
+                        "INSERT INTO partners (id, name, slug, tier, version, created_at,"
+                        " updated_at) VALUES (:id, 'P', :slug, 'registered', 1, :now, :now)"
+                    ),
+                    {"id": pid, "slug": f"p{pid}", "now": now},
+                )
+            # client: (current partner, access partner, access status)
+            rows = {1: (None, 1, "active"), 2: (2, 1, "active"), 3: (2, 1, "ended")}
+            for cid, (current, partner, status) in rows.items():
+                await conn.execute(
+                    text(
+                        "INSERT INTO clients (id, partner_id, business_name, contact_email,"
+                        " country, currency, status, version, created_at, updated_at) VALUES"
+                        " (:id, :p, 'C', 'c@example.test', 'US', 'USD', 'live', 1, :now, :now)"
+                    ),
+                    {"id": cid, "p": current, "now": now},
+                )
+                await conn.execute(
+                    text(
+                        "INSERT INTO partner_accesses (partner_id, client_id, status, scope,"
+                        " requested_at, version, created_at, updated_at) VALUES"
+                        " (:p, :c, :s, 'full', :now, 1, :now, :now)"
+                    ),
+                    {"p": partner, "c": cid, "s": status, "now": now},
+                )
+        await migrate.upgrade(eng)
+        async with eng.connect() as conn:
+            found = (
+                await conn.execute(text("SELECT id, partner_id, version FROM clients ORDER BY id"))
+            ).all()
+        assert [tuple(r) for r in found] == [(1, 1, 2), (2, 1, 2), (3, 2, 1)]
+    finally:
+        await eng.dispose()
