@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import func, inspect, select
+from sqlalchemy import Executable, event, func, inspect, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.enums import AccessStatus
@@ -95,3 +95,23 @@ async def assert_current_partners_follow_accesses(
             )
         )
     assert astray == 0
+
+
+async def as_sent(
+    session: AsyncSession, stmt: Executable, params: dict[str, Any]
+) -> tuple[str, Any]:
+    """Executes `stmt` and returns the SQL text and parameters the driver was given (to EXPLAIN
+    what the database really runs)."""
+    sent: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        sent.append((statement, parameters))
+
+    bind = (await session.connection()).sync_connection
+    assert bind is not None
+    event.listen(bind, "before_cursor_execute", record)
+    try:
+        await session.execute(stmt, params)
+    finally:
+        event.remove(bind, "before_cursor_execute", record)
+    return sent[0]

@@ -4,10 +4,8 @@ one array parameter, so one statement text (and one prepared statement) serves e
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -15,6 +13,7 @@ from db.enums import TaskStatus
 from db.models import Client, Store, Task
 from resolvers.batch_keys import BATCH, KEYS, in_keys
 from tests.conftest import World
+from tests.helpers import as_sent
 
 BY_ID = select(Client.business_name).where(in_keys(Client.id, BATCH)).order_by(Client.id)
 
@@ -79,20 +78,9 @@ async def test_sqlite_finds_a_batchs_rows_through_the_keys_index(
 ) -> None:
     if backend != "sqlite":
         pytest.skip("SQLite's query plan")
-    sent: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        sent.append((statement, parameters))
-
     async with sessions() as session:
-        bind = (await session.connection()).sync_connection
-        assert bind is not None
-        event.listen(bind, "before_cursor_execute", record)
-        try:
-            await session.execute(BESIDE, {KEYS: sorted(world.clients.values())[:3]})
-        finally:
-            event.remove(bind, "before_cursor_execute", record)
-        (statement, parameters), *_ = sent
+        keys = sorted(world.clients.values())[:3]
+        statement, parameters = await as_sent(session, BESIDE, {KEYS: keys})
         conn = await session.connection()
         plan = (await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)).all()
     details = [str(row[-1]) for row in plan]

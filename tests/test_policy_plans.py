@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import event, select, text
+from sqlalchemy import select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,6 +20,7 @@ from db.models import Client, Task
 from policies import Authorizer, load_viewer
 from resolvers.batch_keys import BATCH, KEYS, in_keys
 from tests.conftest import World
+from tests.helpers import as_sent
 
 OWNER = "owner@northwind.test"
 
@@ -51,25 +52,14 @@ async def test_a_generic_plan_reads_accesses_in_force_and_the_partners_tasks_by_
 ) -> None:
     if backend != "postgresql":
         pytest.skip("PostgreSQL's prepared statements")
-    sent: list[tuple[str, Any]] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        sent.append((statement, parameters))
-
     async with sessions() as session:
         viewer = await load_viewer(session, world.users[OWNER])
         assert viewer is not None
         batch = select(Task.id).where(
             in_keys(Task.client_id, BATCH), authz.filter(viewer, "read", Task)
         )
-        bind = (await session.connection()).sync_connection
-        assert bind is not None
-        event.listen(bind, "before_cursor_execute", record)
-        try:
-            await session.execute(batch, {KEYS: sorted(world.clients.values())})
-        finally:
-            event.remove(bind, "before_cursor_execute", record)
-        (statement, parameters), *_ = sent
+        keys = sorted(world.clients.values())
+        statement, parameters = await as_sent(session, batch, {KEYS: keys})
         conn = await session.connection()
         # The tables are small here: without this the planner would read them whole, whatever
         # indexes it may use. Without the partner_id-only index (rolled back), the partner's
