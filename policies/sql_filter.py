@@ -9,7 +9,7 @@ unrecognised raises `UnsupportedFilterError`, so a policy we cannot express fail
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -34,6 +34,8 @@ _COMPARISONS: dict[str, Callable[[Any, Any], Any]] = {
     "Gt": lambda a, b: a > b,
     "Geq": lambda a, b: a >= b,
 }
+# Polar's filter classes carry no annotations.
+_new_condition: Callable[[Any, str, Any], Condition] = Condition
 _MIRROR = {"Eq": "Eq", "Neq": "Neq", "Lt": "Gt", "Leq": "Geq", "Gt": "Lt", "Geq": "Leq"}
 
 
@@ -73,10 +75,86 @@ def compile_filter(data_filter: DataFilter) -> ColumnElement[bool]:
         plan.edges[rel.left].append(_Edge(rel.right, spec.my_field, spec.other_field))
     if data_filter.conditions:  # no disjunct at all is simply "nothing"
         _refuse_bare_relations(plan, data_filter)
-    disjuncts = [_conjunction(plan, conj) for conj in data_filter.conditions]
+    disjuncts = [_conjunction(plan, conj) for conj in merge_alike(data_filter.conditions)]
     if not disjuncts:
         return false()
     return or_(*disjuncts) if len(disjuncts) > 1 else disjuncts[0]
+
+
+def merge_alike(disjuncts: list[list[Condition]]) -> list[list[Condition]]:
+    """The disjuncts, those alike but for the value one column equals merged into one that asks
+    the column IN every such value: (C and x = a) or (C and x = b) is C and x IN (a, b), C the same
+    conditions on the same rows. Polar answers `x in [...]` with one disjunct per value (an
+    access scope that covers the implementation: full, or implementation); compiled apart, each
+    repeats the same EXISTS, and PostgreSQL reads the same index once per disjunct."""
+    merged = [list(conj) for conj in disjuncts]
+    while (pair := _alike_pair(merged)) is not None:
+        (first, first_at), (second, second_at) = pair
+        column = _oriented(merged[first][first_at])[0]
+        values = [*_choice(merged[first][first_at]), *_choice(merged[second][second_at])]
+        merged[first][first_at] = _new_condition(column, "In", list(dict.fromkeys(values)))
+        del merged[second]
+    return merged
+
+
+def _alike_pair(
+    disjuncts: list[list[Condition]],
+) -> tuple[tuple[int, int], tuple[int, int]] | None:
+    """(disjunct, condition) twice: two disjuncts equal but for the values of that condition."""
+    seen: dict[tuple[Any, ...], tuple[int, int]] = {}
+    for index, conj in enumerate(disjuncts):
+        keys = [_key(c) for c in conj]
+        for position, cond in enumerate(conj):
+            values = _choice(cond)
+            if not values:
+                continue
+            rest = Counter(keys[:position] + keys[position + 1 :])
+            alike = (keys[position][0], type(values[0]), frozenset(rest.items()))
+            found = seen.setdefault(alike, (index, position))
+            if found[0] != index:
+                return found, (index, position)
+    return None
+
+
+def _choice(cond: Condition) -> list[Any]:
+    """The values a `column = value` or `column IN values` condition allows, when they are plain
+    scalars that IN compares as = does (not None: = None means IS NULL); else none."""
+    left, op, right = _oriented(cond)
+    if not isinstance(left, Projection) or isinstance(right, Projection):
+        return []
+    values = right if op == "In" else [right] if op == "Eq" else None
+    if not isinstance(values, list | tuple):
+        return []
+    kinds = {type(v) for v in values}  # one kind: True and 1 are one value to Python
+    return list(values) if len(kinds) == 1 and kinds <= {bool, int, str} else []
+
+
+def _key(cond: Condition) -> tuple[Any, ...]:
+    """A hashable identity of a condition: (the column it constrains, operator, value)."""
+    left, op, right = _oriented(cond)
+    return (_side(left), op, _side(right))
+
+
+def _oriented(cond: Condition) -> tuple[Any, str, Any]:
+    """The condition with its column on the left where it has one (`'full' = scope` is
+    `scope = 'full'`); In and Nin keep their sides (a value in a column is not supported)."""
+    if (
+        not isinstance(cond.left, Projection)
+        and isinstance(cond.right, Projection)
+        and cond.cmp in _MIRROR
+    ):
+        return cond.right, _MIRROR[cond.cmp], cond.left
+    return cond.left, cond.cmp, cond.right
+
+
+def _side(side: Any) -> tuple[Any, ...]:
+    if isinstance(side, Projection):
+        return ("column", side.source, side.field)
+    if isinstance(side, list | tuple | set | frozenset):
+        return ("values", tuple(_side(v) for v in side))
+    if isinstance(side, bool | int | str | float) or side is None:
+        return ("value", type(side), side)
+    return ("object", id(side))  # the same object only
 
 
 def _conjunction(plan: _Plan, conditions: Iterable[Condition]) -> ColumnElement[bool]:

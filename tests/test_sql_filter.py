@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from oso import Oso
 from polar.data.filter import Condition, DataFilter, Projection
 from polar.data.filter import Relation as FilterRelation
@@ -470,6 +472,125 @@ def test_or_of_ands_across_relations(db: Connection) -> None:
         [PET_OWNER, PET_TOYS],
     )
     assert run(db, filter_) == [10, 11, 12]
+
+
+# --- Disjuncts alike but for one value become one IN ---------------------------------------------
+
+
+def test_disjuncts_alike_but_for_one_value_become_one_in(db: Connection) -> None:
+    # What Polar answers for `pet.kind in ["dog", "cat"] and pet.age > 2`: one disjunct a value.
+    filter_ = data_filter(
+        Pet,
+        [
+            [cond(col(Pet, "kind"), "Eq", "dog"), cond(col(Pet, "age"), "Gt", 2)],
+            [cond(col(Pet, "age"), "Gt", 2), cond("cat", "Eq", col(Pet, "kind"))],
+        ],
+    )
+    assert run(db, filter_) == [11, 13]
+    text = sql_of(filter_, "postgresql")
+    assert " OR " not in text
+    assert "pets.kind IN ('dog', 'cat')" in text
+
+
+def test_alike_disjuncts_over_a_relation_ask_for_one_related_row(db: Connection) -> None:
+    # Owners with a pet that is a dog or a cat: one EXISTS over pets, not one per kind.
+    filter_ = data_filter(
+        Owner,
+        [
+            [cond(col(Pet, "kind"), "Eq", "dog"), cond(col(Pet, "age"), "Gt", 2)],
+            [cond(col(Pet, "kind"), "Eq", "cat"), cond(col(Pet, "age"), "Gt", 2)],
+            [cond(col(Pet, "kind"), "In", ["dog", "cat"]), cond(col(Pet, "age"), "Gt", 2)],
+        ],
+        [OWNER_PETS],
+    )
+    assert run(db, filter_) == [1, 3]
+    text = sql_of(filter_, "postgresql")
+    assert text.count("EXISTS") == 1
+    assert "pets_1.kind IN ('dog', 'cat')" in text
+
+
+def test_disjuncts_that_differ_in_two_conditions_stay_apart(db: Connection) -> None:
+    # (dog and 7) or (cat and 1) is max alone; kind IN (dog, cat) and age IN (7, 1) would add rex.
+    filter_ = data_filter(
+        Pet,
+        [
+            [cond(col(Pet, "kind"), "Eq", "dog"), cond(col(Pet, "age"), "Eq", 7)],
+            [cond(col(Pet, "kind"), "Eq", "cat"), cond(col(Pet, "age"), "Eq", 1)],
+        ],
+    )
+    assert run(db, filter_) == [13]
+
+
+def test_equality_with_none_is_not_merged_into_in(db: Connection) -> None:
+    # kind = None is IS NULL (ivy); IN (NULL, 'dog') would never match her.
+    filter_ = data_filter(
+        Pet, [[cond(col(Pet, "kind"), "Eq", None)], [cond(col(Pet, "kind"), "Eq", "dog")]]
+    )
+    assert run(db, filter_) == [10, 12, 13]
+
+
+def test_alike_disjuncts_on_different_rows_of_a_relation_stay_apart(db: Connection) -> None:
+    # A red-toy pet or a blue-toy pet is one EXISTS with IN: the toy is one row in each disjunct.
+    # But a disjunct that also asks something of the owner is not alike the one that does not.
+    filter_ = data_filter(
+        Pet,
+        [
+            [cond(col(Toy, "color"), "Eq", "red"), cond(col(Owner, "name"), "Eq", "cat")],
+            [cond(col(Toy, "color"), "Eq", "blue")],
+        ],
+        [PET_TOYS, PET_OWNER],
+    )
+    assert run(db, filter_) == [11, 12, 13]
+
+
+_VOCABULARY: list[Condition] = [
+    cond(col(Pet, "kind"), "Eq", "dog"),
+    cond(col(Pet, "kind"), "Eq", "cat"),
+    cond(col(Pet, "kind"), "Eq", None),
+    cond("dog", "Eq", col(Pet, "kind")),
+    cond(col(Pet, "kind"), "In", ["cat", "dog"]),
+    cond(col(Pet, "age"), "Eq", 1),
+    cond(col(Pet, "age"), "Eq", 7),
+    cond(col(Pet, "age"), "Gt", 2),
+    cond(col(Pet, "age"), "In", [3, 5]),
+    cond(col(Toy, "color"), "Eq", "red"),
+    cond(col(Toy, "color"), "Eq", "blue"),
+    cond(col(Owner, "name"), "Eq", "ann"),
+    cond(col(Owner, "active"), "Eq", True),
+    cond(col(Owner, "rank"), "Eq", 1),
+]
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.lists(st.sampled_from(_VOCABULARY), min_size=1, max_size=3), min_size=1, max_size=5)
+)
+def test_merging_alike_disjuncts_never_changes_the_rows(
+    db: Connection, disjuncts: list[list[Condition]]
+) -> None:
+    # The rows of the whole filter are the union of each disjunct's own (which has nothing to
+    # merge), whatever Polar's disjuncts look like.
+    whole = run(db, data_filter(Pet, disjuncts, _relations_of(disjuncts)))
+    each = {
+        pet
+        for conj in disjuncts
+        for pet in run(db, data_filter(Pet, [conj], _relations_of([conj])))
+    }
+    assert whole == sorted(each)
+
+
+def _relations_of(disjuncts: list[list[Condition]]) -> list[FilterRelation]:
+    """The relations the conditions reach (one only required to exist is refused)."""
+    types = {
+        side.source
+        for conj in disjuncts
+        for c in conj
+        for side in (c.left, c.right)
+        if isinstance(side, Projection)
+    }
+    return [r for r in (PET_TOYS, PET_OWNER) if r.right in types]
 
 
 # --- Relations become correlated EXISTS ---------------------------------------------------------
