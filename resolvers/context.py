@@ -64,7 +64,16 @@ class Context:
         async with self._lock:
             if self._session is None:
                 self._session = (self.reads or self.sessions)()
-            yield self._session
+            session = self._session
+            try:
+                yield session
+            except BaseException:
+                # A statement that failed or was cancelled midway (graphql-core cancels the other
+                # fields of a parent when one fails) can leave the session's connection unusable
+                # until a rollback; the reads still to come get a fresh session instead.
+                self._session = None
+                await asyncio.shield(session.close())
+                raise
 
     async def end(self) -> None:
         """The request is answered: close the read session and empty the loaders (what they
