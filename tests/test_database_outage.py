@@ -5,6 +5,7 @@ connections are invalidated; pool_pre_ping tests each before use)."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 import schema.viewer
+from db.engine import create_engine
 from db.models import Task
 from resolvers import tasks as task_service
 from tests.conftest import World, token_for
@@ -172,3 +174,28 @@ async def test_not_ready_while_the_database_refuses_then_ready_again(
     back = await http.post("/graphql", json={"query": VIEWER}, headers=bearer(world))
     assert back.status_code == 200
     assert back.json()["data"]["viewer"]["memberships"]
+
+
+async def test_pooled_connections_the_server_ended_are_replaced_before_use(
+    admin: AsyncEngine, database_url: str
+) -> None:
+    """A database restart ends every pooled connection while it sits idle; the next requests get
+    working ones, none of them an error (each checkout is pinged first: db/engine.py)."""
+    engine = create_engine(database_url)
+
+    async def held() -> int:
+        async with engine.connect() as conn:
+            pid = int((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+            await asyncio.sleep(0.05)  # all three at once: three pooled connections
+            return pid
+
+    try:
+        before = set(await asyncio.gather(held(), held(), held()))
+        assert len(before) == 3
+        for pid in before:
+            await terminate(admin, pid)
+        after = set(await asyncio.gather(held(), held(), held()))
+        assert len(after) == 3
+        assert not after & before
+    finally:
+        await engine.dispose()
