@@ -149,7 +149,8 @@ async def paginate(
 ) -> Page[T]:
     """One page of `stmt` (already filtered by policy) in `order`, which must end in a unique
     column (`descending`: the list runs from the largest key down, e.g. newest first). The total
-    count is a separate lazily run query, paid only when asked for."""
+    count is a separate lazily run query, paid only when asked for and when the page does not
+    hold the whole list already (no cursor and no more rows: its length is the count)."""
     args = args.validated()
     columns = sql_keys(order)
     keys = tuple_(*columns)
@@ -173,6 +174,8 @@ async def paginate(
         if found is None:
             found = [(r, ()) for r in result.scalars().all()]
     has_more = len(found) > size
+    whole = args.after is None and args.before is None and not has_more
+    total = len(found) if whole else None
     found = found[:size]
     if backwards:
         found.reverse()
@@ -190,6 +193,7 @@ async def paginate(
         has_next_page=has_more if not backwards else args.before is not None,
         has_previous_page=has_more if backwards else args.after is not None,
         count=count,
+        counted=lambda: total,
     )
 
 

@@ -671,9 +671,11 @@ async def test_a_service_token_cannot_queue_operations(world: World, sessions: S
 async def test_following_many_operations_costs_the_same_for_5_and_100(
     gql: GraphQL, world: World, sessions: Sessions, statements: list[str]
 ) -> None:
-    """viewer.bulkOperations with each operation's results: one statement per level."""
+    """viewer.bulkOperations with each operation's results: one statement per level. More
+    operations than either page holds, so both pages count the list (a page holding the whole
+    list counts itself: resolvers/pagination.py)."""
     async with sessions.begin() as session:
-        for n in range(100):
+        for n in range(120):
             operation = BulkOperation(
                 kind="update_tasks",
                 status="partial",

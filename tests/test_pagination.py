@@ -4,6 +4,7 @@ page info at both ends, totals, argument errors, filters, and cursors that cross
 from __future__ import annotations
 
 import base64
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -417,6 +418,65 @@ async def test_a_zero_sized_page_is_empty_but_counts(
     connection = await page(gql, extra, OWNER, "root", first=0)
     assert connection["edges"] == []
     assert connection["totalCount"] == len(expected)
+
+
+# --- what a page's total costs ---------------------------------------------------------------
+
+COUNTS = re.compile(r"SELECT count\(\*\) AS \w+\s+FROM \(SELECT clients\.", re.IGNORECASE)
+CLIENT_PAGES = re.compile(r"^SELECT clients\.id, ", re.IGNORECASE)
+
+
+def _client_reads(statements: list[str]) -> tuple[int, int]:
+    """(page statements, separate count statements) over clients."""
+    pages = sum(1 for s in statements if CLIENT_PAGES.match(s))
+    return pages, sum(1 for s in statements if COUNTS.search(s))
+
+
+@pytest.mark.parametrize("size", [("first", 3), ("last", 3)])
+async def test_a_page_of_part_of_the_list_counts_it_apart(
+    gql: GraphQL, sessions: Sessions, extra: World, statements: list[str], size: tuple[str, int]
+) -> None:
+    # Counted in the page's statement (COUNT(*) OVER ()), a list an index reads in order up to
+    # its LIMIT would have every row read and sorted instead (README, "Filtering and ordering").
+    expected = await visible(sessions, extra, OWNER)
+    assert len(expected) > 3
+    statements.clear()
+    connection = await page(gql, extra, OWNER, "root", **{size[0]: size[1]})
+    assert connection["totalCount"] == len(expected)
+    assert _client_reads(statements) == (1, 1), statements
+
+
+async def test_a_page_after_a_cursor_counts_the_whole_list_apart(
+    gql: GraphQL, sessions: Sessions, extra: World, statements: list[str]
+) -> None:
+    expected = await visible(sessions, extra, OWNER)
+    first = await page(gql, extra, OWNER, "root", first=2)
+    statements.clear()
+    after = await page(gql, extra, OWNER, "root", first=2, after=first["pageInfo"]["endCursor"])
+    assert after["totalCount"] == len(expected)
+    assert _client_reads(statements) == (1, 1), statements
+
+
+@pytest.mark.parametrize("size", ["first", "last"])
+async def test_a_page_holding_the_whole_list_counts_its_rows(
+    gql: GraphQL, sessions: Sessions, extra: World, statements: list[str], size: str
+) -> None:
+    # Most agencies' lists fit in one page: their count is the page's length, no statement.
+    expected = await visible(sessions, extra, SPECIALIST)
+    statements.clear()
+    body = await gql(SPECIALIST, f"{{ clients({size}: 100) {{ totalCount nodes {{ id }} }} }}")
+    assert body["data"]["clients"]["totalCount"] == len(expected)
+    assert len(body["data"]["clients"]["nodes"]) == len(expected)
+    assert _client_reads(statements) == (1, 0), statements
+
+
+async def test_a_page_without_its_total_asks_for_none(
+    gql: GraphQL, extra: World, statements: list[str]
+) -> None:
+    statements.clear()
+    body = await gql(OWNER, "{ clients(first: 2) { nodes { id } } }")
+    assert len(body["data"]["clients"]["nodes"]) == 2
+    assert _client_reads(statements) == (1, 0), statements
 
 
 # --- filters --------------------------------------------------------------------------------
