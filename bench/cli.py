@@ -41,6 +41,7 @@ from bench.runner import (
     measure_http,
     measure_throughput,
     serve,
+    serve_process,
     time_policy_filters,
 )
 from bench.scenarios import Scenario, build_scenarios
@@ -380,16 +381,16 @@ async def _throughput(
     _say(f"throughput over HTTP: scenario {scenario.key}")
     async with AsyncExitStack() as stack:
         servers = {
-            workers: await stack.enter_async_context(serve(url, secret, workers=workers))
+            workers: await stack.enter_async_context(serve_process(url, secret, workers=workers))
             for workers in options.throughput_workers
         }
         for clients in options.throughput_clients:
             parts: dict[int, list[ThroughputResult]] = {w: [] for w in servers}
             latencies: dict[int, list[float]] = {w: [] for w in servers}
             for _ in range(THROUGHPUT_ROUNDS):
-                for workers, base_url in servers.items():
+                for workers, server in servers.items():
                     part = await measure_throughput(
-                        base_url,
+                        server,
                         secret,
                         scenario,
                         workers=workers,

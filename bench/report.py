@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bench.cpu import CpuTimes, ceiling
+
+# A one-worker run whose server used this much of a core was bound by its core.
+BUSY_CORE = 0.9
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
@@ -137,10 +143,23 @@ class ThroughputResult:
     failures: int
     latency: Latency | None
     first_error: str | None = None
+    cpu: CpuTimes | None = None  # over the measured seconds (bench/cpu.py)
 
     @property
     def rps(self) -> float | None:
         return self.requests / self.seconds if self.requests and self.seconds > 0 else None
+
+    def per_request_ms(self, part: str) -> float | None:
+        """Milliseconds of CPU per good answer spent by the server, the database or the load
+        generator (`part`); None where it was not read."""
+        spent = getattr(self.cpu, part, None) if self.cpu else None
+        return 1000 * spent / self.requests if spent is not None and self.requests else None
+
+    def cores_busy(self) -> float | None:
+        """Cores kept busy over the measured seconds by the server, database and generator."""
+        if self.cpu is None or self.cpu.database is None or self.seconds <= 0:
+            return None
+        return (self.cpu.server + self.cpu.database + self.cpu.generator) / self.seconds
 
 
 @dataclass
@@ -155,6 +174,23 @@ class BenchResults:
     @property
     def failures(self) -> int:
         return sum(s.failures for s in self.scenarios) + sum(t.failures for t in self.throughput)
+
+    def ceilings(self) -> dict[str, float]:
+        """Per concurrency: the most the ratio of `scaling` can be on this machine's cores, from
+        the one-worker run's CPU per request (bench/cpu.py), where that worker kept its core busy
+        (at fewer clients it waits for them, and the ratio says nothing of the machine)."""
+        most = max((t.workers for t in self.throughput), default=1)
+        cores = os.cpu_count() or 1
+        found: dict[str, float] = {}
+        for t in self.throughput:
+            spent = t.cpu
+            if t.workers != 1 or most == 1 or spent is None or spent.database is None:
+                continue
+            if spent.server < BUSY_CORE * t.seconds:
+                continue
+            others = spent.database + spent.generator
+            found[f"c{t.concurrency}"] = ceiling(cores, most, spent.server, others)
+        return found
 
     def scaling(self) -> dict[str, float]:
         """Per concurrency: requests/s with the most workers over requests/s with one."""
@@ -182,6 +218,7 @@ class BenchResults:
             "policy_filters": asdict(self.policy),
             "throughput": [{**asdict(t), "rps": t.rps} for t in self.throughput],
             "throughput_scaling": self.scaling(),
+            "throughput_scaling_ceiling": self.ceilings(),
             "failures": self.failures,
             "notes": self.notes,
         }
@@ -283,15 +320,22 @@ def _throughput_lines(results: BenchResults) -> list[str]:
     ]
     header = (
         f"  {'workers':>7} {'clients':>7} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'n':>6} "
-        f"{'errors':>6}"
+        f"{'errors':>6} {'server':>7} {'db':>6} {'loadgen':>7} {'cores':>6}"
     )
-    lines += [header, "  " + "-" * (len(header) - 2)]
+    lines += [
+        "  (server, db, loadgen: ms of CPU per request; cores: cores the three kept busy, "
+        f"of {os.cpu_count() or 1})",
+        header,
+        "  " + "-" * (len(header) - 2),
+    ]
     for t in results.throughput:
         lat = t.latency
         lines.append(
             f"  {t.workers:>7} {t.concurrency:>7} {_num(t.rps, 1):>8} "
             f"{_num(lat.p50 if lat else None):>8} {_num(lat.p95 if lat else None):>8} "
-            f"{t.requests:>6} {t.failures:>6}"
+            f"{t.requests:>6} {t.failures:>6} {_num(t.per_request_ms('server'), 1):>7} "
+            f"{_num(t.per_request_ms('database'), 1):>6} "
+            f"{_num(t.per_request_ms('generator'), 1):>7} {_num(t.cores_busy(), 2):>6}"
         )
         if t.first_error:
             lines.append(f"  !! {t.first_error}")
@@ -299,4 +343,8 @@ def _throughput_lines(results: BenchResults) -> list[str]:
     if scaling:
         shown = ", ".join(f"{k[1:]} clients {v:.2f}x" for k, v in scaling.items())
         lines.append(f"  most workers over one: {shown}")
+    ceilings = results.ceilings()
+    if ceilings:
+        shown = ", ".join(f"{k[1:]} clients {v:.2f}x" for k, v in ceilings.items())
+        lines.append(f"  at most, on these cores beside the database and load generator: {shown}")
     return lines

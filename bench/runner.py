@@ -13,12 +13,15 @@ import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 
+from bench import cpu
 from bench.dataset import BenchWorld
 from bench.floor import FloorRun
 from bench.http_client import Connection
@@ -262,11 +265,30 @@ def server_environment(url: str, secret: str, var_dir: Path) -> dict[str, str]:
     return env
 
 
+@dataclass(frozen=True, slots=True)
+class Server:
+    """A running `python -m bench.serve`: its base URL, its process (the parent of its workers)
+    and where its database runs (its CPU is read beside the server's when on this machine)."""
+
+    url: str
+    pid: int
+    database: str  # bench/cpu.py: INSIDE, LOCAL or REMOTE
+
+
 @asynccontextmanager
 async def serve(url: str, secret: str, say: Say = _say, *, workers: int = 1) -> AsyncIterator[str]:
     """Starts `python -m bench.serve` (the app under uvicorn, production settings, `workers`
     processes) on a free loopback port, waits until /healthz answers, yields the base URL, then
     stops the process."""
+    async with serve_process(url, secret, say, workers=workers) as server:
+        yield server.url
+
+
+@asynccontextmanager
+async def serve_process(
+    url: str, secret: str, say: Say = _say, *, workers: int = 1
+) -> AsyncIterator[Server]:
+    """`serve`, yielding the server's process as well as its URL."""
     with tempfile.TemporaryDirectory(prefix="shopiq-bench-var-") as var_dir:
         proc = await asyncio.create_subprocess_exec(
             sys.executable,
@@ -281,9 +303,16 @@ async def serve(url: str, secret: str, say: Say = _say, *, workers: int = 1) -> 
         try:
             base_url = await _wait_until_ready(proc)
             say(f"server: pid {proc.pid} on {base_url}, {workers} worker(s)")
-            yield base_url
+            yield Server(base_url, proc.pid, _database_place(url))
         finally:
             await _stop(proc)
+
+
+def _database_place(url: str) -> str:
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return cpu.INSIDE
+    return cpu.LOCAL if parsed.host in ("127.0.0.1", "localhost", "::1") else cpu.REMOTE
 
 
 async def _wait_until_ready(proc: asyncio.subprocess.Process) -> str:
@@ -464,7 +493,7 @@ async def _scenario(
 
 
 async def measure_throughput(
-    base_url: str,
+    server: Server,
     secret: str,
     scenario: Scenario,
     *,
@@ -480,6 +509,7 @@ async def measure_throughput(
     answers' latencies, for `combined`."""
     headers = _headers(secret, scenario)
     body = _body(scenario, 0)
+    base_url = server.url
     latencies = [] if latencies is None else latencies
     before = len(latencies)
     failures = 0
@@ -516,11 +546,13 @@ async def measure_throughput(
             while time.perf_counter() < deadline:
                 await send(connection, True)
 
+        cpu_before = cpu.read(server.pid, server.database)
         started = time.perf_counter()
         async with asyncio.TaskGroup() as group:
             for connection in connections:
                 group.create_task(worker(connection))
         elapsed = time.perf_counter() - started
+        cpu_after = cpu.read(server.pid, server.database)
     finally:
         for connection in connections:
             await connection.close()
@@ -534,6 +566,7 @@ async def measure_throughput(
         failures=failures,
         latency=Latency.of(mine) if mine else None,
         first_error=first_error,
+        cpu=cpu_after - cpu_before if cpu_after and cpu_before else None,
     )
 
 
@@ -550,4 +583,14 @@ def combined(parts: Sequence[ThroughputResult], latencies: list[float]) -> Throu
         failures=sum(p.failures for p in parts),
         latency=Latency.of(latencies) if latencies else None,
         first_error=next((p.first_error for p in parts if p.first_error), None),
+        cpu=_summed([p.cpu for p in parts]),
     )
+
+
+def _summed(times: Sequence[cpu.CpuTimes | None]) -> cpu.CpuTimes | None:
+    total: cpu.CpuTimes | None = None
+    for part in times:
+        if part is None:
+            return None
+        total = part if total is None else total + part
+    return total

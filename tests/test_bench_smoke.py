@@ -83,6 +83,9 @@ def test_bench_quick_run_reports_every_scenario(tmp_path: Path) -> None:
         assert run["failures"] == 0, (pair, run["first_error"])
         assert run["requests"] >= 1, pair
         assert run["rps"] > 0, pair
+        # The server's CPU is read beside its answers, and the database's: it runs here too.
+        assert run["cpu"]["server"] > 0, pair
+        assert run["cpu"]["database"] is not None, pair
     assert set(results["throughput_scaling"]) == {"c1", "c3"}
     assert "Throughput" in done.stdout
     policy = results["policy_filters"]
