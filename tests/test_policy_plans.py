@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from db.engine import create_engine
 from db.models import Client, Task
-from policies import Authorizer, load_viewer
+from policies import Authorizer, Viewer, load_viewer
 from resolvers.batch_keys import BATCH, KEYS, in_keys
 from tests.conftest import World
 from tests.helpers import as_sent
@@ -25,12 +25,17 @@ from tests.helpers import as_sent
 OWNER = "owner@northwind.test"
 
 
-async def test_the_access_status_is_compared_as_a_literal(
-    world: World, sessions: async_sessionmaker[AsyncSession], authz: Authorizer
-) -> None:
+async def _owner(world: World, sessions: async_sessionmaker[AsyncSession]) -> Viewer:
     async with sessions() as session:
         viewer = await load_viewer(session, world.users[OWNER])
     assert viewer is not None
+    return viewer
+
+
+async def test_the_access_status_is_compared_as_a_literal(
+    world: World, sessions: async_sessionmaker[AsyncSession], authz: Authorizer
+) -> None:
+    viewer = await _owner(world, sessions)
     for model in (Client, Task):
         stmt = select(model.id).where(authz.filter(viewer, "read", model))
         for dialect in (postgresql.dialect(), sqlite.dialect()):  # type: ignore[no-untyped-call]
@@ -44,9 +49,7 @@ async def test_a_task_is_read_through_one_access_whose_scope_covers_the_implemen
 ) -> None:
     # FULL and IMPLEMENTATION scopes both cover the work: one EXISTS asking for either, not two
     # alike branches that PostgreSQL answered with the same index read twice (a BitmapOr).
-    async with sessions() as session:
-        viewer = await load_viewer(session, world.users[OWNER])
-    assert viewer is not None
+    viewer = await _owner(world, sessions)
     stmt = select(Task.id).where(authz.filter(viewer, "read", Task))
     sql = str(stmt.compile(dialect=postgresql.dialect()))  # type: ignore[no-untyped-call]
     assert sql.count("EXISTS") == 1, sql

@@ -7,6 +7,7 @@ the same request (loaders that were not cancelled) get a working session, not an
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
@@ -26,55 +27,46 @@ SLOW = {
 }
 
 
-async def test_a_read_cancelled_midway_leaves_the_next_read_a_working_session(
-    backend: str, database_url: str, authz: Authorizer
-) -> None:
+@pytest.fixture
+async def ctx(database_url: str, authz: Authorizer) -> AsyncIterator[Context]:
+    """A request's context on an engine of its own (a cancelled statement may end a connection)."""
     engine = create_engine(database_url)
-    ctx = Context(
-        viewer=ANONYMOUS,
-        authz=authz,
-        sessions=create_session_factory(engine),
-        reads=create_read_session_factory(engine),
-    )
-
-    async def slow() -> None:
-        async with ctx.reading() as session:
-            await session.execute(text(SLOW[backend]))
-
     try:
-        started = asyncio.create_task(slow())
-        await asyncio.sleep(0.3)
-        started.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await started
-        async with ctx.reading() as session:
-            assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
-        await ctx.end()
+        yield Context(
+            viewer=ANONYMOUS,
+            authz=authz,
+            sessions=create_session_factory(engine),
+            reads=create_read_session_factory(engine),
+        )
     finally:
         await engine.dispose()
 
 
-async def test_a_read_that_failed_leaves_the_next_read_a_working_session(
-    backend: str, database_url: str, authz: Authorizer
+async def test_a_read_cancelled_midway_leaves_the_next_read_a_working_session(
+    backend: str, ctx: Context
 ) -> None:
-    engine = create_engine(database_url)
-    ctx = Context(
-        viewer=ANONYMOUS,
-        authz=authz,
-        sessions=create_session_factory(engine),
-        reads=create_read_session_factory(engine),
-    )
+    async def slow() -> None:
+        async with ctx.reading() as session:
+            await session.execute(text(SLOW[backend]))
 
+    started = asyncio.create_task(slow())
+    await asyncio.sleep(0.3)
+    started.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await started
+    async with ctx.reading() as session:
+        assert (await session.execute(text("SELECT 1"))).scalar_one() == 1
+    await ctx.end()
+
+
+async def test_a_read_that_failed_leaves_the_next_read_a_working_session(ctx: Context) -> None:
     async def refused() -> None:
         async with ctx.reading() as session:
             await session.execute(text("SELECT 1"))
             raise InputError("that cursor is not valid for this list")
 
-    try:
-        with pytest.raises(InputError):
-            await refused()
-        async with ctx.reading() as session:
-            assert (await session.execute(text("SELECT 2"))).scalar_one() == 2
-        await ctx.end()
-    finally:
-        await engine.dispose()
+    with pytest.raises(InputError):
+        await refused()
+    async with ctx.reading() as session:
+        assert (await session.execute(text("SELECT 2"))).scalar_one() == 2
+    await ctx.end()
