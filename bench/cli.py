@@ -49,14 +49,17 @@ from db.engine import create_engine
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_OUTPUT = ROOT / "bench" / "results" / "latest.json"
-# Turns each server takes per number of clients in the throughput runs.
-THROUGHPUT_ROUNDS = 2
+# Turns each server takes per number of clients in the throughput runs, each of at least
+# SLICE_SECONDS. A shared host's speed swings by a third within seconds, and differently on each
+# core: the more turns, the less one slow moment moves the ratio of the two servers.
+THROUGHPUT_ROUNDS = 8
+SLICE_SECONDS = 2.0
 
 FULL: dict[str, Any] = {
     "partners": 50,
     "clients_per_partner": 100,
     "big_partner_clients": 1000,
-    "throughput_seconds": 5.0,
+    "throughput_seconds": 16.0,
     "requests": 200,
     "warmup": 20,
     "sql_requests": 5,
@@ -150,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     load.add_argument(
         "--throughput-seconds",
         type=float,
-        help="seconds per (workers, clients) run; 0 skips them (5 / 0.5)",
+        help="seconds per (workers, clients) run, in turns of 2 s or more; 0 skips them (16 / 0.5)",
     )
     load.add_argument(
         "--throughput-workers",
@@ -369,7 +372,7 @@ async def _throughput(
     options: Options, url: str, secret: str, scenarios: Sequence[Scenario]
 ) -> list[ThroughputResult]:
     """Requests/s of one scenario for every (workers, clients) pair, one server per worker
-    count, all serving at once: for each number of clients the servers take turns, in
+    count, all serving at once: for each number of clients the servers take turns, in up to
     THROUGHPUT_ROUNDS slices each, so a machine whose speed drifts over the run (a shared one)
     moves every worker count alike; an idle server costs nothing."""
     if options.throughput_seconds <= 0:
@@ -387,7 +390,8 @@ async def _throughput(
         for clients in options.throughput_clients:
             parts: dict[int, list[ThroughputResult]] = {w: [] for w in servers}
             latencies: dict[int, list[float]] = {w: [] for w in servers}
-            for _ in range(THROUGHPUT_ROUNDS):
+            rounds = max(1, min(THROUGHPUT_ROUNDS, int(options.throughput_seconds / SLICE_SECONDS)))
+            for _ in range(rounds):
                 for workers, server in servers.items():
                     part = await measure_throughput(
                         server,
@@ -395,7 +399,7 @@ async def _throughput(
                         scenario,
                         workers=workers,
                         concurrency=clients,
-                        seconds=options.throughput_seconds / THROUGHPUT_ROUNDS,
+                        seconds=options.throughput_seconds / rounds,
                         warmup=2,
                         latencies=latencies[workers],
                     )
