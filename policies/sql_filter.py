@@ -300,11 +300,9 @@ def _references(source: type[Any], field: str, target: type[Any], target_field: 
 
 
 def _condition(entity: Any, cls: type[Any], cond: Condition) -> ColumnElement[bool]:
-    left, right, op = cond.left, cond.right, cond.cmp
-    if not isinstance(left, Projection):
-        if op in ("In", "Nin"):
-            raise UnsupportedFilterError("membership of a value in a column is not supported")
-        left, right, op = right, left, _MIRROR[op]
+    left, op, right = _oriented(cond)
+    if not isinstance(left, Projection):  # only In and Nin keep a value on the left
+        raise UnsupportedFilterError("membership of a value in a column is not supported")
     column = _column(entity, cls, left)
     if isinstance(right, Projection):
         raise UnsupportedFilterError("comparing two columns is not supported")
